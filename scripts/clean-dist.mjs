@@ -1,0 +1,3 @@
+// Removes dist/ before a build so stale compiled tests never run (toolchain.md).
+import { rmSync } from 'node:fs';
+rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
