@@ -1,0 +1,46 @@
+// One interface for where the Cluster comes from and where status goes: a file source (the embedded
+// default) now, the Kubernetes API later. The reconcile path only ever sees this interface.
+import type { Cluster } from '../spec/cluster.js';
+
+/** A Secret as the instance manager sees it: key -> bytes, with a version that changes on every edit. */
+export interface SecretObject {
+  name: string;
+  data: Readonly<Record<string, Buffer>>;
+  resourceVersion: string;
+  annotations: Readonly<Record<string, string>>;
+}
+
+/** A ConfigMap: key -> text. */
+export interface ConfigMapObject {
+  name: string;
+  data: Readonly<Record<string, string>>;
+  resourceVersion: string;
+}
+
+/** A JSON merge patch (RFC 7386) of the fields of `.status` this pod owns. */
+export type StatusPatch = Record<string, unknown>;
+
+export interface SpecSource {
+  /** Human-readable origin, for logs ("file:/path/cluster.yaml", "kube:ns/name"). */
+  readonly description: string;
+  /** Loads and validates the Cluster once; throws ManifestError naming the bad field. */
+  load(): Promise<Cluster>;
+  /**
+   * Yields the Cluster every time it, or a Secret or ConfigMap it references, changes, until the
+   * signal aborts. Invalid versions are reported through `onInvalid` and skipped: the last good one
+   * stays in force.
+   */
+  watch(signal: AbortSignal, onInvalid: (err: unknown) => void): AsyncIterable<Cluster>;
+  /** Reads a Secret by name; undefined when it does not exist. */
+  getSecret(name: string): Promise<SecretObject | undefined>;
+  /** Reads a ConfigMap by name; undefined when it does not exist. */
+  getConfigMap(name: string): Promise<ConfigMapObject | undefined>;
+  /** Applies a merge patch to the Cluster's status. */
+  patchStatus(patch: StatusPatch): Promise<void>;
+}
+
+/** What a source can do beyond the interface when it stands in for the operator (the embedded default). */
+export interface SecretWriter {
+  /** Creates a Secret that does not exist yet (local self-provisioning); never overwrites. */
+  createSecret(name: string, data: Record<string, Buffer>): Promise<void>;
+}

@@ -1,0 +1,117 @@
+// The validated, defaulted view of a postgresql.cnpg.io/v1 Cluster that the rest of the manager reads.
+// Only the fields the instance manager acts on are typed; `raw` keeps the whole object.
+
+export interface SecretKeyRef {
+  name: string;
+  key: string;
+}
+
+export interface InitdbSpec {
+  database: string;
+  owner: string;
+  /** Secret holding `username` and `password` of the owner; defaults to `<cluster>-app`. */
+  secretName: string;
+  encoding: string;
+  localeCollate?: string;
+  localeCType?: string;
+  locale?: string;
+  localeProvider?: string;
+  icuLocale?: string;
+  icuRules?: string;
+  dataChecksums: boolean;
+  /** WAL segment size in MB (initdb --wal-segsize). */
+  walSegmentSize?: number;
+  options: string[];
+  postInitSQL: string[];
+  postInitApplicationSQL: string[];
+  postInitTemplateSQL: string[];
+}
+
+export interface LdapSpec {
+  server: string;
+  port?: number;
+  scheme?: 'ldap' | 'ldaps';
+  tls: boolean;
+  bindAsAuth?: { prefix: string; suffix: string };
+  bindSearchAuth?: {
+    baseDN: string;
+    bindDN: string;
+    bindPassword?: SecretKeyRef;
+    searchAttribute?: string;
+    searchFilter?: string;
+  };
+}
+
+export interface ProbeSpec {
+  type: 'pg_isready' | 'query' | 'streaming';
+  maximumLag?: string;
+}
+
+export interface CertificatesSpec {
+  serverTLSSecret: string;
+  serverCASecret: string;
+  clientCASecret: string;
+  replicationTLSSecret: string;
+  serverAltDNSNames: string[];
+}
+
+export interface MonitoringSpec {
+  disableDefaultQueries: boolean;
+  customQueriesConfigMap: SecretKeyRef[];
+  customQueriesSecret: SecretKeyRef[];
+  metricsQueriesTTLSeconds: number;
+  tlsEnabled: boolean;
+}
+
+export interface ClusterSpec {
+  instances: number;
+  /** PostgreSQL major version the cluster runs (from imageName when it names one, else the local binaries). */
+  postgresMajor?: number;
+  logLevel?: 'error' | 'warning' | 'info' | 'debug' | 'trace';
+  startDelay: number;
+  stopDelay: number;
+  smartShutdownTimeout: number;
+  switchoverDelay: number;
+  primaryUpdateStrategy: 'unsupervised' | 'supervised';
+  enableSuperuserAccess: boolean;
+  superuserSecretName: string;
+  postgresql: {
+    parameters: Record<string, string>;
+    pgHba: string[];
+    pgIdent: string[];
+    sharedPreloadLibraries: string[];
+    ldap?: LdapSpec;
+    enableAlterSystem: boolean;
+  };
+  bootstrap: { initdb: InitdbSpec };
+  certificates: CertificatesSpec;
+  monitoring: MonitoringSpec;
+  probes: { startup: ProbeSpec; readiness: ProbeSpec; liveness: { isolationCheck: boolean } };
+  serviceAccountName?: string;
+}
+
+export interface Cluster {
+  apiVersion: 'postgresql.cnpg.io/v1';
+  kind: 'Cluster';
+  name: string;
+  namespace: string;
+  resourceVersion?: string;
+  generation?: number;
+  spec: ClusterSpec;
+  /** Status as read (operator fields such as operatorCertificateFingerprint, certificates). */
+  status: Record<string, unknown>;
+  /** The parsed object as received, for fields this view does not type yet. */
+  raw: Record<string, unknown>;
+}
+
+/** Defaults of the Cluster CRD that the instance manager relies on (api/v1/cluster_types.go). */
+export const CLUSTER_DEFAULTS = Object.freeze({
+  instances: 1,
+  startDelay: 3600,
+  stopDelay: 1800,
+  smartShutdownTimeout: 180,
+  switchoverDelay: 3600,
+  metricsQueriesTTLSeconds: 30,
+  database: 'app',
+  encoding: 'UTF8',
+});
