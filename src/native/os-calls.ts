@@ -1,0 +1,33 @@
+// Typed loader for the small N-API addon in os-calls.c (built by `npm run build` with node-gyp).
+import { createRequire } from 'node:module';
+import { ManagerError } from '../errors.js';
+
+export interface ReapResult {
+  pid: number;
+  exitCode: number | null;
+  signal: number | null;
+}
+
+interface OsCalls {
+  reap(pid: number): ReapResult | null;
+  setChildSubreaper(on: boolean): void;
+  mkfifo(path: string, mode: number): void;
+}
+
+let loaded: OsCalls | undefined;
+
+/** The addon, loaded on first use from build/Release (relative to the package root). */
+export function osCalls(): OsCalls {
+  if (loaded) return loaded;
+  const require = createRequire(import.meta.url);
+  // dist/src/native/os-calls.js and src/native/os-calls.ts both sit three levels below the root.
+  for (const candidate of ['../../../build/Release/os_calls.node', '../../build/Release/os_calls.node']) {
+    try {
+      loaded = require(candidate) as OsCalls;
+      return loaded;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw err;
+    }
+  }
+  throw new ManagerError('INTERNAL', 'native addon build/Release/os_calls.node is missing: run `npm run build`');
+}
