@@ -73,3 +73,13 @@ export function namedLogger(root: Logger, name: string): Logger {
 }
 
 export type { Logger };
+
+/**
+ * Writes one already-formatted JSON line straight to the logger's destination (the JSON log pipe
+ * passes wal-archive/wal-restore lines through verbatim), so it stays in order with pino's own lines.
+ */
+export function writeRawLine(logger: Logger, line: string): void {
+  const holder = logger as unknown as Record<symbol, pino.DestinationStream | undefined>;
+  const stream = holder[pino.symbols.streamSym];
+  stream?.write(line.endsWith('\n') ? line : `${line}\n`);
+}

@@ -18,6 +18,8 @@ export interface InitdbSpec {
   localeProvider?: string;
   icuLocale?: string;
   icuRules?: string;
+  /** initdb --builtin-locale (localeProvider builtin, PostgreSQL 17+). */
+  builtinLocale?: string;
   dataChecksums: boolean;
   /** WAL segment size in MB (initdb --wal-segsize). */
   walSegmentSize?: number;
@@ -86,8 +88,15 @@ export interface ClusterSpec {
   bootstrap: { initdb: InitdbSpec };
   certificates: CertificatesSpec;
   monitoring: MonitoringSpec;
-  probes: { startup: ProbeSpec; readiness: ProbeSpec; liveness: { isolationCheck: boolean } };
+  probes: {
+    startup: ProbeSpec;
+    readiness: ProbeSpec;
+    /** isolationCheck.{enabled,requestTimeout,connectionTimeout}; the timeouts default to 1000 ms. */
+    liveness: { isolationCheck: boolean; requestTimeoutMs?: number; connectionTimeoutMs?: number };
+  };
   serviceAccountName?: string;
+  /** The operand image as written in the manifest (postgresMajor is derived from its tag). */
+  imageName?: string;
 }
 
 export interface Cluster {

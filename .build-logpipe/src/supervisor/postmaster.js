@@ -1,0 +1,106 @@
+// The postgres child: `postgres -D PGDATA` spawned directly (not through pg_ctl) in its own session and
+// process group, or a live postmaster adopted from postmaster.pid. Exposes its exit and signals.
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { namedLogger } from '../log/logger.js';
+import { reemitLines } from '../log/child-output.js';
+import { ManagerError } from '../errors.js';
+import { spawnProcess } from './spawn.js';
+import { processName, readPmStatus } from './pidfile.js';
+function trySignal(target, signal) {
+    try {
+        process.kill(target, signal);
+    }
+    catch (err) {
+        if (err.code !== 'ESRCH')
+            throw err;
+    }
+}
+/** Spawns `postgres -D PGDATA` as a direct child; its stdout/stderr become `postgres` log lines. */
+export function spawnPostmaster(options) {
+    const child = spawnProcess(options.registry, join(options.pgBin, 'postgres'), ['-D', options.pgData], {
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        // Let postgres children reset their OOM score (CNPG buildPostgresEnv).
+        env: { PG_OOM_ADJUST_FILE: '/proc/self/oom_score_adj', PG_OOM_ADJUST_VALUE: '0' },
+    });
+    const pid = child.pid;
+    if (pid === undefined)
+        throw new ManagerError('POSTMASTER', 'postgres could not be spawned');
+    const log = namedLogger(options.root, 'postgres');
+    if (child.stdout)
+        void reemitLines(child.stdout, log, { source: 'stdout' });
+    if (child.stderr)
+        void reemitLines(child.stderr, log, { source: 'stderr' });
+    let done = false;
+    const exited = child.result.then((r) => {
+        done = true;
+        return { exitCode: r.exitCode ?? null, signal: r.signal ?? null };
+    });
+    return {
+        pid,
+        adopted: false,
+        exited,
+        hasExited: () => done,
+        signal: (s) => trySignal(pid, s),
+        signalGroup: (s) => trySignal(-pid, s),
+    };
+}
+/** Watches a postmaster we did not spawn (found live in postmaster.pid) by polling /proc. */
+export function adoptPostmaster(pid, pollMs = 100) {
+    let done = false;
+    const exited = (async () => {
+        while ((await processName(pid)) !== undefined)
+            await sleep(pollMs);
+        done = true;
+        return { exitCode: null, signal: null };
+    })();
+    return {
+        pid,
+        adopted: true,
+        exited,
+        hasExited: () => done,
+        signal: (s) => trySignal(pid, s),
+        signalGroup: (s) => trySignal(-pid, s),
+    };
+}
+/**
+ * Waits until postmaster.pid says `ready` (what `pg_ctl -w` polls, src/bin/pg_ctl/pg_ctl.c), polling every
+ * few ms. Rejects when the postmaster exits first or the deadline passes.
+ */
+export async function waitUntilReady(pm, pgData, timeoutMs, signal) {
+    const deadline = Date.now() + timeoutMs;
+    let exit;
+    void pm.exited.then((e) => {
+        exit = e;
+    });
+    let delay = 2;
+    while (Date.now() < deadline) {
+        if (exit) {
+            throw new ManagerError('POSTMASTER', `postgres exited during start-up (${exit.signal ?? `exit code ${String(exit.exitCode)}`})`);
+        }
+        if (signal?.aborted)
+            throw new ManagerError('POSTMASTER', 'start-up interrupted');
+        const status = await readPmStatus(pgData);
+        if (status === 'ready' || status === 'standby')
+            return;
+        await sleep(delay);
+        delay = Math.min(delay * 2, 20);
+    }
+    throw new ManagerError('POSTMASTER', `postgres was not ready after ${Math.round(timeoutMs / 1000)} s (spec.startDelay)`);
+}
+/** Waits until no process of the postmaster's group is left (orphaned backends of a killed postmaster). */
+export async function waitGroupGone(pid, timeoutMs) {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+        try {
+            process.kill(-pid, 0);
+        }
+        catch {
+            return true;
+        }
+        await sleep(5);
+    }
+    return false;
+}
+//# sourceMappingURL=postmaster.js.map

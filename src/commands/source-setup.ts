@@ -1,0 +1,39 @@
+// Chooses the spec source from the Config and, for the embedded default, provisions what an operator would.
+import type { Config } from '../config/config.js';
+import { ManagerError } from '../errors.js';
+import { child, type Logger } from '../log/logger.js';
+import type { Cluster } from '../spec/cluster.js';
+import { FileSpecSource } from '../source/file-source.js';
+import type { SpecSource } from '../source/spec-source.js';
+import { provisionLocalSecrets } from '../tls/provision-local.js';
+
+/** The file source with --cluster-manifest; the Kubernetes source is not built yet. */
+export function createSpecSource(config: Config): SpecSource {
+  if (config.source === 'file' && config.clusterManifest && config.secretsDir && config.statusFile) {
+    return new FileSpecSource({
+      manifestPath: config.clusterManifest,
+      secretsDir: config.secretsDir,
+      statusFile: config.statusFile,
+      namespace: config.namespace,
+    });
+  }
+  throw new ManagerError(
+    'NOT_IMPLEMENTED',
+    'the Kubernetes spec source is not implemented yet: pass --cluster-manifest FILE to run the embedded default',
+  );
+}
+
+/** The embedded default creates the CA, certificates and app credentials that are missing. */
+export async function provisionIfLocal(source: SpecSource, cluster: Cluster, root: Logger): Promise<void> {
+  if (!(source instanceof FileSpecSource)) return;
+  const initdb = cluster.spec.bootstrap.initdb;
+  await provisionLocalSecrets({
+    clusterName: cluster.name,
+    dnsNames: cluster.spec.certificates.serverAltDNSNames,
+    appUser: initdb.owner,
+    appDatabase: initdb.database,
+    getSecret: (name) => source.getSecret(name),
+    createSecret: (name, data) => source.createSecret(name, data),
+    log: child(root, 'provision'),
+  });
+}

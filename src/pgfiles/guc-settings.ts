@@ -1,0 +1,103 @@
+// The parameter tables behind custom.conf: CNPG's global defaults, its fixed and blocked parameters and the
+// managed preload libraries (reference cnpg-config-security.md sections 5.2-5.4; CNPG pkg/postgres/configuration.go).
+
+/** Where the mandatory settings point; ours replace CNPG's /controller/... paths. */
+export interface ManagedPaths {
+  socketDir: string;
+  logDir: string;
+  certificatesDir: string;
+}
+
+/** Global defaults (5.3): written unless the user sets the parameter (and it is not fixed or blocked). */
+export function globalDefaults(paths: ManagedPaths): Record<string, string> {
+  return {
+    archive_timeout: '5min',
+    dynamic_shared_memory_type: 'posix',
+    full_page_writes: 'on',
+    log_destination: 'csvlog',
+    log_directory: paths.logDir,
+    log_filename: 'postgres',
+    log_rotation_age: '0',
+    log_rotation_size: '0',
+    log_truncate_on_rotation: 'false',
+    logging_collector: 'on',
+    max_parallel_workers: '32',
+    max_replication_slots: '32',
+    max_worker_processes: '32',
+    shared_memory_type: 'mmap',
+    shared_preload_libraries: '',
+    ssl_max_protocol_version: 'TLSv1.3',
+    ssl_min_protocol_version: 'TLSv1.3',
+    wal_keep_size: '512MB',
+    wal_level: 'logical',
+    wal_log_hints: 'on',
+    wal_receiver_timeout: '5s',
+    wal_sender_timeout: '5s',
+  };
+}
+
+/** What the mandatory settings depend on besides the paths. */
+export interface MandatoryInput {
+  paths: ManagedPaths;
+  port: number;
+  listenAddresses: string;
+  pgMajor: number;
+  enableAlterSystem: boolean;
+}
+
+/**
+ * Mandatory settings (5.4), applied over the user's. CNPG's archive_command is left out on purpose: WAL
+ * archiving is not implemented, archive_mode is 'off', and a command pointing at a missing tool would only
+ * mislead. allow_alter_system exists from PostgreSQL 17 on, so it is only written there.
+ */
+export function mandatorySettings(input: MandatoryInput): Record<string, string> {
+  const cert = (name: string): string => `${input.paths.certificatesDir.replace(/\/+$/, '')}/${name}`;
+  const settings: Record<string, string> = {
+    hot_standby: 'true',
+    listen_addresses: input.listenAddresses,
+    port: String(input.port),
+    restart_after_crash: 'false',
+    ssl: 'on',
+    ssl_ca_file: cert('client-ca.crt'),
+    ssl_cert_file: cert('server.crt'),
+    ssl_key_file: cert('server.key'),
+    unix_socket_directories: input.paths.socketDir,
+  };
+  if (input.pgMajor >= 17) settings.allow_alter_system = input.enableAlterSystem ? 'on' : 'off';
+  return settings;
+}
+
+/** Parameters the operator owns: the webhook rejects them and the writer drops them. */
+const FIXED = [
+  'archive_mode', 'cluster_name', 'port', 'primary_conninfo', 'primary_slot_name', 'recovery_target',
+  'recovery_target_action', 'recovery_target_inclusive', 'recovery_target_lsn', 'recovery_target_name',
+  'recovery_target_time', 'recovery_target_timeline', 'recovery_target_xid', 'restore_command',
+  'shared_preload_libraries', 'temp_tablespaces', 'archive_command', 'pg_failover_slots.primary_dsn',
+  'pg_failover_slots.standby_slot_names', 'ssl', 'ssl_ca_file', 'ssl_cert_file', 'ssl_crl_file',
+  'ssl_dh_params_file', 'ssl_key_file', 'ssl_passphrase_command', 'ssl_passphrase_command_supports_reload',
+  'ssl_prefer_server_ciphers', 'synchronous_standby_names', 'synchronized_standby_slots',
+];
+
+/** Parameters that must keep their default for the manager to work (paths, sockets, logging). */
+const BLOCKED = [
+  'allow_system_table_mods', 'bonjour', 'bonjour_name', 'config_file', 'data_directory', 'data_sync_retry',
+  'event_source', 'external_pid_file', 'hba_file', 'hot_standby', 'ident_file', 'jit_provider',
+  'listen_addresses', 'logging_collector', 'unix_socket_directories', 'unix_socket_group',
+  'unix_socket_permissions', 'archive_cleanup_command', 'log_destination', 'log_directory', 'log_file_mode',
+  'log_filename', 'log_rotation_age', 'log_rotation_size', 'log_truncate_on_rotation', 'promote_trigger_file',
+  'recovery_end_command', 'recovery_min_apply_delay', 'restart_after_crash', 'stats_temp_directory',
+  'syslog_facility', 'syslog_ident', 'syslog_sequence_numbers', 'syslog_split_messages',
+];
+
+const FIXED_OR_BLOCKED: ReadonlySet<string> = new Set([...FIXED, ...BLOCKED]);
+
+/** True when a (lower-cased) parameter is fixed or blocked and must never come from the user. */
+export function isFixedOrBlocked(name: string): boolean {
+  return FIXED_OR_BLOCKED.has(name);
+}
+
+/**
+ * Libraries preloaded because a user parameter lives in their namespace (CNPG ManagedExtensions).
+ * pg_failover_slots is left out: it only matters with replicas, which we do not run yet.
+ */
+export const MANAGED_LIBRARIES: readonly string[] = Object.freeze(['pgaudit', 'pg_stat_statements', 'auto_explain']);

@@ -1,0 +1,37 @@
+// The one object the servers (status :8000, metrics :9187) read: written by the reconcile path and the
+// supervisor, never blocking on postgres.
+import { randomUUID } from 'node:crypto';
+
+export interface InstanceState {
+  /** Random per process start (CNPG sessionID: detects restarts during backups). */
+  readonly sessionId: string;
+  clusterName: string;
+  podName: string;
+  postmasterPid: number | undefined;
+  ready: boolean;
+  configSha256: string;
+  filesSha256: string;
+  loadedConfigSha256: string;
+  pendingRestart: boolean;
+  pendingRestartSettings: string[];
+  lastReloadAt: string | undefined;
+  lastError: string | undefined;
+}
+
+/** A fresh state for this process. */
+export function createInstanceState(clusterName: string, podName: string): InstanceState {
+  return {
+    sessionId: randomUUID(),
+    clusterName,
+    podName,
+    postmasterPid: undefined,
+    ready: false,
+    configSha256: '',
+    filesSha256: '',
+    loadedConfigSha256: '',
+    pendingRestart: false,
+    pendingRestartSettings: [],
+    lastReloadAt: undefined,
+    lastError: undefined,
+  };
+}

@@ -1,0 +1,79 @@
+// Runs a short tool (pg_controldata, pg_ctl, initdb...) to completion with a timeout and capped output.
+import { once } from 'node:events';
+import type { Readable } from 'node:stream';
+import { setTimeout as delay } from 'node:timers/promises';
+import { CappedOutput } from './capped-output.js';
+import { spawnProcess, type SpawnOptions } from './spawn.js';
+
+export interface RunOptions extends Omit<SpawnOptions, 'stdin' | 'stdout' | 'stderr'> {
+  /** After this, SIGTERM; then SIGKILL after killGraceMs. */
+  timeoutMs: number;
+  /** Default 5 s. Short tools are safe to SIGKILL (unlike a postmaster), so a hung one cannot hang us. */
+  killGraceMs?: number;
+  /** Per stream; default 64 KiB (head and tail kept, middle dropped). */
+  maxOutputBytes?: number;
+  /** Abort terminates the tool the same way as the timeout (timedOut stays false). */
+  signal?: AbortSignal;
+}
+
+export interface RunResult {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+  /** Some output was dropped to respect maxOutputBytes. */
+  truncated: boolean;
+}
+
+// How long to keep reading after exit: a tool that started a daemon (pg_ctl start) may leave it holding
+// our pipes, and we must not wait for that daemon to end.
+const DRAIN_AFTER_EXIT_MS = 200;
+
+function capture(stream: Readable | null, sink: CappedOutput): Promise<unknown> {
+  if (stream === null) return Promise.resolve();
+  stream.on('data', (chunk: Buffer) => sink.push(chunk));
+  return once(stream, 'close').catch(() => undefined);
+}
+
+/** Runs `file args` and resolves with its exit status and output; rejects only if it cannot start. */
+export async function runToCompletion(file: string, args: readonly string[], opts: RunOptions): Promise<RunResult> {
+  const { timeoutMs, killGraceMs = 5000, maxOutputBytes = 64 * 1024, signal, ...spawnOpts } = opts;
+  const child = await spawnProcess(file, args, { ...spawnOpts, stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' });
+  const stdout = new CappedOutput(maxOutputBytes);
+  const stderr = new CappedOutput(maxOutputBytes);
+  const drained = Promise.all([capture(child.subprocess.stdout, stdout), capture(child.subprocess.stderr, stderr)]);
+
+  let timedOut = false;
+  let killTimer: NodeJS.Timeout | undefined;
+  const terminate = (): void => {
+    if (killTimer !== undefined) return;
+    child.subprocess.kill('SIGTERM');
+    killTimer = setTimeout(() => child.subprocess.kill('SIGKILL'), killGraceMs);
+  };
+  const timer = setTimeout(() => {
+    timedOut = true;
+    terminate();
+  }, timeoutMs);
+  signal?.addEventListener('abort', terminate, { once: true });
+  if (signal?.aborted === true) terminate();
+
+  const exit = await child.exited;
+  clearTimeout(timer);
+  clearTimeout(killTimer);
+  signal?.removeEventListener('abort', terminate);
+
+  const settle = new AbortController();
+  await Promise.race([drained, delay(DRAIN_AFTER_EXIT_MS, undefined, { signal: settle.signal }).catch(() => undefined)]);
+  settle.abort();
+  child.subprocess.stdout?.destroy();
+  child.subprocess.stderr?.destroy();
+  return {
+    exitCode: exit.exitCode,
+    signal: exit.signal,
+    stdout: stdout.text(),
+    stderr: stderr.text(),
+    timedOut,
+    truncated: stdout.truncated || stderr.truncated,
+  };
+}
