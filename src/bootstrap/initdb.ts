@@ -76,7 +76,7 @@ export async function runInitdb(options: InitdbOptions): Promise<void> {
     await writeFile(join(temp, BOOTSTRAP_MARKER), `${new Date().toISOString()}\n`, { mode: 0o600 });
     await moveIntoPlace(temp, options.pgData);
   } catch (err) {
-    // eslint-disable-next-line security/detect-non-literal-fs-filename -- our temp folder
+     
     await rm(temp, { recursive: true, force: true });
     throw err;
   }
@@ -103,6 +103,6 @@ async function moveIntoPlace(temp: string, pgData: string): Promise<void> {
 
 /** Removes the marker once the bootstrap SQL has committed. */
 export async function clearBootstrapMarker(pgData: string): Promise<void> {
-  // eslint-disable-next-line security/detect-non-literal-fs-filename -- PGDATA marker
+   
   await rm(join(pgData, BOOTSTRAP_MARKER), { force: true });
 }

@@ -34,6 +34,11 @@ export async function instanceRun(
     throw new ManagerError('USAGE', `--cluster-name ${config.clusterName} does not match metadata.name ${cluster.name} of the manifest`);
   }
   const podName = config.podName ?? `${cluster.name}-1`;
+  // Before anything is created: a taken port found after initdb would leave a PGDATA whose bootstrap never
+  // finished, and the next start would refuse it. (Skipped when a live postmaster will be adopted.)
+  if ((await inspectPidFile(config.pgData).catch(() => undefined))?.kind !== 'live') {
+    for (const host of bindHosts(config.listenAddresses)) await assertPortFree(config.port, host, 'postgres');
+  }
   const user = await becomeRunUser(config);
   await provisionIfLocal(source, cluster, root);
 

@@ -31,6 +31,7 @@ export async function provisionIfLocal(source: SpecSource, cluster: Cluster, roo
     clusterName: cluster.name,
     dnsNames: cluster.spec.certificates.serverAltDNSNames,
     appUser: initdb.owner,
+    appSecretName: initdb.secretName,
     appDatabase: initdb.database,
     getSecret: (name) => source.getSecret(name),
     createSecret: (name, data) => source.createSecret(name, data),

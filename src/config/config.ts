@@ -35,12 +35,14 @@ export interface Config {
 type Env = Readonly<Record<string, string | undefined>>;
 
 function pick(flags: Flags, flag: FlagName, env: Env, variable?: string): string | undefined {
+  // eslint-disable-next-line security/detect-object-injection -- flag is a FlagName literal type
   const value = flags[flag];
   if (typeof value === 'string') {
     if (value === '') throw new ManagerError('USAGE', `--${flag}: empty value`);
     return value;
   }
   if (variable !== undefined) {
+    // eslint-disable-next-line security/detect-object-injection -- variable is one of our fixed env names
     const fromEnv = env[variable];
     if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
   }

@@ -23,6 +23,7 @@ export function osCalls(): OsCalls {
   // dist/src/native/os-calls.js and src/native/os-calls.ts both sit three levels below the root.
   for (const candidate of ['../../../build/Release/os_calls.node', '../../build/Release/os_calls.node']) {
     try {
+      // eslint-disable-next-line security/detect-non-literal-require -- one of the two fixed paths above
       loaded = require(candidate) as OsCalls;
       return loaded;
     } catch (err) {

@@ -5,10 +5,7 @@
 // GUC_scanstr() in the same file then turns \b \f \n \r \t into the control characters and drops the
 // backslash before anything else, which is why `\\` reads back as one backslash.
 import { ManagerError } from '../errors.js';
-
-// guc-file.l: ID = {LETTER}{LETTER_OR_DIGIT}*, QUALIFIED_ID = {ID}"."{ID}. We accept the ASCII subset only,
-// so a parameter name can never smuggle a newline, quote or `=` into the file.
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+import { isValidParameterName } from '../spec/parameters.js';
 
 const ESCAPES: ReadonlyMap<string, string> = new Map([
   ['\\', '\\\\'],
@@ -27,12 +24,6 @@ export function escapePostgresConfLiteral(value: string): string {
     throw new ManagerError('CONFIG_WRITE', 'a configuration value contains a NUL character');
   }
   return `'${value.replace(/[\\'\n\r\t\b\f]/g, (ch) => ESCAPES.get(ch) ?? ch)}'`;
-}
-
-/** True when `name` is a parameter name the postgresql.conf lexer reads back as one token. */
-export function isValidParameterName(name: string): boolean {
-  const parts = name.split('.');
-  return parts.length <= 2 && parts.every((part) => IDENTIFIER.test(part));
 }
 
 /**

@@ -1,3 +1,5 @@
+import { checkParameter } from '../spec/parameters.js';
+
 // The parameter tables behind custom.conf: CNPG's global defaults, its fixed and blocked parameters and the
 // managed preload libraries (reference cnpg-config-security.md sections 5.2-5.4; CNPG pkg/postgres/configuration.go).
 
@@ -67,33 +69,9 @@ export function mandatorySettings(input: MandatoryInput): Record<string, string>
   return settings;
 }
 
-/** Parameters the operator owns: the webhook rejects them and the writer drops them. */
-const FIXED = [
-  'archive_mode', 'cluster_name', 'port', 'primary_conninfo', 'primary_slot_name', 'recovery_target',
-  'recovery_target_action', 'recovery_target_inclusive', 'recovery_target_lsn', 'recovery_target_name',
-  'recovery_target_time', 'recovery_target_timeline', 'recovery_target_xid', 'restore_command',
-  'shared_preload_libraries', 'temp_tablespaces', 'archive_command', 'pg_failover_slots.primary_dsn',
-  'pg_failover_slots.standby_slot_names', 'ssl', 'ssl_ca_file', 'ssl_cert_file', 'ssl_crl_file',
-  'ssl_dh_params_file', 'ssl_key_file', 'ssl_passphrase_command', 'ssl_passphrase_command_supports_reload',
-  'ssl_prefer_server_ciphers', 'synchronous_standby_names', 'synchronized_standby_slots',
-];
-
-/** Parameters that must keep their default for the manager to work (paths, sockets, logging). */
-const BLOCKED = [
-  'allow_system_table_mods', 'bonjour', 'bonjour_name', 'config_file', 'data_directory', 'data_sync_retry',
-  'event_source', 'external_pid_file', 'hba_file', 'hot_standby', 'ident_file', 'jit_provider',
-  'listen_addresses', 'logging_collector', 'unix_socket_directories', 'unix_socket_group',
-  'unix_socket_permissions', 'archive_cleanup_command', 'log_destination', 'log_directory', 'log_file_mode',
-  'log_filename', 'log_rotation_age', 'log_rotation_size', 'log_truncate_on_rotation', 'promote_trigger_file',
-  'recovery_end_command', 'recovery_min_apply_delay', 'restart_after_crash', 'stats_temp_directory',
-  'syslog_facility', 'syslog_ident', 'syslog_sequence_numbers', 'syslog_split_messages',
-];
-
-const FIXED_OR_BLOCKED: ReadonlySet<string> = new Set([...FIXED, ...BLOCKED]);
-
-/** True when a (lower-cased) parameter is fixed or blocked and must never come from the user. */
+/** True when a parameter is fixed or blocked and must never come from the user (one list: spec/parameters.ts). */
 export function isFixedOrBlocked(name: string): boolean {
-  return FIXED_OR_BLOCKED.has(name);
+  return checkParameter(name) !== 'allowed';
 }
 
 /**

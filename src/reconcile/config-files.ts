@@ -9,6 +9,7 @@ import type { ControllerPaths } from '../config/constants.js';
 import { ManagerError, wrap } from '../errors.js';
 import { renderCustomConf } from '../pgfiles/custom-conf.js';
 import { renderPgHba } from '../pgfiles/hba.js';
+import { expandPodSelectors } from '../pgfiles/hba-podselector.js';
 import { renderPgIdent } from '../pgfiles/ident.js';
 import { ensureIncludes } from '../pgfiles/postgresql-conf.js';
 import { writeFileAtomic } from '../pgfiles/write-file-atomic.js';
@@ -60,6 +61,22 @@ async function ldapBindPassword(cluster: Cluster, source: SpecSource): Promise<s
   return value.toString('utf8');
 }
 
+/**
+ * Selector names from spec.podSelectorRefs with the pod IPs the source resolved into
+ * status.podSelectorRefs[{name, ips}] (the embedded default resolves none, so such lines are dropped).
+ */
+function podSelectorIps(cluster: Cluster): Map<string, string[]> {
+  const map = new Map<string, string[]>();
+  const spec = (cluster.raw.spec as { podSelectorRefs?: { name?: unknown }[] } | undefined)?.podSelectorRefs ?? [];
+  const resolved = (cluster.status.podSelectorRefs as { name?: unknown; ips?: unknown }[] | undefined) ?? [];
+  for (const ref of spec) {
+    if (typeof ref.name !== 'string') continue;
+    const ips = resolved.find((r) => r.name === ref.name)?.ips;
+    map.set(ref.name, Array.isArray(ips) ? ips.filter((ip): ip is string => typeof ip === 'string') : []);
+  }
+  return map;
+}
+
 async function write(path: string, content: string, changed: string[]): Promise<void> {
   try {
     if ((await writeFileAtomic(path, content, 0o600)).changed) changed.push(path);
@@ -75,7 +92,7 @@ export async function writeConfigFiles(input: ConfigFilesInput): Promise<ConfigF
   // Render everything first: a bad Secret must not leave half the files updated.
   const tls = await tlsFiles(cluster, input.source);
   const bindPassword = await ldapBindPassword(cluster, input.source);
-  const hba = renderPgHba({ userRules: pg.pgHba, ldap: pg.ldap ? { spec: pg.ldap, bindPassword } : undefined, pgMajor: input.pgMajor });
+  const hba = renderPgHba({ userRules: expandPodSelectors(pg.pgHba, podSelectorIps(cluster)), ldap: pg.ldap ? { spec: pg.ldap, bindPassword } : undefined, pgMajor: input.pgMajor });
   const ident = renderPgIdent({ osUser: input.osUser, userRules: pg.pgIdent });
   const files = createHash('sha256').update(hba).update('\0').update(ident);
   for (const f of tls) files.update('\0').update(f.fileName).update('\0').update(f.bytes);

@@ -63,7 +63,7 @@ export async function createSecretDir(root: string, name: string, data: Record<s
     // eslint-disable-next-line security/detect-non-literal-fs-filename -- temp folder -> secret folder
     await rename(temp, target);
   } catch (err) {
-    // eslint-disable-next-line security/detect-non-literal-fs-filename -- our temp folder
+     
     await rm(temp, { recursive: true, force: true });
     throw err;
   }

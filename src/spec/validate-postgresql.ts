@@ -137,6 +137,11 @@ function validateLdap(pg: Fields): LdapSpec | undefined {
     if (searchAttribute !== undefined) auth.searchAttribute = searchAttribute;
     const searchFilter = line(bindSearch, 'searchFilter');
     if (searchFilter !== undefined) auth.searchFilter = searchFilter;
+    // PostgreSQL rejects the whole pg_hba.conf when both are set (src/backend/libpq/hba.c), so postgres
+    // would not start; CNPG renders both. Refuse at load instead.
+    if (searchFilter && searchAttribute) {
+      throw new ManifestError(`${bindSearch.path}.searchFilter`, 'cannot be combined with searchAttribute (PostgreSQL refuses ldapsearchfilter with ldapsearchattribute)');
+    }
     result.bindSearchAuth = auth;
   }
   return result;

@@ -18,7 +18,7 @@ export function parseControlData(text: string): Record<string, string> {
   for (const line of text.split('\n')) {
     const colon = line.indexOf(':');
     if (colon <= 0) continue;
-    // eslint-disable-next-line security/detect-object-injection -- keys are pg_controldata's own labels
+     
     out[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
   }
   return out;

@@ -56,7 +56,7 @@ export async function inspectPidFile(pgData: string): Promise<PidFileState> {
 
 /** Removes a stale postmaster.pid and the socket lock files, so postgres starts cleanly (CNPG empties /controller/run). */
 export async function cleanStalePidFile(pgData: string, socketDir: string): Promise<void> {
-  // eslint-disable-next-line security/detect-non-literal-fs-filename -- PGDATA/postmaster.pid
+   
   await rm(join(pgData, PGDATA_FILES.pid), { force: true });
   let entries: string[] = [];
   try {
@@ -66,7 +66,7 @@ export async function cleanStalePidFile(pgData: string, socketDir: string): Prom
     return;
   }
   for (const entry of entries.filter((e) => e.startsWith('.s.PGSQL.'))) {
-    // eslint-disable-next-line security/detect-non-literal-fs-filename -- socket files in our socket directory
+     
     await rm(join(socketDir, entry), { force: true });
   }
 }

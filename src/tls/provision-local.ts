@@ -20,6 +20,8 @@ export interface ProvisionLocalOptions {
   /** Extra IP addresses for the server certificate; 127.0.0.1 and ::1 are always included. */
   ipAddresses?: readonly string[];
   appUser: string;
+  /** spec.bootstrap.initdb.secret.name; `<cluster>-app` when absent. */
+  appSecretName?: string;
   appDatabase: string;
   getSecret: (name: string) => Promise<SecretObject | undefined>;
   createSecret: SecretWriter['createSecret'];
@@ -110,7 +112,7 @@ export async function provisionLocalSecrets(options: ProvisionLocalOptions): Pro
     options.getSecret(names.ca),
     options.getSecret(names.server),
     options.getSecret(names.replication),
-    options.getSecret(names.app),
+    options.getSecret(options.appSecretName ?? names.app),
   ]);
 
   const days = options.days;
@@ -157,6 +159,6 @@ export async function provisionLocalSecrets(options: ProvisionLocalOptions): Pro
     options.log.warn({ secretName: names.ca }, 'creating a CA that did not sign the supplied certificates');
     await needCa();
   }
-  if (appSecret === undefined) await create(names.app, appSecretData(options, generatePassword()));
+  if (appSecret === undefined) await create(options.appSecretName ?? names.app, appSecretData(options, generatePassword()));
   return { created };
 }
