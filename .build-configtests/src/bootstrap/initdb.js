@@ -1,0 +1,99 @@
+// `instance init` / first `instance run`: initdb into a temporary sibling folder, then rename it into place,
+// so a failed initdb never leaves a half-made PGDATA. A marker file stays until the bootstrap SQL is done.
+import { readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { basename, dirname, join } from 'node:path';
+import { ManagerError } from '../errors.js';
+import { namedLogger } from '../log/logger.js';
+import { runToCompletion } from '../supervisor/run-to-completion.js';
+import { initdbArgs } from './initdb-args.js';
+/** Present in PGDATA from initdb until the application database and owner exist. */
+export const BOOTSTRAP_MARKER = 'pgim.bootstrap-pending';
+/** Classifies PGDATA; unreadable or foreign contents are errors naming the path. */
+export async function inspectPgData(pgData) {
+    let entries;
+    try {
+        // eslint-disable-next-line security/detect-non-literal-fs-filename -- PGDATA from the Config
+        entries = await readdir(pgData);
+    }
+    catch (err) {
+        const code = err.code;
+        if (code === 'ENOENT')
+            return 'missing';
+        if (code === 'EACCES')
+            throw new ManagerError('PGDATA', `PGDATA ${pgData} is not readable (permission denied)`, { cause: err });
+        if (code === 'ENOTDIR')
+            throw new ManagerError('PGDATA', `PGDATA ${pgData} is not a directory`, { cause: err });
+        throw new ManagerError('PGDATA', `PGDATA ${pgData}: ${code ?? 'unreadable'}`, { cause: err });
+    }
+    const visible = entries.filter((e) => e !== 'lost+found');
+    if (visible.length === 0)
+        return 'empty';
+    if (!visible.includes('PG_VERSION')) {
+        throw new ManagerError('PGDATA', `PGDATA ${pgData} is not empty and holds no PG_VERSION: not a PostgreSQL data directory`);
+    }
+    return visible.includes(BOOTSTRAP_MARKER) ? 'bootstrap-pending' : 'initialised';
+}
+/** The major version PGDATA was made by (PGDATA/PG_VERSION). */
+export async function readPgMajor(pgData) {
+    // eslint-disable-next-line security/detect-non-literal-fs-filename -- PGDATA/PG_VERSION
+    const text = (await readFile(join(pgData, 'PG_VERSION'), 'utf8')).trim();
+    const major = Number.parseInt(text, 10);
+    if (!Number.isInteger(major))
+        throw new ManagerError('PGDATA', `PGDATA ${pgData}/PG_VERSION is unreadable: '${text}'`);
+    return major;
+}
+/** Runs initdb per spec.bootstrap.initdb into a temp folder and moves it to PGDATA (0700). */
+export async function runInitdb(options) {
+    const log = namedLogger(options.root, 'initdb');
+    const temp = join(dirname(options.pgData), `.${basename(options.pgData)}.initdb-${randomBytes(4).toString('hex')}`);
+    const started = Date.now();
+    log.info({ pgdata: options.pgData }, 'initdb started');
+    try {
+        const result = await runToCompletion(join(options.pgBin, 'initdb'), initdbArgs(temp, options.spec), {
+            registry: options.registry,
+            timeoutMs: options.timeoutMs ?? 600_000,
+            errorCode: 'BOOTSTRAP',
+        });
+        for (const line of `${result.stdout}\n${result.stderr}`.split('\n'))
+            if (line.trim())
+                log.info(line);
+        if (result.exitCode !== 0) {
+            const why = result.timedOut ? 'timed out' : result.signal ?? `exit code ${String(result.exitCode)}`;
+            const last = result.stderr.trim().split('\n').pop() ?? '';
+            throw new ManagerError('BOOTSTRAP', `initdb failed (${why})${last ? `: ${last}` : ''}`);
+        }
+        // eslint-disable-next-line security/detect-non-literal-fs-filename -- inside our temp PGDATA
+        await writeFile(join(temp, BOOTSTRAP_MARKER), `${new Date().toISOString()}\n`, { mode: 0o600 });
+        await moveIntoPlace(temp, options.pgData);
+    }
+    catch (err) {
+        await rm(temp, { recursive: true, force: true });
+        throw err;
+    }
+    log.info({ pgdata: options.pgData, durationMs: Date.now() - started }, 'initdb finished');
+}
+async function moveIntoPlace(temp, pgData) {
+    // rename(2) replaces an empty directory; PGDATA may exist empty (a fresh volume's subfolder).
+    try {
+        // eslint-disable-next-line security/detect-non-literal-fs-filename -- temp -> PGDATA
+        await rename(temp, pgData);
+    }
+    catch (err) {
+        const code = err.code;
+        if (code === 'EBUSY' || code === 'EXDEV') {
+            throw new ManagerError('BOOTSTRAP', `cannot move the new data directory into ${pgData} (${code}): use a subfolder of the volume as PGDATA`, {
+                cause: err,
+            });
+        }
+        throw err;
+    }
+    // eslint-disable-next-line security/detect-non-literal-fs-filename -- PGDATA
+    if (((await stat(pgData)).mode & 0o777) !== 0o700)
+        throw new ManagerError('BOOTSTRAP', `${pgData} is not mode 0700 after initdb`);
+}
+/** Removes the marker once the bootstrap SQL has committed. */
+export async function clearBootstrapMarker(pgData) {
+    await rm(join(pgData, BOOTSTRAP_MARKER), { force: true });
+}
+//# sourceMappingURL=initdb.js.map

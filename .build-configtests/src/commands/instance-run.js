@@ -1,0 +1,155 @@
+// `instance run` (and `instance init`, which is the same path stopping after the bootstrap): wiring only.
+// Load the Cluster, become the run user, provision, bootstrap if needed, write the files, start the log
+// pipes, the reaper and the postmaster, follow spec changes, and stop cleanly on SIGTERM/SIGINT.
+import { EXIT } from '../config/constants.js';
+import { ManagerError, describeError } from '../errors.js';
+import { child } from '../log/logger.js';
+import { startLogPipes } from '../log/log-pipes.js';
+import { createPool, withClient } from '../db/pool.js';
+import { ensureSystemRoles } from '../db/roles.js';
+import { runBootstrapSql } from '../bootstrap/bootstrap-sql.js';
+import { clearBootstrapMarker, inspectPgData, readPgMajor, runInitdb } from '../bootstrap/initdb.js';
+import { createInstanceState } from '../reconcile/instance-state.js';
+import { Reconciler } from '../reconcile/reconciler.js';
+import { createChildRegistry } from '../supervisor/child-registry.js';
+import { createReaper } from '../supervisor/reaper.js';
+import { Lifecycle } from '../supervisor/lifecycle.js';
+import { inspectPidFile } from '../supervisor/pidfile.js';
+import { handleSignals } from '../supervisor/signals.js';
+import { assertPortFree, becomeRunUser, bindHosts } from './preflight.js';
+import { createSpecSource, provisionIfLocal } from './source-setup.js';
+/** Runs the instance until stopped; resolves with the process exit code. */
+export async function instanceRun(config, root, mode, emergency = {}) {
+    const log = child(root, 'instance');
+    const source = createSpecSource(config);
+    const cluster = await source.load();
+    if (config.clusterName && config.clusterName !== cluster.name) {
+        throw new ManagerError('USAGE', `--cluster-name ${config.clusterName} does not match metadata.name ${cluster.name} of the manifest`);
+    }
+    const podName = config.podName ?? `${cluster.name}-1`;
+    // Before anything is created: a taken port found after initdb would leave a PGDATA whose bootstrap never
+    // finished, and the next start would refuse it. (Skipped when a live postmaster will be adopted.)
+    if ((await inspectPidFile(config.pgData).catch(() => undefined))?.kind !== 'live') {
+        for (const host of bindHosts(config.listenAddresses))
+            await assertPortFree(config.port, host, 'postgres');
+    }
+    const user = await becomeRunUser(config);
+    await provisionIfLocal(source, cluster, root);
+    const registry = createChildRegistry();
+    let pgState = await inspectPgData(config.pgData);
+    if (pgState === 'bootstrap-pending') {
+        throw new ManagerError('PGDATA', `PGDATA ${config.pgData} holds an unfinished bootstrap (initdb ran, the application database was not created): remove it to start over`);
+    }
+    if (mode === 'init' && pgState === 'initialised') {
+        log.info({ pgdata: config.pgData }, 'PGDATA already initialised: nothing to do');
+        return EXIT.ok;
+    }
+    if (pgState === 'missing' || pgState === 'empty') {
+        if (config.source === 'kube' && mode === 'run') {
+            throw new ManagerError('PGDATA', `PGDATA ${config.pgData} is empty: run \`instance init\` first`);
+        }
+        await runInitdb({ pgBin: config.pgBin, pgData: config.pgData, spec: cluster.spec.bootstrap.initdb, registry, root });
+        pgState = 'bootstrap-pending';
+    }
+    let bootstrapPending = pgState === 'bootstrap-pending';
+    const pgMajor = await readPgMajor(config.pgData);
+    const signals = handleSignals(() => void source.load().then((c) => reconciler.reconcile(c, running), (err) => log.error({ err: describeError(err) }, 'reload: manifest invalid')), (signal) => log.info({ signal }, 'already stopping'));
+    const initDone = new AbortController();
+    const stop = AbortSignal.any([signals.stop, initDone.signal]);
+    const background = new AbortController();
+    const reaper = createReaper({ registry, log: child(root, 'reaper'), subreaper: process.pid !== 1 });
+    const reaperDone = reaper.start(background.signal);
+    const pipes = startLogPipes({ logDir: config.controller.log, root, signal: background.signal });
+    const state = createInstanceState(cluster.name, podName);
+    const reconciler = new Reconciler({
+        source,
+        pgData: config.pgData,
+        controller: config.controller,
+        port: config.port,
+        listenAddresses: config.listenAddresses,
+        pgMajor,
+        osUser: user.name,
+        state,
+        root,
+    });
+    const target = { socketDir: config.controller.run, port: config.port };
+    let pool;
+    const getPool = () => (pool ??= createPool(target, child(root, 'db')));
+    const closePool = async () => {
+        const p = pool;
+        pool = undefined;
+        await p?.end().catch(() => undefined);
+    };
+    const lifecycle = new Lifecycle({
+        pgBin: config.pgBin,
+        pgData: config.pgData,
+        socketDir: config.controller.run,
+        registry,
+        root,
+        policy: mode === 'init' ? 'exit' : config.onPostmasterExit,
+        budget: () => {
+            const spec = reconciler.cluster()?.spec ?? cluster.spec;
+            return { smartShutdownTimeout: spec.smartShutdownTimeout, stopDelay: spec.stopDelay, startDelay: spec.startDelay };
+        },
+        checkpoint: (timeoutMs) => withTimeout(withClient(target, async (c) => void (await c.query('CHECKPOINT'))), timeoutMs, 'CHECKPOINT'),
+        closeConnections: closePool,
+        onReady: async (pm) => {
+            state.postmasterPid = pm.pid;
+            if (bootstrapPending) {
+                await runBootstrapSql({ target, spec: cluster.spec.bootstrap.initdb, ownerPassword: undefined, log });
+                await clearBootstrapMarker(config.pgData);
+                bootstrapPending = false;
+            }
+            await withClient(target, (c) => ensureSystemRoles(c));
+            await reconciler.applyRunning(pm, getPool());
+            state.ready = true;
+            log.info({ pgdata: config.pgData, socketDir: config.controller.run, port: config.port, listenAddresses: config.listenAddresses, logDir: config.controller.log, statusFile: config.statusFile, secretsDir: config.secretsDir, pid: pm.pid }, 'instance ready');
+            if (mode === 'init')
+                initDone.abort('init complete');
+        },
+    });
+    emergency.stopPostgres = () => lifecycle.current()?.signal('SIGINT');
+    function running() {
+        const pm = lifecycle.current();
+        return pm && lifecycle.isReady() ? { pm, pool: getPool() } : undefined;
+    }
+    try {
+        await withTimeout(pipes.ready, 10_000, 'opening the log FIFOs');
+        await reconciler.writeFiles(cluster);
+        if ((await inspectPidFile(config.pgData)).kind !== 'live') {
+            for (const host of bindHosts(config.listenAddresses))
+                await assertPortFree(config.port, host, 'postgres');
+        }
+        if (mode === 'run')
+            void followChanges();
+        const how = await lifecycle.run(stop);
+        log.info({ mode: how }, 'instance manager stopping');
+        return EXIT.ok;
+    }
+    finally {
+        background.abort();
+        signals.dispose();
+        await closePool();
+        await Promise.allSettled([pipes.done, reaperDone]);
+    }
+    async function followChanges() {
+        const onInvalid = (err) => log.error({ err: describeError(err) }, 'new Cluster version refused; the previous one stays in force');
+        for await (const next of source.watch(background.signal, onInvalid)) {
+            log.info({ source: source.description }, 'Cluster changed');
+            await reconciler.reconcile(next, running);
+        }
+    }
+}
+async function withTimeout(promise, ms, what) {
+    let timer;
+    const timeout = new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new ManagerError('INTERNAL', `${what} did not finish within ${ms} ms`)), ms);
+    });
+    try {
+        return await Promise.race([promise, timeout]);
+    }
+    finally {
+        clearTimeout(timer);
+    }
+}
+//# sourceMappingURL=instance-run.js.map

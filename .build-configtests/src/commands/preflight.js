@@ -1,0 +1,72 @@
+// Checks and preparations before anything is started: the run-as user, folders, free ports.
+import { createServer } from 'node:net';
+import { userInfo } from 'node:os';
+import { dirname } from 'node:path';
+import { ManagerError } from '../errors.js';
+import { assertOwnedBy, dropPrivileges, lookupUser, prepareDirs } from '../supervisor/drop-privileges.js';
+/** Fails with one clear line when `port` on `host` is taken (postgres would only say so in its own log). */
+export async function assertPortFree(port, host, what) {
+    await new Promise((resolve, reject) => {
+        const server = createServer();
+        server.once('error', (err) => {
+            if (err.code === 'EADDRINUSE')
+                reject(new ManagerError('PORT_IN_USE', `${what} port ${port} on ${host} is already in use`));
+            else if (err.code === 'EADDRNOTAVAIL')
+                reject(new ManagerError('USAGE', `${what} address ${host} is not available on this host`));
+            else
+                reject(new ManagerError('PORT_IN_USE', `${what} port ${port} on ${host}: ${err.code ?? err.message}`));
+        });
+        server.listen({ port, host, exclusive: true }, () => server.close(() => resolve()));
+    });
+}
+/** The addresses postgres will bind, for the port check ('*' means every address). */
+export function bindHosts(listenAddresses) {
+    return listenAddresses
+        .split(',')
+        .map((a) => a.trim())
+        .filter((a) => a !== '')
+        .map((a) => (a === '*' ? '0.0.0.0' : a === 'localhost' ? '127.0.0.1' : a));
+}
+/** The folders the manager writes, with their modes (TMPDIR is world-writable and sticky, as in CNPG). */
+export function writableDirs(config) {
+    const dirs = [];
+    if (config.stateDir)
+        dirs.push({ path: config.stateDir });
+    dirs.push({ path: dirname(config.pgData) });
+    const c = config.controller;
+    dirs.push({ path: c.root, mode: 0o755 }, { path: c.run }, { path: c.log }, { path: c.certificates }, { path: c.tmp, mode: 0o1777 });
+    if (config.secretsDir)
+        dirs.push({ path: config.secretsDir });
+    if (config.statusFile)
+        dirs.push({ path: dirname(config.statusFile) });
+    return dirs;
+}
+/**
+ * Root: prepare the folders for the run-as user and become that user for good. Anyone else: the folders
+ * are created as ourselves. Returns the OS user name postgres will run as (pg_ident's `local` map).
+ */
+export async function becomeRunUser(config) {
+    if (process.getuid?.() === 0) {
+        const user = await lookupUser(config.runAs);
+        if (!user)
+            throw new ManagerError('PRIVILEGES', `--run-as ${config.runAs}: no such user in /etc/passwd`);
+        await assertOwnedBy(config.pgData, user);
+        await prepareDirs(user, writableDirs(config));
+        dropPrivileges(user);
+    }
+    else {
+        const me = { uid: process.getuid?.() ?? -1, gid: process.getgid?.() ?? -1, name: '', home: '' };
+        await prepareDirs(me, writableDirs(config));
+    }
+    try {
+        const info = userInfo();
+        return { name: info.username, uid: info.uid, gid: info.gid, home: info.homedir };
+    }
+    catch (err) {
+        // CNPG falls back to an insecure pg_ident mapping here; we refuse (see README).
+        throw new ManagerError('PRIVILEGES', `cannot resolve the name of uid ${process.getuid?.() ?? '?'} (no passwd entry): refusing an insecure pg_ident mapping`, {
+            cause: err,
+        });
+    }
+}
+//# sourceMappingURL=preflight.js.map

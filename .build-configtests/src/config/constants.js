@@ -1,0 +1,54 @@
+// Ports, exit codes and the container path layout in one place (cloudnative-pg pkg/management/url/url.go).
+/** TCP ports of the CloudNativePG operand contract. */
+export const PORTS = Object.freeze({
+    postgres: 5432,
+    status: 8000,
+    metrics: 9187,
+});
+/** Process exit codes. 2 is a usage error, 4 is CNPG's MissingWALDiskSpaceExitCode. */
+export const EXIT = Object.freeze({
+    ok: 0,
+    failure: 1,
+    usage: 2,
+    noWalSpace: 4,
+});
+/** The container layout: the scratch emptyDir mounted at /controller and PGDATA on the volume. */
+export const CONTAINER_PATHS = Object.freeze({
+    pgData: '/var/lib/postgresql/data/pgdata',
+    controller: '/controller',
+});
+/** File names under PGDATA that the manager owns (pkg/management/postgres/constants). */
+export const PGDATA_FILES = Object.freeze({
+    custom: 'custom.conf',
+    override: 'override.conf',
+    hba: 'pg_hba.conf',
+    ident: 'pg_ident.conf',
+    postgresqlConf: 'postgresql.conf',
+    pid: 'postmaster.pid',
+});
+/** Base name of the logging collector's outputs (log_filename = 'postgres'). */
+export const LOG_BASENAME = 'postgres';
+/** The directory holding the PostgreSQL server binaries, overridable with PG_BIN. */
+export const DEFAULT_PG_BIN = '/usr/lib/postgresql/15/bin';
+/** Computes run/log/certificates/tmp below a controller root (`/controller` in a pod). */
+export function controllerPaths(root) {
+    const join = (p) => `${root.replace(/\/+$/, '')}/${p}`;
+    return Object.freeze({
+        root,
+        run: join('run'),
+        log: join('log'),
+        certificates: join('certificates'),
+        tmp: join('tmp'),
+        external: join('external'),
+    });
+}
+/** TLS file names under the certificates directory (reference section 4.1). */
+export const TLS_FILES = Object.freeze({
+    serverCert: 'server.crt',
+    serverKey: 'server.key',
+    replicationCert: 'streaming_replica.crt',
+    replicationKey: 'streaming_replica.key',
+    clientCa: 'client-ca.crt',
+    serverCa: 'server-ca.crt',
+});
+//# sourceMappingURL=constants.js.map

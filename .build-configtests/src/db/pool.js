@@ -1,0 +1,53 @@
+// The only importer of `pg`: small pools over the Unix socket, peer-authenticated as the postgres role.
+import pg from 'pg';
+/**
+ * A pool of at most `max` connections as in CNPG (pkg/management/postgres/pool): Unix socket, no TLS,
+ * search_path pinned, synchronous_commit local. Pool `error` events are always handled.
+ */
+export function createPool(target, log, max = 3) {
+    const pool = new pg.Pool({
+        host: target.socketDir,
+        port: target.port,
+        user: target.user ?? 'postgres',
+        database: target.database ?? 'postgres',
+        application_name: 'pg-instance-manager',
+        max,
+        idleTimeoutMillis: 10_000,
+        connectionTimeoutMillis: 5_000,
+        options: '-c search_path=pg_catalog,public,pg_temp -c synchronous_commit=local -c datestyle=ISO',
+    });
+    pool.on('error', (err) => log.warn({ err: { message: err.message, code: err.code } }, 'idle database connection failed'));
+    return pool;
+}
+/** One query on a fresh single connection, for moments when no pool should linger (bootstrap, shutdown). */
+export async function withClient(target, fn) {
+    const client = new pg.Client({
+        host: target.socketDir,
+        port: target.port,
+        user: target.user ?? 'postgres',
+        database: target.database ?? 'postgres',
+        application_name: 'pg-instance-manager',
+        connectionTimeoutMillis: 5_000,
+    });
+    await client.connect();
+    try {
+        return await fn(client);
+    }
+    finally {
+        await client.end().catch(() => undefined);
+    }
+}
+/** The SQLSTATE of a database error, or undefined (branch on codes, never on message text). */
+export function sqlState(err) {
+    const code = err.code;
+    return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+}
+/** Quotes an identifier for SQL text (pg's escapeIdentifier). */
+export function quoteIdent(name) {
+    return `"${name.replace(/"/g, '""')}"`;
+}
+/** Quotes a string literal for SQL text (pg's escapeLiteral, handles backslashes with E''). */
+export function quoteLiteral(value) {
+    return pg.escapeLiteral(value);
+}
+//# sourceMappingURL=pool.js.map

@@ -1,0 +1,134 @@
+// The three log FIFOs PostgreSQL's logging collector and our wal-archive/wal-restore write into, re-emitted
+// as JSON lines on stdout (CNPG pkg/management/postgres/logpipe, reference cnpg-config-security.md §7).
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describeError } from '../errors.js';
+import { CsvRecordParser } from './csv-parser.js';
+import { CsvLogLayout } from './csv-record.js';
+import { openFifoStream } from './fifo-reader.js';
+import { LineSplitter } from './line-splitter.js';
+import { child, namedLogger, writeRawLine } from './logger.js';
+/** File names inside the log directory; postgres gets log_filename='postgres' and csvlog adds `.csv`. */
+export const LOG_PIPE_FILES = { csv: 'postgres.csv', raw: 'postgres', json: 'postgres.json' };
+/** Starts the CSV, raw and JSON pipes under `logDir`; they run until `signal` aborts. */
+export function startLogPipes(options) {
+    const { logDir, root, signal } = options;
+    const postgres = namedLogger(root, 'postgres');
+    const pgaudit = namedLogger(root, 'pgaudit');
+    const own = child(root, 'log-pipes');
+    const pipes = [
+        { path: join(logDir, LOG_PIPE_FILES.csv), make: () => csvHandler(postgres, pgaudit) },
+        { path: join(logDir, LOG_PIPE_FILES.raw), make: (path) => rawHandler(postgres, path) },
+        { path: join(logDir, LOG_PIPE_FILES.json), make: (path) => jsonHandler(root, postgres, path) },
+    ];
+    const runs = pipes.map((p) => runPipe(p.path, p.make, own, signal, options.retryDelayMs ?? 1000));
+    const ready = Promise.all(runs.map((r) => r.opened)).then(() => undefined);
+    // A caller that stops before the pipes opened may never await `ready`: do not crash on it.
+    ready.catch(() => undefined);
+    const done = Promise.all(runs.map((r) => r.done)).then(() => undefined);
+    return { ready, done };
+}
+function runPipe(path, make, own, signal, retryDelayMs) {
+    // Promise.withResolvers is Node 22+.
+    let markOpened = () => undefined;
+    let failOpen = () => undefined;
+    const opened = new Promise((resolve, reject) => {
+        markOpened = resolve;
+        failOpen = reject;
+    });
+    const done = (async () => {
+        while (!signal.aborted) {
+            try {
+                const socket = await openFifoStream(path, { logger: own, signal });
+                markOpened();
+                await pump(socket, make(path), own, path);
+            }
+            catch (err) {
+                if (signal.aborted)
+                    break;
+                own.error({ path, err: describeError(err) }, 'log pipe failed, reopening');
+            }
+            if (signal.aborted)
+                break;
+            await sleep(retryDelayMs, undefined, { signal }).catch(() => undefined);
+        }
+        failOpen(signal.reason);
+    })();
+    return { opened, done };
+}
+// Feeds the socket's chunks to the handler until it closes (abort, or a read error).
+function pump(socket, handle, own, path) {
+    return new Promise((resolve, reject) => {
+        let failure;
+        socket.on('data', (chunk) => {
+            try {
+                handle(chunk);
+            }
+            catch (err) {
+                own.error({ path, err: describeError(err) }, 'log pipe could not process a chunk');
+            }
+        });
+        socket.on('error', (err) => {
+            failure = err;
+        });
+        socket.on('close', () => (failure ? reject(failure) : resolve()));
+    });
+}
+const PINO_METHOD = {
+    error: 'error',
+    warning: 'warn',
+    info: 'info',
+    debug: 'debug',
+    trace: 'trace',
+};
+function csvHandler(postgres, pgaudit) {
+    const parser = new CsvRecordParser();
+    const layout = new CsvLogLayout();
+    return (chunk) => {
+        for (const { fields, truncated } of parser.push(chunk)) {
+            const mapped = layout.map(fields, truncated);
+            if (mapped.kind === 'invalid') {
+                // Keep the content: one error line that carries the fields as they came.
+                const msg = `invalid fields count, got ${mapped.got}, expected ${mapped.expected.join(' or ')}`;
+                postgres.error({ fields: mapped.fields }, msg);
+                continue;
+            }
+            const log = mapped.logger === 'pgaudit' ? pgaudit : postgres;
+            const extra = truncated ? { record: mapped.record, truncated: true } : { record: mapped.record };
+            log[PINO_METHOD[mapped.level]](extra, 'record');
+        }
+    };
+}
+function rawHandler(postgres, path) {
+    const splitter = new LineSplitter();
+    return (chunk) => {
+        for (const line of splitter.push(chunk)) {
+            if (line.text === '')
+                continue;
+            postgres.info(line.truncated ? { source: path, truncated: true } : { source: path }, line.text);
+        }
+    };
+}
+function jsonHandler(root, postgres, path) {
+    const splitter = new LineSplitter();
+    return (chunk) => {
+        for (const line of splitter.push(chunk)) {
+            if (line.text.trim() === '')
+                continue;
+            if (!line.truncated && isJsonObject(line.text))
+                writeRawLine(root, line.text);
+            else
+                postgres.info({ source: path, ...(line.truncated ? { truncated: true } : {}) }, line.text);
+        }
+    };
+}
+function isJsonObject(text) {
+    try {
+        const v = JSON.parse(text);
+        return typeof v === 'object' && v !== null && !Array.isArray(v);
+    }
+    catch {
+        return false;
+    }
+}
+//# sourceMappingURL=log-pipes.js.map

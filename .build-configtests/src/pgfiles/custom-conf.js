@@ -1,0 +1,77 @@
+// Renders custom.conf, the full parameter set postgresql.conf includes (reference section 5). Pure: data in,
+// text and checksum out. The caller writes it with writeFileAtomic and waits for cnpg.config_sha256 on reload.
+import { createHash } from 'node:crypto';
+import { normaliseParameterName, renderConfLine } from './conf-literal.js';
+import { globalDefaults, isFixedOrBlocked, mandatorySettings, MANAGED_LIBRARIES, } from './guc-settings.js';
+/** Stamp on the first line; PostgreSQL ignores it, people read it. */
+export const CUSTOM_CONF_STAMP = '# managed by pg-instance-manager, do not edit';
+/** The parameter whose value is the checksum of the rest; polled after a reload (section 5.5). */
+export const CONFIG_SHA_PARAMETER = 'cnpg.config_sha256';
+const CNPG_PREFIX = 'cnpg.';
+// User libraries first, then the managed ones whose namespace a user parameter uses; first occurrence wins.
+function preloadLibraries(userLibraries, userKeys) {
+    const libraries = [];
+    const add = (lib) => {
+        const trimmed = lib.trim();
+        if (trimmed !== '' && !libraries.includes(trimmed))
+            libraries.push(trimmed);
+    };
+    userLibraries.forEach(add);
+    for (const lib of MANAGED_LIBRARIES) {
+        if (userKeys.some((key) => key.startsWith(`${lib}.`)))
+            add(lib);
+    }
+    return libraries.join(',');
+}
+function buildSettings(input) {
+    const settings = new Map(Object.entries(globalDefaults(input.paths)));
+    const userKeys = [];
+    for (const [rawKey, value] of Object.entries(input.parameters)) {
+        const key = normaliseParameterName(rawKey);
+        // Fixed/blocked keys are rejected upstream; dropping them again keeps a bypassed check harmless. The
+        // checksum key is ours: a user value would shadow the real one.
+        if (isFixedOrBlocked(key) || key === CONFIG_SHA_PARAMETER)
+            continue;
+        userKeys.push(key);
+        settings.set(key, value);
+    }
+    const mandatory = mandatorySettings({
+        paths: input.paths,
+        port: input.port,
+        listenAddresses: input.listenAddresses,
+        pgMajor: input.pgMajor,
+        enableAlterSystem: input.enableAlterSystem ?? false,
+    });
+    for (const [key, value] of Object.entries(mandatory))
+        settings.set(key, value);
+    settings.set('archive_mode', input.archiveMode);
+    settings.set('cluster_name', input.clusterName);
+    const libraries = preloadLibraries(input.sharedPreloadLibraries, userKeys);
+    if (libraries !== '')
+        settings.set('shared_preload_libraries', libraries);
+    return settings;
+}
+// Byte-wise order, as Go's sort.Strings; keys are ASCII after normaliseParameterName.
+function sortedKeys(keys) {
+    return [...keys].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+/**
+ * Renders custom.conf. Layout: the stamp line; every non-`cnpg.*` parameter as `key = 'value'`, sorted;
+ * the other `cnpg.*` parameters, sorted; last, `cnpg.config_sha256 = '<hex>'`.
+ *
+ * The checksum is SHA-256 (lower-case hex) of exactly the UTF-8 bytes of the sorted non-`cnpg.*` lines,
+ * each with its trailing "\n": not the stamp, not the `cnpg.*` lines, not the checksum line. So it changes
+ * if and only if a parameter PostgreSQL acts on changes, and equals what `current_setting` reports after
+ * the reload that loaded this file.
+ */
+export function renderCustomConf(input) {
+    const settings = buildSettings(input);
+    const keys = sortedKeys(settings.keys());
+    const line = (key) => renderConfLine(key, settings.get(key) ?? '');
+    const body = keys.filter((k) => !k.startsWith(CNPG_PREFIX)).map(line).join('');
+    const cnpg = keys.filter((k) => k.startsWith(CNPG_PREFIX)).map(line).join('');
+    const sha256 = createHash('sha256').update(body, 'utf8').digest('hex');
+    const text = `${CUSTOM_CONF_STAMP}\n${body}${cnpg}${renderConfLine(CONFIG_SHA_PARAMETER, sha256)}`;
+    return { text, sha256 };
+}
+//# sourceMappingURL=custom-conf.js.map

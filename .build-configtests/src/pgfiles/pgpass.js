@@ -1,0 +1,38 @@
+// Renders a libpq password file line and guards the names used to build passfile paths (reference 3.2;
+// CNPG pkg/management/external/internal/pgpass). The line holds a password: never log it.
+import { ManagerError } from '../errors.js';
+// libpq reads the file line by line and treats `\` and `:` specially inside a field
+// (https://www.postgresql.org/docs/current/libpq-pgpass.html), so both are backslash-escaped.
+function escapeField(name, value) {
+    if (/[\r\n]/.test(value)) {
+        // Name the field, never the value: it may be the password.
+        throw new ManagerError('INVALID_SECRET', `pgpass field ${name} contains a line break`);
+    }
+    return value.replaceAll('\\', '\\\\').replaceAll(':', '\\:');
+}
+/**
+ * Renders `host:port:dbname:user:password` with every field escaped (\ -> \\, : -> \:) and no trailing
+ * newline, as CNPG's external-cluster passfile. A literal `*` stays a wildcard, as libpq defines it.
+ */
+export function renderPgpassLine(entry) {
+    const fields = [
+        ['host', entry.host],
+        ['port', String(entry.port)],
+        ['dbname', entry.dbname],
+        ['user', entry.user],
+        ['password', entry.password],
+    ];
+    return fields.map(([name, value]) => escapeField(name, value)).join(':');
+}
+/**
+ * Throws unless `value` is safe as one path component (a server name, a Secret name or key used to build
+ * /controller/external/<server>/...): not empty, not `.` or `..`, no `/` or `\`. The message never
+ * includes the value.
+ */
+export function assertPathComponent(value) {
+    const bad = value === '' || value === '.' || value === '..' || /[/\\\0]/.test(value);
+    if (bad) {
+        throw new ManagerError('INVALID_MANIFEST', 'value cannot be used as a filesystem path component');
+    }
+}
+//# sourceMappingURL=pgpass.js.map

@@ -1,0 +1,108 @@
+// Renders and writes everything postgres reads from disk for one version of the Cluster: TLS files,
+// pg_hba.conf, pg_ident.conf, custom.conf and the includes in postgresql.conf. Reports what changed
+// and the two hashes a reload must make the server report.
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PGDATA_FILES } from '../config/constants.js';
+import { ManagerError, wrap } from '../errors.js';
+import { renderCustomConf } from '../pgfiles/custom-conf.js';
+import { renderPgHba } from '../pgfiles/hba.js';
+import { expandPodSelectors } from '../pgfiles/hba-podselector.js';
+import { renderPgIdent } from '../pgfiles/ident.js';
+import { ensureIncludes } from '../pgfiles/postgresql-conf.js';
+import { writeFileAtomic } from '../pgfiles/write-file-atomic.js';
+import { renderTlsFiles, writeTlsFiles } from '../tls/tls-files.js';
+/** The parameter carrying the hash of pg_hba, pg_ident and the TLS files, so a reload can be confirmed for them too. */
+export const FILES_SHA_PARAMETER = 'cnpg.files_sha256';
+async function tlsFiles(cluster, source) {
+    const names = cluster.spec.certificates;
+    const [serverSecret, replicationSecret, clientCaSecret, serverCaSecret] = await Promise.all([
+        source.getSecret(names.serverTLSSecret),
+        source.getSecret(names.replicationTLSSecret),
+        source.getSecret(names.clientCASecret),
+        source.getSecret(names.serverCASecret),
+    ]);
+    // postgres runs with ssl=on: without a server certificate it would not start, so say which Secret is missing.
+    if (!serverSecret)
+        throw new ManagerError('TLS', `server TLS Secret ${names.serverTLSSecret} not found`);
+    if (!clientCaSecret)
+        throw new ManagerError('TLS', `client CA Secret ${names.clientCASecret} not found`);
+    return renderTlsFiles({ serverSecret, replicationSecret, clientCaSecret, serverCaSecret });
+}
+async function ldapBindPassword(cluster, source) {
+    const ref = cluster.spec.postgresql.ldap?.bindSearchAuth?.bindPassword;
+    if (!ref)
+        return undefined;
+    const secret = await source.getSecret(ref.name);
+    const value = secret?.data[ref.key];
+    if (!secret)
+        throw new ManagerError('INVALID_SECRET', `LDAP bind password Secret ${ref.name} not found`);
+    if (value === undefined)
+        throw new ManagerError('INVALID_SECRET', `missing key inside bind+search secret: ${ref.key}`);
+    return value.toString('utf8');
+}
+/**
+ * Selector names from spec.podSelectorRefs with the pod IPs the source resolved into
+ * status.podSelectorRefs[{name, ips}] (the embedded default resolves none, so such lines are dropped).
+ */
+function podSelectorIps(cluster) {
+    const map = new Map();
+    const spec = cluster.raw.spec?.podSelectorRefs ?? [];
+    const resolved = cluster.status.podSelectorRefs ?? [];
+    for (const ref of spec) {
+        if (typeof ref.name !== 'string')
+            continue;
+        const ips = resolved.find((r) => r.name === ref.name)?.ips;
+        map.set(ref.name, Array.isArray(ips) ? ips.filter((ip) => typeof ip === 'string') : []);
+    }
+    return map;
+}
+async function write(path, content, changed) {
+    try {
+        if ((await writeFileAtomic(path, content, 0o600)).changed)
+            changed.push(path);
+    }
+    catch (err) {
+        throw wrap('CONFIG_WRITE', `while writing ${path}`, err);
+    }
+}
+/** Renders and atomically writes the files; nothing is written when rendering fails. */
+export async function writeConfigFiles(input) {
+    const { cluster, pgData } = input;
+    const pg = cluster.spec.postgresql;
+    // Render everything first: a bad Secret must not leave half the files updated.
+    const tls = await tlsFiles(cluster, input.source);
+    const bindPassword = await ldapBindPassword(cluster, input.source);
+    const hba = renderPgHba({ userRules: expandPodSelectors(pg.pgHba, podSelectorIps(cluster)), ldap: pg.ldap ? { spec: pg.ldap, bindPassword } : undefined, pgMajor: input.pgMajor });
+    const ident = renderPgIdent({ osUser: input.osUser, userRules: pg.pgIdent });
+    const files = createHash('sha256').update(hba).update('\0').update(ident);
+    for (const f of tls)
+        files.update('\0').update(f.fileName).update('\0').update(f.bytes);
+    const filesSha256 = files.digest('hex');
+    const custom = renderCustomConf({
+        parameters: { ...pg.parameters, [FILES_SHA_PARAMETER]: filesSha256 },
+        pgMajor: input.pgMajor,
+        clusterName: cluster.name,
+        port: input.port,
+        listenAddresses: input.listenAddresses,
+        paths: { socketDir: input.controller.run, logDir: input.controller.log, certificatesDir: input.controller.certificates },
+        sharedPreloadLibraries: pg.sharedPreloadLibraries,
+        archiveMode: 'off',
+        enableAlterSystem: pg.enableAlterSystem,
+    });
+    const postgresqlConfPath = join(pgData, PGDATA_FILES.postgresqlConf);
+    // eslint-disable-next-line security/detect-non-literal-fs-filename -- PGDATA/postgresql.conf
+    const includes = ensureIncludes(await readFile(postgresqlConfPath, 'utf8'));
+    const changed = [];
+    const tlsResult = await writeTlsFiles(input.controller.certificates, tls);
+    changed.push(...tlsResult.changedFiles.map((f) => join(input.controller.certificates, f)));
+    await write(join(pgData, PGDATA_FILES.hba), hba, changed);
+    await write(join(pgData, PGDATA_FILES.ident), ident, changed);
+    await write(join(pgData, PGDATA_FILES.override), '', changed);
+    await write(join(pgData, PGDATA_FILES.custom), custom.text, changed);
+    if (includes.changed)
+        await write(postgresqlConfPath, includes.text, changed);
+    return { changedFiles: changed, configSha256: custom.sha256, filesSha256 };
+}
+//# sourceMappingURL=config-files.js.map

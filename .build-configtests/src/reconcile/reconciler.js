@@ -1,0 +1,82 @@
+import { describeError } from '../errors.js';
+import { child } from '../log/logger.js';
+import { loadedSettings } from '../db/settings.js';
+import { writeConfigFiles } from './config-files.js';
+import { PasswordReconciler } from './passwords.js';
+import { reloadAndWait } from './reload.js';
+import { statusPatch } from './status-patch.js';
+/** Serialises reconciles (a watch event during a reload waits its turn) and remembers pending reloads. */
+export class Reconciler {
+    #o;
+    #log;
+    #passwords;
+    #queue = Promise.resolve();
+    #reloadPending = false;
+    #cluster;
+    constructor(options) {
+        this.#o = options;
+        this.#log = child(options.root, 'reconciler');
+        this.#passwords = new PasswordReconciler(this.#log);
+    }
+    /** The Cluster last applied. */
+    cluster() {
+        return this.#cluster;
+    }
+    /** Writes the files for `cluster`; returns the names of the files that changed. */
+    async writeFiles(cluster) {
+        const result = await writeConfigFiles({ ...this.#o, cluster });
+        this.#cluster = cluster;
+        this.#o.state.configSha256 = result.configSha256;
+        this.#o.state.filesSha256 = result.filesSha256;
+        for (const file of result.changedFiles)
+            this.#log.info({ filename: file }, 'Installed configuration file');
+        if (result.changedFiles.length)
+            this.#reloadPending = true;
+        return result.changedFiles;
+    }
+    /** Post-start and post-change work against a running server. */
+    async applyRunning(pm, pool) {
+        const cluster = this.#cluster;
+        if (!cluster)
+            return;
+        const state = this.#o.state;
+        let loaded = await loadedSettings(pool);
+        const expected = { configSha256: state.configSha256, filesSha256: state.filesSha256 };
+        // Files written before the postmaster started are already in force: reload only when the server
+        // reports other hashes than the ones on disk.
+        if (this.#reloadPending && (loaded.configSha256 !== expected.configSha256 || loaded.filesSha256 !== expected.filesSha256)) {
+            this.#log.info('Requesting configuration reload');
+            loaded = await reloadAndWait(pm, pool, expected);
+            state.lastReloadAt = new Date().toISOString();
+            this.#log.info({ configSha256: loaded.configSha256 }, 'configuration reloaded');
+        }
+        this.#reloadPending = false;
+        state.loadedConfigSha256 = loaded.configSha256;
+        if (loaded.pendingRestart && !state.pendingRestart) {
+            this.#log.warn({ settings: loaded.pendingRestartSettings }, 'some settings need a postgres restart to take effect');
+        }
+        state.pendingRestart = loaded.pendingRestart;
+        state.pendingRestartSettings = loaded.pendingRestartSettings;
+        await this.#passwords.reconcile(pool, cluster, this.#o.source);
+        await this.#o.source.patchStatus(statusPatch(cluster, state));
+    }
+    /** Full reconcile of a new Cluster version, queued behind any running one; errors are logged and kept in state. */
+    reconcile(cluster, running) {
+        const next = this.#queue.then(async () => {
+            try {
+                await this.writeFiles(cluster);
+                const live = running();
+                if (live)
+                    await this.applyRunning(live.pm, live.pool);
+                this.#o.state.lastError = undefined;
+            }
+            catch (err) {
+                this.#o.state.lastError = describeError(err);
+                this.#log.error({ err: describeError(err) }, 'reconcile failed; the previous configuration stays in force');
+            }
+        });
+        this.#queue = next;
+        return next;
+    }
+}
+//# sourceMappingURL=reconciler.js.map

@@ -1,0 +1,90 @@
+// A folder that stands in for the Secrets of a namespace: one folder per Secret, one file per key,
+// the layout of a Secret mounted into a pod (dot-entries such as `..data` are the kubelet's and skipped).
+import { readdir, readFile, mkdir, rename, rm, open } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { ManagerError } from '../errors.js';
+import { assertPathComponent } from '../pgfiles/pgpass.js';
+function isMissing(err) {
+    const code = err.code;
+    return code === 'ENOENT' || code === 'ENOTDIR';
+}
+/** Reads one Secret folder; undefined when the folder does not exist. */
+export async function readSecretDir(root, name) {
+    assertPathComponent(name);
+    const dir = join(root, name);
+    let entries;
+    try {
+        // eslint-disable-next-line security/detect-non-literal-fs-filename -- a folder under the configured secrets dir
+        entries = (await readdir(dir)).filter((e) => !e.startsWith('.')).sort();
+    }
+    catch (err) {
+        if (isMissing(err))
+            return undefined;
+        throw new ManagerError('INVALID_SECRET', `reading secret folder ${dir}: ${err.message}`, { cause: err });
+    }
+    const data = {};
+    const hash = createHash('sha256');
+    for (const key of entries) {
+        // eslint-disable-next-line security/detect-non-literal-fs-filename -- a key file inside the secret folder
+        const bytes = await readFile(join(dir, key));
+        // eslint-disable-next-line security/detect-object-injection -- keys are file names we just listed
+        data[key] = bytes;
+        hash.update(key).update('\0').update(bytes).update('\0');
+    }
+    return { name, data, resourceVersion: hash.digest('hex').slice(0, 16), annotations: {} };
+}
+/** Creates a Secret folder atomically (temp folder + rename); never overwrites an existing one. */
+export async function createSecretDir(root, name, data) {
+    assertPathComponent(name);
+    for (const key of Object.keys(data))
+        assertPathComponent(key);
+    // eslint-disable-next-line security/detect-non-literal-fs-filename -- the configured secrets dir
+    await mkdir(root, { recursive: true, mode: 0o700 });
+    const temp = join(root, `.${name}.${randomBytes(6).toString('hex')}.tmp`);
+    // eslint-disable-next-line security/detect-non-literal-fs-filename -- our temp folder
+    await mkdir(temp, { mode: 0o700 });
+    try {
+        for (const [key, bytes] of Object.entries(data)) {
+            // eslint-disable-next-line security/detect-non-literal-fs-filename -- a key file in our temp folder
+            const handle = await open(join(temp, key), 'wx', 0o600);
+            try {
+                await handle.writeFile(bytes);
+                await handle.sync();
+            }
+            finally {
+                await handle.close();
+            }
+        }
+        const target = join(root, name);
+        if ((await readSecretDir(root, name)) !== undefined) {
+            throw new ManagerError('INVALID_SECRET', `secret ${name} already exists in ${root}: not overwriting it`);
+        }
+        // eslint-disable-next-line security/detect-non-literal-fs-filename -- temp folder -> secret folder
+        await rename(temp, target);
+    }
+    catch (err) {
+        await rm(temp, { recursive: true, force: true });
+        throw err;
+    }
+}
+/** A cheap fingerprint of every Secret folder, used to notice edits while running. */
+export async function fingerprintSecretsDir(root) {
+    const hash = createHash('sha256');
+    let names;
+    try {
+        // eslint-disable-next-line security/detect-non-literal-fs-filename -- the configured secrets dir
+        names = (await readdir(root)).filter((e) => !e.startsWith('.')).sort();
+    }
+    catch (err) {
+        if (isMissing(err))
+            return 'none';
+        throw err;
+    }
+    for (const name of names) {
+        const secret = await readSecretDir(root, name).catch(() => undefined);
+        hash.update(name).update('\0').update(secret?.resourceVersion ?? '-');
+    }
+    return hash.digest('hex');
+}
+//# sourceMappingURL=secrets-dir.js.map

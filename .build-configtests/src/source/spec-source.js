@@ -1,0 +1,2 @@
+export {};
+//# sourceMappingURL=spec-source.js.map

@@ -1,0 +1,80 @@
+// spec.bootstrap: only initdb is implemented; recovery, pg_basebackup, import and SQL refs are refused
+// with one message each, because silently bootstrapping an empty database instead would lose data.
+import { ManifestError } from '../errors.js';
+import { CLUSTER_DEFAULTS } from './cluster.js';
+import { Fields, checkSingleLine } from './fields.js';
+const BOOTSTRAP_KEYS = new Set(['initdb', 'recovery', 'pg_basebackup']);
+// BootstrapInitDB in api/v1/cluster_types.go.
+const INITDB_KEYS = new Set([
+    'database', 'owner', 'secret', 'options', 'dataChecksums', 'encoding', 'localeCollate', 'localeCType', 'locale',
+    'localeProvider', 'icuLocale', 'icuRules', 'builtinLocale', 'walSegmentSize', 'postInitSQL',
+    'postInitApplicationSQL', 'postInitTemplateSQL', 'import', 'postInitApplicationSQLRefs', 'postInitTemplateSQLRefs',
+    'postInitSQLRefs',
+]);
+const LOCAL_REF_KEYS = new Set(['name']);
+/** Validates spec.bootstrap (absent means initdb with every default, as in CNPG). */
+export function validateBootstrap(spec, clusterName) {
+    const bootstrap = spec.child('bootstrap');
+    bootstrap?.onlyKeys(BOOTSTRAP_KEYS);
+    bootstrap?.refuse('recovery', 'only bootstrap.initdb');
+    bootstrap?.refuse('pg_basebackup', 'only bootstrap.initdb');
+    const initdb = bootstrap?.child('initdb') ?? Fields.of({}, bootstrap?.at('initdb') ?? 'spec.bootstrap.initdb');
+    return { initdb: validateInitdb(initdb, clusterName) };
+}
+function validateInitdb(f, clusterName) {
+    f.onlyKeys(INITDB_KEYS);
+    f.refuse('import', 'logical import from an external cluster');
+    for (const key of ['postInitSQLRefs', 'postInitApplicationSQLRefs', 'postInitTemplateSQLRefs']) {
+        f.refuse(key, 'SQL from ConfigMaps/Secrets; use the inline postInit*SQL lists');
+    }
+    const name = (key) => {
+        const value = f.string(key, { nonEmpty: true });
+        if (value !== undefined)
+            checkSingleLine(value, f.at(key));
+        return value;
+    };
+    const database = name('database') ?? CLUSTER_DEFAULTS.database;
+    const secret = f.child('secret');
+    secret?.onlyKeys(LOCAL_REF_KEYS);
+    const result = {
+        database,
+        owner: name('owner') ?? database,
+        secretName: secret?.requiredString('name') ?? `${clusterName}-app`,
+        encoding: name('encoding') ?? CLUSTER_DEFAULTS.encoding,
+        dataChecksums: f.bool('dataChecksums') ?? false,
+        options: f.stringList('options', checkSingleLine) ?? [],
+        postInitSQL: f.stringList('postInitSQL') ?? [],
+        postInitApplicationSQL: f.stringList('postInitApplicationSQL') ?? [],
+        postInitTemplateSQL: f.stringList('postInitTemplateSQL') ?? [],
+    };
+    const localeProvider = f.oneOf('localeProvider', ['libc', 'icu', 'builtin']);
+    const optional = {
+        localeCollate: name('localeCollate'),
+        localeCType: name('localeCType'),
+        locale: name('locale'),
+        localeProvider,
+        icuLocale: name('icuLocale'),
+        icuRules: name('icuRules'),
+        builtinLocale: name('builtinLocale'),
+    };
+    // The CRD's XValidation rules: provider-specific options need their provider.
+    for (const [key, provider] of [['icuLocale', 'icu'], ['icuRules', 'icu'], ['builtinLocale', 'builtin']]) {
+        if (f.has(key) && localeProvider !== provider) {
+            throw new ManifestError(f.at(key), `is only available when localeProvider is "${provider}"`);
+        }
+    }
+    for (const [key, value] of Object.entries(optional)) {
+        if (value !== undefined)
+            Object.assign(result, { [key]: value });
+    }
+    const walSegmentSize = f.int('walSegmentSize', 1, 1024);
+    if (walSegmentSize !== undefined) {
+        // initdb --wal-segsize accepts only powers of two (src/bin/initdb/initdb.c, IsValidWalSegSize).
+        if ((walSegmentSize & (walSegmentSize - 1)) !== 0) {
+            throw new ManifestError(f.at('walSegmentSize'), `must be a power of two between 1 and 1024, got ${walSegmentSize}`);
+        }
+        result.walSegmentSize = walSegmentSize;
+    }
+    return result;
+}
+//# sourceMappingURL=validate-bootstrap.js.map

@@ -1,0 +1,156 @@
+// spec.postgresql: parameters, pg_hba, pg_ident, shared_preload_libraries, LDAP and ALTER SYSTEM.
+// Everything here is rendered into PostgreSQL's own files, so values that could escape their line are
+// refused here rather than escaped later.
+import { ManifestError } from '../errors.js';
+import { Fields, checkSingleLine, describeType } from './fields.js';
+import { checkParameter, isValidParameterName } from './parameters.js';
+// PostgresConfiguration in api/v1/cluster_types.go.
+const POSTGRESQL_KEYS = new Set([
+    'parameters', 'synchronous', 'pg_hba', 'pg_ident', 'syncReplicaElectionConstraint', 'shared_preload_libraries',
+    'ldap', 'promotionTimeout', 'enableAlterSystem', 'extensions',
+]);
+const LDAP_KEYS = new Set(['server', 'port', 'scheme', 'bindAsAuth', 'bindSearchAuth', 'tls']);
+const BIND_AS_KEYS = new Set(['prefix', 'suffix']);
+const BIND_SEARCH_KEYS = new Set([
+    'baseDN', 'bindDN', 'bindPassword', 'searchAttribute', 'searchFilter',
+]);
+const SECRET_KEY_KEYS = new Set(['name', 'key', 'optional']);
+// PostgreSQL 16+ reads these as directives when they are the first token of a pg_hba/pg_ident line
+// (src/backend/libpq/hba.c, tokenize_auth_file); they would pull arbitrary files into the auth config.
+const INCLUDE_DIRECTIVES = new Set(['include', 'include_if_exists', 'include_dir']);
+// CNPG webhook: a selector name in ${podselector:NAME} and at most one such token per line.
+const PODSELECTOR = /\$\{podselector:([^}]*)\}/g;
+const SELECTOR_NAME = /^[a-z][a-z0-9_-]*$/;
+/** Validates spec.postgresql into the typed view (defaults: empty lists, ALTER SYSTEM off). */
+export function validatePostgresql(spec) {
+    const pg = spec.child('postgresql');
+    if (pg === undefined)
+        return { parameters: {}, pgHba: [], pgIdent: [], sharedPreloadLibraries: [], enableAlterSystem: false };
+    pg.onlyKeys(POSTGRESQL_KEYS);
+    pg.refuse('synchronous', 'synchronous replication');
+    const extensions = pg.objectList('extensions');
+    if (extensions !== undefined && extensions.length > 0) {
+        throw new ManifestError(pg.at('extensions'), 'not supported yet (extensions from image volumes)');
+    }
+    pg.child('syncReplicaElectionConstraint');
+    pg.int('promotionTimeout', 0);
+    const result = {
+        parameters: validateParameters(pg),
+        pgHba: pg.stringList('pg_hba', (line, path) => checkAuthLine(line, path, true)) ?? [],
+        pgIdent: pg.stringList('pg_ident', (line, path) => checkAuthLine(line, path, false)) ?? [],
+        sharedPreloadLibraries: pg.stringList('shared_preload_libraries', checkLibrary) ?? [],
+        enableAlterSystem: pg.bool('enableAlterSystem') ?? false,
+    };
+    const ldap = validateLdap(pg);
+    if (ldap !== undefined)
+        result.ldap = ldap;
+    return result;
+}
+function validateParameters(pg) {
+    const params = pg.child('parameters');
+    if (params === undefined)
+        return {};
+    const result = [];
+    for (const [name, value] of params.entries()) {
+        const path = params.at(name);
+        if (!isValidParameterName(name))
+            throw new ManifestError(path, 'is not a valid PostgreSQL parameter name');
+        const status = checkParameter(name);
+        if (status === 'fixed')
+            throw new ManifestError(path, 'is a fixed parameter managed by the instance manager');
+        if (status === 'blocked')
+            throw new ManifestError(path, 'is a blocked parameter and cannot be set');
+        if (typeof value !== 'string') {
+            throw new ManifestError(path, `must be a string (quote the value), got ${describeType(value)}`);
+        }
+        checkSingleLine(value, path);
+        result.push([name, value]);
+    }
+    // fromEntries defines own properties, so even a key such as __proto__ cannot reach the prototype.
+    return Object.fromEntries(result);
+}
+/** Refuses a pg_hba/pg_ident line that could break out of its line or pull other files in. */
+export function checkAuthLine(line, path, isHba) {
+    checkSingleLine(line, path);
+    const first = /^\s*(\S+)/.exec(line)?.[1];
+    if (first !== undefined && INCLUDE_DIRECTIVES.has(first.toLowerCase())) {
+        throw new ManifestError(path, `"${first}" directives are not allowed`);
+    }
+    // A quoted token ends at the next unescaped quote ("" is an escaped quote), so an odd count means a
+    // quote that would swallow the rest of the line.
+    if ((line.match(/"/g)?.length ?? 0) % 2 !== 0)
+        throw new ManifestError(path, 'has unbalanced double quotes');
+    if (!isHba)
+        return;
+    const selectors = [...line.matchAll(PODSELECTOR)];
+    if (selectors.length > 1)
+        throw new ManifestError(path, 'may use at most one ${podselector:NAME} reference');
+    const name = selectors[0]?.[1];
+    if (name !== undefined && (!SELECTOR_NAME.test(name) || /[-_]$/.test(name))) {
+        throw new ManifestError(path, `invalid pod selector name "${name}"`);
+    }
+}
+function checkLibrary(name, path) {
+    checkSingleLine(name, path);
+    // The list is joined with commas into one quoted GUC value; a comma, quote or blank would change it.
+    if (name === '' || /[\s,'"]/.test(name)) {
+        throw new ManifestError(path, 'must be a library name without spaces, commas or quotes');
+    }
+}
+function validateLdap(pg) {
+    const ldap = pg.child('ldap');
+    if (ldap === undefined)
+        return undefined;
+    ldap.onlyKeys(LDAP_KEYS);
+    const line = (f, key) => {
+        const value = f.string(key);
+        if (value !== undefined)
+            checkSingleLine(value, f.at(key));
+        return value;
+    };
+    const server = line(ldap, 'server');
+    if (server === undefined || server === '')
+        throw new ManifestError(ldap.at('server'), 'required');
+    const result = { server, tls: ldap.bool('tls') ?? false };
+    const port = ldap.int('port', 0, 65535);
+    if (port !== undefined && port !== 0)
+        result.port = port;
+    const scheme = ldap.oneOf('scheme', ['ldap', 'ldaps']);
+    if (scheme !== undefined)
+        result.scheme = scheme;
+    const bindAs = ldap.child('bindAsAuth');
+    const bindSearch = ldap.child('bindSearchAuth');
+    if (bindAs !== undefined && bindSearch !== undefined) {
+        throw new ManifestError(ldap.at('bindAsAuth'), 'bindAsAuth and bindSearchAuth are mutually exclusive');
+    }
+    if (bindAs !== undefined) {
+        bindAs.onlyKeys(BIND_AS_KEYS);
+        result.bindAsAuth = { prefix: line(bindAs, 'prefix') ?? '', suffix: line(bindAs, 'suffix') ?? '' };
+    }
+    if (bindSearch !== undefined) {
+        bindSearch.onlyKeys(BIND_SEARCH_KEYS);
+        const auth = {
+            baseDN: line(bindSearch, 'baseDN') ?? '',
+            bindDN: line(bindSearch, 'bindDN') ?? '',
+        };
+        const bindRef = bindSearch.child('bindPassword');
+        if (bindRef !== undefined) {
+            bindRef.onlyKeys(SECRET_KEY_KEYS);
+            auth.bindPassword = { name: bindRef.requiredString('name'), key: bindRef.requiredString('key') };
+        }
+        const searchAttribute = line(bindSearch, 'searchAttribute');
+        if (searchAttribute !== undefined)
+            auth.searchAttribute = searchAttribute;
+        const searchFilter = line(bindSearch, 'searchFilter');
+        if (searchFilter !== undefined)
+            auth.searchFilter = searchFilter;
+        // PostgreSQL rejects the whole pg_hba.conf when both are set (src/backend/libpq/hba.c), so postgres
+        // would not start; CNPG renders both. Refuse at load instead.
+        if (searchFilter && searchAttribute) {
+            throw new ManifestError(`${bindSearch.path}.searchFilter`, 'cannot be combined with searchAttribute (PostgreSQL refuses ldapsearchfilter with ldapsearchattribute)');
+        }
+        result.bindSearchAuth = auth;
+    }
+    return result;
+}
+//# sourceMappingURL=validate-postgresql.js.map

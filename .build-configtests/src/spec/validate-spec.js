@@ -1,0 +1,100 @@
+// The top level of .spec: every CloudNativePG field name is known, so a typo is refused by name; fields the
+// instance manager would have to act on but does not implement yet are refused; pod-level and
+// operator-side fields are accepted untouched (they stay readable in Cluster.raw).
+import { ManifestError } from '../errors.js';
+import { CLUSTER_DEFAULTS } from './cluster.js';
+import { postgresMajorFromImage } from './image-version.js';
+import { validateBootstrap } from './validate-bootstrap.js';
+import { validateCertificates, validateMonitoring, validateProbes } from './validate-observability.js';
+import { validatePostgresql } from './validate-postgresql.js';
+// ClusterSpec in api/v1/cluster_types.go, plus podSelectorRefs (newer CNPG samples) and serviceAccountName.
+const SPEC_KEYS = new Set([
+    'description', 'inheritedMetadata', 'imageName', 'imageCatalogRef', 'imagePullPolicy', 'schedulerName',
+    'postgresUID', 'postgresGID', 'instances', 'minSyncReplicas', 'maxSyncReplicas', 'postgresql', 'replicationSlots',
+    'bootstrap', 'replica', 'superuserSecret', 'enableSuperuserAccess', 'certificates', 'imagePullSecrets', 'storage',
+    'serviceAccountTemplate', 'serviceAccountName', 'walStorage', 'ephemeralVolumeSource', 'startDelay', 'stopDelay',
+    'smartShutdownTimeout', 'switchoverDelay', 'failoverDelay', 'livenessProbeTimeout', 'affinity',
+    'topologySpreadConstraints', 'resources', 'ephemeralVolumesSizeLimit', 'priorityClassName',
+    'primaryUpdateStrategy', 'primaryUpdateMethod', 'backup', 'nodeMaintenanceWindow', 'monitoring',
+    'externalClusters', 'logLevel', 'projectedVolumeTemplate', 'env', 'envFrom', 'managed', 'seccompProfile',
+    'podSecurityContext', 'securityContext', 'tablespaces', 'enablePDB', 'plugins', 'probes', 'podSelectorRefs',
+]);
+const LOG_LEVELS = ['error', 'warning', 'info', 'debug', 'trace'];
+const UPDATE_STRATEGIES = ['unsupervised', 'supervised'];
+/** Validates and defaults .spec of a Cluster named `clusterName`. */
+export function validateClusterSpec(spec, clusterName) {
+    spec.onlyKeys(SPEC_KEYS);
+    refuseUnsupported(spec);
+    const superuserSecret = spec.child('superuserSecret');
+    superuserSecret?.onlyKeys(new Set(['name']));
+    const result = {
+        instances: spec.int('instances', 1) ?? CLUSTER_DEFAULTS.instances,
+        startDelay: spec.int('startDelay', 1) ?? CLUSTER_DEFAULTS.startDelay,
+        stopDelay: spec.int('stopDelay', 1) ?? CLUSTER_DEFAULTS.stopDelay,
+        // 0 is meaningful: skip the smart shutdown and go straight to fast (cnpg-runtime.md, shutdown).
+        smartShutdownTimeout: spec.int('smartShutdownTimeout', 0) ?? CLUSTER_DEFAULTS.smartShutdownTimeout,
+        switchoverDelay: spec.int('switchoverDelay', 1) ?? CLUSTER_DEFAULTS.switchoverDelay,
+        primaryUpdateStrategy: spec.oneOf('primaryUpdateStrategy', UPDATE_STRATEGIES) ?? 'unsupervised',
+        enableSuperuserAccess: spec.bool('enableSuperuserAccess') ?? false,
+        superuserSecretName: superuserSecret?.requiredString('name') ?? `${clusterName}-superuser`,
+        postgresql: validatePostgresql(spec),
+        bootstrap: validateBootstrap(spec, clusterName),
+        certificates: validateCertificates(spec, clusterName),
+        monitoring: validateMonitoring(spec),
+        probes: validateProbes(spec),
+    };
+    const logLevel = spec.oneOf('logLevel', LOG_LEVELS);
+    if (logLevel !== undefined)
+        result.logLevel = logLevel;
+    const serviceAccountName = spec.string('serviceAccountName', { nonEmpty: true });
+    if (serviceAccountName !== undefined)
+        result.serviceAccountName = serviceAccountName;
+    spec.oneOf('primaryUpdateMethod', ['switchover', 'restart']);
+    spec.int('failoverDelay', 0);
+    spec.int('livenessProbeTimeout', 0);
+    spec.string('description');
+    const major = imageMajor(spec, result);
+    if (major !== undefined)
+        result.postgresMajor = major;
+    return result;
+}
+function imageMajor(spec, result) {
+    const imageName = spec.string('imageName', { nonEmpty: true });
+    const catalog = spec.child('imageCatalogRef');
+    if (imageName !== undefined && catalog !== undefined) {
+        throw new ManifestError(spec.at('imageCatalogRef'), 'imageName and imageCatalogRef are mutually exclusive');
+    }
+    if (imageName !== undefined) {
+        result.imageName = imageName;
+        return postgresMajorFromImage(imageName);
+    }
+    // With a catalog the operator picks the image by this major, so the major is known without the tag.
+    return catalog?.int('major', 1);
+}
+/** One clear refusal per feature the instance manager does not implement yet. */
+function refuseUnsupported(spec) {
+    spec.refuse('replica', 'replica clusters');
+    spec.refuse('backup', 'WAL archiving and backups; refused rather than running without archiving');
+    spec.refuse('walStorage', 'a separate WAL volume');
+    nonEmptyList(spec, 'tablespaces', 'tablespaces');
+    nonEmptyList(spec, 'plugins', 'CNPG-i plugins');
+    for (const key of ['minSyncReplicas', 'maxSyncReplicas']) {
+        if ((spec.int(key, 0) ?? 0) > 0)
+            throw new ManifestError(spec.at(key), 'not supported yet (synchronous replication)');
+    }
+    const managed = spec.child('managed');
+    managed?.onlyKeys(new Set(['roles', 'services']));
+    if (managed !== undefined)
+        nonEmptyList(managed, 'roles', 'managed roles');
+    // externalClusters alone is inert: every field that uses one (recovery, pg_basebackup, replica,
+    // initdb.import, plugins) is refused on its own.
+    spec.objectList('externalClusters');
+}
+function nonEmptyList(f, key, what) {
+    const items = f.get(key);
+    // Any non-empty value is refused as the feature, whatever its shape (old samples use a map here).
+    if (items === undefined || (Array.isArray(items) && items.length === 0))
+        return;
+    throw new ManifestError(f.at(key), `not supported yet (${what})`);
+}
+//# sourceMappingURL=validate-spec.js.map

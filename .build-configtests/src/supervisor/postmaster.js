@@ -1,0 +1,120 @@
+// The postgres child: `postgres -D PGDATA` spawned directly (not through pg_ctl) in its own session and
+// process group, or a live postmaster adopted from postmaster.pid. Exposes its exit and signals.
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { namedLogger } from '../log/logger.js';
+import { reemitLines } from '../log/child-output.js';
+import { ManagerError } from '../errors.js';
+import { spawnProcess } from './spawn.js';
+import { processName, readPmStatus } from './pidfile.js';
+function trySignal(target, signal) {
+    try {
+        process.kill(target, signal);
+    }
+    catch (err) {
+        if (err.code !== 'ESRCH')
+            throw err;
+    }
+}
+/** Spawns `postgres -D PGDATA` as a direct child; its stdout/stderr become `postgres` log lines. */
+export async function spawnPostmaster(options) {
+    const child = await spawnProcess(join(options.pgBin, 'postgres'), ['-D', options.pgData], {
+        registry: options.registry,
+        detached: true,
+        stdout: 'pipe',
+        stderr: 'pipe',
+        errorCode: 'POSTMASTER',
+        // Let postgres children reset their OOM score (CNPG buildPostgresEnv).
+        env: { ...stringEnv(), PG_OOM_ADJUST_FILE: '/proc/self/oom_score_adj', PG_OOM_ADJUST_VALUE: '0' },
+    });
+    const pid = child.pid;
+    const log = namedLogger(options.root, 'postgres');
+    if (child.subprocess.stdout)
+        void reemitLines(child.subprocess.stdout, log, { source: 'stdout' });
+    if (child.subprocess.stderr)
+        void reemitLines(child.subprocess.stderr, log, { source: 'stderr' });
+    let done = false;
+    const exited = child.exited.then((r) => {
+        done = true;
+        return r;
+    });
+    return {
+        pid,
+        adopted: false,
+        exited,
+        hasExited: () => done,
+        signal: (s) => {
+            if (!done)
+                trySignal(pid, s);
+        },
+        signalGroup: (s) => trySignal(-pid, s),
+    };
+}
+function stringEnv() {
+    const env = {};
+    for (const [k, v] of Object.entries(process.env))
+        if (v !== undefined)
+            env[k] = v; // eslint-disable-line security/detect-object-injection
+    return env;
+}
+/** Watches a postmaster we did not spawn (found live in postmaster.pid) by polling /proc. */
+export function adoptPostmaster(pid, pollMs = 100) {
+    let done = false;
+    const exited = (async () => {
+        while ((await processName(pid)) !== undefined)
+            await sleep(pollMs);
+        done = true;
+        return { exitCode: null, signal: null };
+    })();
+    return {
+        pid,
+        adopted: true,
+        exited,
+        hasExited: () => done,
+        signal: (s) => {
+            if (!done)
+                trySignal(pid, s);
+        },
+        signalGroup: (s) => trySignal(-pid, s),
+    };
+}
+/**
+ * Waits until postmaster.pid says `ready` (what `pg_ctl -w` polls, src/bin/pg_ctl/pg_ctl.c), polling every
+ * few ms. Rejects when the postmaster exits first or the deadline passes.
+ */
+export async function waitUntilReady(pm, pgData, timeoutMs, signal) {
+    const deadline = Date.now() + timeoutMs;
+    let exit;
+    void pm.exited.then((e) => {
+        exit = e;
+    });
+    let delay = 2;
+    while (Date.now() < deadline) {
+        if (exit) {
+            throw new ManagerError('POSTMASTER', `postgres exited during start-up (${exit.signal ?? `exit code ${String(exit.exitCode)}`})`);
+        }
+        if (signal?.aborted)
+            throw new ManagerError('POSTMASTER', 'start-up interrupted');
+        const status = await readPmStatus(pgData);
+        if (status === 'ready' || status === 'standby')
+            return;
+        await sleep(delay);
+        delay = Math.min(delay * 2, 20);
+    }
+    throw new ManagerError('POSTMASTER', `postgres was not ready after ${Math.round(timeoutMs / 1000)} s (spec.startDelay)`);
+}
+/** Waits until no process of the postmaster's group is left (orphaned backends of a killed postmaster). */
+export async function waitGroupGone(pid, timeoutMs) {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+        try {
+            process.kill(-pid, 0);
+        }
+        catch {
+            return true;
+        }
+        await sleep(5);
+    }
+    return false;
+}
+//# sourceMappingURL=postmaster.js.map

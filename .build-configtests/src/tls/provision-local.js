@@ -1,0 +1,125 @@
+// The embedded default has no operator, so it makes the Secrets the operator would have made
+// (cloudnative-pg pkg/certs and the app-user secret): a CA, a server and a replication certificate,
+// and the application user's credentials. Only missing Secrets are created: one a user supplied wins.
+import { randomInt } from 'node:crypto';
+import { PORTS } from '../config/constants.js';
+import { ManagerError } from '../errors.js';
+import { createCa, createClientCert, createServerCert } from './generate.js';
+/** Secret names the operator would fill into cluster.status.certificates and the app secret. */
+export function localSecretNames(clusterName) {
+    return {
+        ca: `${clusterName}-ca`,
+        server: `${clusterName}-server`,
+        replication: `${clusterName}-replication`,
+        app: `${clusterName}-app`,
+    };
+}
+/** The user CNPG's replicas authenticate as, with a certificate whose CN is that name. */
+export const STREAMING_REPLICA_USER = 'streaming_replica';
+const PASSWORD_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+const PASSWORD_LENGTH = 64;
+/** A 64-character [A-Za-z0-9] password; randomInt rejects out-of-range draws, so there is no modulo bias. */
+export function generatePassword(length = PASSWORD_LENGTH) {
+    let out = '';
+    for (let i = 0; i < length; i++)
+        out += PASSWORD_ALPHABET.charAt(randomInt(PASSWORD_ALPHABET.length));
+    return out;
+}
+// .pgpass grammar: ':' and '\' inside a field are escaped with '\'
+// (https://www.postgresql.org/docs/current/libpq-pgpass.html).
+function pgpassField(value) {
+    return value.replace(/[\\:]/g, (c) => `\\${c}`);
+}
+function appSecretData(options, password) {
+    const host = `${options.clusterName}-rw`;
+    const port = String(PORTS.postgres);
+    const { appUser: user, appDatabase: dbname } = options;
+    const uri = `postgresql://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${host}:${port}/${encodeURIComponent(dbname)}`;
+    const pgpass = `${[host, port, dbname, user, password].map(pgpassField).join(':')}\n`;
+    const text = {
+        username: user,
+        password,
+        dbname,
+        host,
+        port,
+        user,
+        pgpass,
+        uri,
+    };
+    return Object.fromEntries(Object.entries(text).map(([k, v]) => [k, Buffer.from(v, 'utf8')]));
+}
+function caFromSecret(secret) {
+    const cert = secret.data['ca.crt'];
+    if (cert === undefined)
+        throw new ManagerError('TLS', `missing ca.crt entry in Secret ${secret.name}`);
+    const key = secret.data['ca.key'];
+    if (key === undefined) {
+        throw new ManagerError('TLS', `cannot sign a missing certificate: missing ca.key entry in Secret ${secret.name}`);
+    }
+    return { certPem: cert.toString('utf8'), keyPem: key.toString('utf8') };
+}
+/** Creates whichever of `<cluster>-ca`, `-server`, `-replication` and `-app` is missing; never overwrites. */
+export async function provisionLocalSecrets(options) {
+    const names = localSecretNames(options.clusterName);
+    const created = [];
+    const create = async (name, data) => {
+        await options.createSecret(name, data);
+        created.push(name);
+        options.log.info({ secretName: name }, 'created secret');
+    };
+    const [caSecret, serverSecret, replicationSecret, appSecret] = await Promise.all([
+        options.getSecret(names.ca),
+        options.getSecret(names.server),
+        options.getSecret(names.replication),
+        options.getSecret(options.appSecretName ?? names.app),
+    ]);
+    const days = options.days;
+    // The CA is only read or made when a leaf must be signed, so a user who supplied every certificate
+    // but kept the CA key elsewhere is not refused.
+    let ca;
+    const needCa = async () => {
+        if (ca !== undefined)
+            return ca;
+        if (caSecret !== undefined)
+            return (ca = caFromSecret(caSecret));
+        ca = await createCa({ commonName: options.clusterName, days });
+        await create(names.ca, {
+            'ca.crt': Buffer.from(ca.certPem),
+            'ca.key': Buffer.from(ca.keyPem),
+        });
+        return ca;
+    };
+    if (serverSecret === undefined) {
+        const server = await createServerCert({
+            ca: await needCa(),
+            commonName: `${options.clusterName}-rw`,
+            dnsNames: [`${options.clusterName}-rw`, ...(options.dnsNames ?? []), 'localhost'],
+            ipAddresses: [...(options.ipAddresses ?? []), '127.0.0.1', '::1'],
+            days,
+        });
+        await create(names.server, {
+            'tls.crt': Buffer.from(server.certPem),
+            'tls.key': Buffer.from(server.keyPem),
+        });
+    }
+    if (replicationSecret === undefined) {
+        const replica = await createClientCert({
+            ca: await needCa(),
+            commonName: STREAMING_REPLICA_USER,
+            days,
+        });
+        await create(names.replication, {
+            'tls.crt': Buffer.from(replica.certPem),
+            'tls.key': Buffer.from(replica.keyPem),
+        });
+    }
+    if (caSecret === undefined && ca === undefined) {
+        // Both leaves were supplied: the CA still has to exist because it is the client and server CA file.
+        options.log.warn({ secretName: names.ca }, 'creating a CA that did not sign the supplied certificates');
+        await needCa();
+    }
+    if (appSecret === undefined)
+        await create(options.appSecretName ?? names.app, appSecretData(options, generatePassword()));
+    return { created };
+}
+//# sourceMappingURL=provision-local.js.map

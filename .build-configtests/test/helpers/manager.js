@@ -1,0 +1,175 @@
+// Test harness: runs the compiled manager as a real child process against a temp state dir, collects its
+// JSON log lines, and waits on them with deadlines (never fixed sleeps).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+/** The repository root, from dist/test/helpers/manager.js or test/helpers/manager.ts. */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', ...(import.meta.url.includes('/dist/') ? ['..'] : []));
+export const MAIN_JS = join(REPO_ROOT, 'dist', 'src', 'main.js');
+export const PG_BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
+/** A free TCP port on 127.0.0.1. */
+export async function freePort() {
+    return new Promise((res, rej) => {
+        const s = createServer();
+        s.once('error', rej);
+        s.listen(0, '127.0.0.1', () => {
+            const addr = s.address();
+            const port = typeof addr === 'object' && addr ? addr.port : 0;
+            s.close(() => res(port));
+        });
+    });
+}
+/** A temp directory every user can traverse (the manager drops to `postgres` when started as root). */
+export function tempDir(prefix = 'pgim-') {
+    const dir = mkdtempSync(join(tmpdir(), prefix));
+    chmodSync(dir, 0o755);
+    return dir;
+}
+/** A minimal Cluster manifest with overrides spliced into `spec`. */
+export function manifest(name, specYaml = '') {
+    return [
+        'apiVersion: postgresql.cnpg.io/v1',
+        'kind: Cluster',
+        'metadata:',
+        `  name: ${name}`,
+        'spec:',
+        '  instances: 1',
+        '  smartShutdownTimeout: 5',
+        '  stopDelay: 30',
+        ...specYaml.split('\n').filter((l) => l.trim() !== '').map((l) => `  ${l}`),
+    ].join('\n') + '\n';
+}
+/** Starts `instance run` with the embedded default in `dir` (a new temp dir by default). */
+export async function startManager(options = {}) {
+    const dir = options.dir ?? tempDir();
+    const stateDir = join(dir, 'state');
+    const manifestPath = join(dir, 'cluster.yaml');
+    if (options.manifestText !== undefined || !safeExists(manifestPath)) {
+        writeFileSync(manifestPath, options.manifestText ?? manifest('t1'));
+    }
+    const port = options.port ?? (await freePort());
+    const args = [MAIN_JS, 'instance', 'run', '--cluster-manifest', manifestPath, '--state-dir', stateDir, '--port', String(port), ...(options.extraArgs ?? [])];
+    const argv = [...(options.prefix ?? []), process.execPath, ...args];
+    const [cmd, ...rest] = argv;
+    const proc = spawn(cmd, rest, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PGDATA: '', ...options.env } });
+    const lines = [];
+    const waiters = [];
+    let buffer = '';
+    let stderr = '';
+    proc.stdout?.setEncoding('utf8');
+    proc.stdout?.on('data', (chunk) => {
+        buffer += chunk;
+        let nl;
+        while ((nl = buffer.indexOf('\n')) >= 0) {
+            const text = buffer.slice(0, nl);
+            buffer = buffer.slice(nl + 1);
+            let line;
+            try {
+                line = JSON.parse(text);
+            }
+            catch {
+                line = { msg: text, unparsed: true };
+            }
+            lines.push(line);
+            for (const w of [...waiters]) {
+                if (w.pred(line)) {
+                    waiters.splice(waiters.indexOf(w), 1);
+                    w.resolve(line);
+                }
+            }
+        }
+    });
+    proc.stderr?.setEncoding('utf8');
+    proc.stderr?.on('data', (c) => (stderr += c));
+    const exited = new Promise((res) => proc.once('exit', (code, signal) => res({ code, signal })));
+    const handle = {
+        proc,
+        dir,
+        stateDir,
+        manifestPath,
+        port,
+        lines,
+        stderr: () => stderr,
+        exited,
+        waitForLine(pred, timeoutMs = 30_000, what = 'log line') {
+            const found = lines.find(pred);
+            if (found)
+                return Promise.resolve(found);
+            return new Promise((res, rej) => {
+                const timer = setTimeout(() => rej(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; stderr: ${stderr.slice(-2000)}`)), timeoutMs);
+                const w = { pred, resolve: (l) => (clearTimeout(timer), res(l)) };
+                waiters.push(w);
+                void exited.then(() => {
+                    if (waiters.includes(w)) {
+                        clearTimeout(timer);
+                        rej(new Error(`manager exited while waiting for ${what}; stderr: ${stderr.slice(-2000)}`));
+                    }
+                });
+            });
+        },
+        async stop(timeoutMs = 60_000) {
+            if (proc.exitCode === null && proc.signalCode === null)
+                proc.kill('SIGTERM');
+            const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
+            const result = await exited;
+            clearTimeout(timer);
+            return result;
+        },
+    };
+    return handle;
+}
+function safeExists(p) {
+    try {
+        readFileSync(p);
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+/** Reads one key of a Secret from the state dir's secrets folder. */
+export function secretValue(stateDir, secret, key) {
+    return readFileSync(join(stateDir, 'secrets', secret, key), 'utf8');
+}
+/** Connection settings for the application owner over TCP with verify-full TLS. */
+export function ownerConnection(h, cluster = 't1') {
+    return {
+        host: '127.0.0.1',
+        port: h.port,
+        user: secretValue(h.stateDir, `${cluster}-app`, 'username'),
+        password: secretValue(h.stateDir, `${cluster}-app`, 'password'),
+        database: secretValue(h.stateDir, `${cluster}-app`, 'dbname'),
+        ssl: { ca: secretValue(h.stateDir, `${cluster}-ca`, 'ca.crt'), servername: 'localhost', minVersion: 'TLSv1.3' },
+        connectionTimeoutMillis: 5000,
+    };
+}
+/** Pids of processes whose command line mentions `needle` (e.g. the temp dir), excluding zombies. */
+export function processesMentioning(needle) {
+    const out = [];
+    for (const entry of readdirSafe('/proc')) {
+        if (!/^\d+$/.test(entry))
+            continue;
+        try {
+            const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ');
+            if (cmd.includes(needle))
+                out.push(Number(entry));
+        }
+        catch {
+            // gone
+        }
+    }
+    return out;
+}
+function readdirSafe(p) {
+    try {
+        return readdirSyncImpl(p);
+    }
+    catch {
+        return [];
+    }
+}
+import { readdirSync as readdirSyncImpl } from 'node:fs';
+//# sourceMappingURL=manager.js.map

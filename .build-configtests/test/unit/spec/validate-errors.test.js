@@ -1,0 +1,115 @@
+// Table-driven: each bad spec is refused with a ManifestError naming exactly the bad field.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { stringify } from 'yaml';
+import { ManifestError } from '../../../src/errors.js';
+import { parseClusterManifest } from '../../../src/spec/load-manifest.js';
+function manifest(spec) {
+    return stringify({ apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', metadata: { name: 'pg' }, spec });
+}
+const pg = (postgresql) => ({ postgresql });
+const initdb = (fields) => ({ bootstrap: { initdb: fields } });
+const cases = [
+    // [case, spec, path, message]
+    ['instances 0', { instances: 0 }, 'spec.instances', 'must be an integer >= 1, got 0'],
+    ['instances string', { instances: '3' }, 'spec.instances', 'must be an integer >= 1, got string'],
+    ['instances fraction', { instances: 1.5 }, 'spec.instances', 'must be an integer >= 1, got 1.5'],
+    ['startDelay 0', { startDelay: 0 }, 'spec.startDelay', 'must be an integer >= 1, got 0'],
+    ['stopDelay negative', { stopDelay: -1 }, 'spec.stopDelay', 'must be an integer >= 1, got -1'],
+    ['smartShutdownTimeout negative', { smartShutdownTimeout: -1 }, 'spec.smartShutdownTimeout', 'must be an integer >= 0, got -1'],
+    ['switchoverDelay over int32', { switchoverDelay: 2 ** 31 }, 'spec.switchoverDelay', 'must be an integer >= 1'],
+    ['primaryUpdateStrategy', { primaryUpdateStrategy: 'auto' }, 'spec.primaryUpdateStrategy', 'must be one of unsupervised, supervised, got "auto"'],
+    ['enableSuperuserAccess string', { enableSuperuserAccess: 'true' }, 'spec.enableSuperuserAccess', 'must be a boolean, got string'],
+    ['superuserSecret without name', { superuserSecret: {} }, 'spec.superuserSecret.name', 'required'],
+    ['logLevel', { logLevel: 'verbose' }, 'spec.logLevel', 'must be one of error, warning, info, debug, trace'],
+    ['unknown spec field', { instance: 3 }, 'spec.instance', 'unknown field'],
+    ['spec not an object', { postgresql: [] }, 'spec.postgresql', 'must be an object, got list'],
+    ['parameter is a number', pg({ parameters: { max_connections: 100 } }), 'spec.postgresql.parameters.max_connections', 'must be a string (quote the value), got number'],
+    ['fixed parameter port', pg({ parameters: { port: '5433' } }), 'spec.postgresql.parameters.port', 'is a fixed parameter'],
+    ['blocked parameter listen_addresses', pg({ parameters: { listen_addresses: '*' } }), 'spec.postgresql.parameters.listen_addresses', 'is a blocked parameter'],
+    ['fixed parameter in upper case', pg({ parameters: { SSL: 'off' } }), 'spec.postgresql.parameters.SSL', 'is a fixed parameter'],
+    ['parameter value with newline', pg({ parameters: { work_mem: "4MB'\nport = '1" } }), 'spec.postgresql.parameters.work_mem', 'must not contain a line break'],
+    ['parameter value with NUL', pg({ parameters: { work_mem: '4MB\0' } }), 'spec.postgresql.parameters.work_mem', 'NUL'],
+    ['parameter name injection', pg({ parameters: { "a = 'b'": 'x' } }), "spec.postgresql.parameters.a = 'b'", 'not a valid PostgreSQL parameter name'],
+    ['pg_hba line with newline', pg({ pg_hba: ['host all all 10.0.0.0/8 md5', 'host all all all trust\nlocal all all trust'] }), 'spec.postgresql.pg_hba[1]', 'line break'],
+    ['pg_hba include', pg({ pg_hba: ['host all all 10.0.0.0/8 md5', 'local all all peer', 'include /etc/passwd'] }), 'spec.postgresql.pg_hba[2]', '"include" directives are not allowed'],
+    ['pg_hba include_dir', pg({ pg_hba: ['  include_dir conf.d'] }), 'spec.postgresql.pg_hba[0]', '"include_dir" directives'],
+    ['pg_hba unbalanced quote', pg({ pg_hba: ['host all "app all md5'] }), 'spec.postgresql.pg_hba[0]', 'unbalanced double quotes'],
+    ['pg_hba NUL', pg({ pg_hba: ['host all all all md5\0'] }), 'spec.postgresql.pg_hba[0]', 'NUL'],
+    ['pg_hba not a list', pg({ pg_hba: 'host all all all md5' }), 'spec.postgresql.pg_hba', 'must be a list of strings, got string'],
+    ['pg_hba item not a string', pg({ pg_hba: [42] }), 'spec.postgresql.pg_hba[0]', 'must be a string, got number'],
+    ['pg_hba two pod selectors', pg({ pg_hba: ['host all all ${podselector:a} ${podselector:b} md5'] }), 'spec.postgresql.pg_hba[0]', 'at most one'],
+    ['pg_ident include_if_exists', pg({ pg_ident: ['include_if_exists other.conf'] }), 'spec.postgresql.pg_ident[0]', '"include_if_exists" directives'],
+    ['pg_ident unbalanced', pg({ pg_ident: ['m "a b'] }), 'spec.postgresql.pg_ident[0]', 'unbalanced'],
+    ['shared_preload_libraries comma', pg({ shared_preload_libraries: ['a,b'] }), 'spec.postgresql.shared_preload_libraries[0]', 'without spaces, commas or quotes'],
+    ['enableAlterSystem string', pg({ enableAlterSystem: 'maybe' }), 'spec.postgresql.enableAlterSystem', 'must be a boolean'],
+    ['ldap without server', pg({ ldap: { port: 389 } }), 'spec.postgresql.ldap.server', 'required'],
+    ['ldap scheme', pg({ ldap: { server: 'l', scheme: 'http' } }), 'spec.postgresql.ldap.scheme', 'must be one of ldap, ldaps'],
+    ['ldap port', pg({ ldap: { server: 'l', port: 70000 } }), 'spec.postgresql.ldap.port', 'between 0 and 65535'],
+    ['ldap both modes', pg({ ldap: { server: 'l', bindAsAuth: {}, bindSearchAuth: {} } }), 'spec.postgresql.ldap.bindAsAuth', 'mutually exclusive'],
+    ['ldap bindPassword key', pg({ ldap: { server: 'l', bindSearchAuth: { bindPassword: { name: 's' } } } }), 'spec.postgresql.ldap.bindSearchAuth.bindPassword.key', 'required'],
+    ['ldap prefix newline', pg({ ldap: { server: 'l', bindAsAuth: { prefix: 'a\nb' } } }), 'spec.postgresql.ldap.bindAsAuth.prefix', 'line break'],
+    ['postgresql unknown field', pg({ pg_hab: [] }), 'spec.postgresql.pg_hab', 'unknown field'],
+    ['initdb walSegmentSize not power of two', initdb({ walSegmentSize: 24 }), 'spec.bootstrap.initdb.walSegmentSize', 'power of two'],
+    ['initdb walSegmentSize too big', initdb({ walSegmentSize: 2048 }), 'spec.bootstrap.initdb.walSegmentSize', 'between 1 and 1024'],
+    ['initdb database empty', initdb({ database: '' }), 'spec.bootstrap.initdb.database', 'must not be empty'],
+    ['initdb secret name', initdb({ secret: { name: 7 } }), 'spec.bootstrap.initdb.secret.name', 'must be a string, got number'],
+    ['initdb options not strings', initdb({ options: ['-k', true] }), 'spec.bootstrap.initdb.options[1]', 'must be a string, got boolean'],
+    ['initdb icuLocale without icu', initdb({ icuLocale: 'en' }), 'spec.bootstrap.initdb.icuLocale', 'localeProvider is "icu"'],
+    ['initdb localeProvider', initdb({ localeProvider: 'glibc' }), 'spec.bootstrap.initdb.localeProvider', 'must be one of libc, icu, builtin'],
+    ['initdb dataChecksums', initdb({ dataChecksums: 1 }), 'spec.bootstrap.initdb.dataChecksums', 'must be a boolean, got number'],
+    ['certificates altnames', { certificates: { serverAltDNSNames: 'x' } }, 'spec.certificates.serverAltDNSNames', 'must be a list of strings'],
+    ['monitoring TTL', { monitoring: { metricsQueriesTTL: '30' } }, 'spec.monitoring.metricsQueriesTTL', 'must be a duration'],
+    ['monitoring TTL negative', { monitoring: { metricsQueriesTTL: '-1s' } }, 'spec.monitoring.metricsQueriesTTL', 'must be a duration >= 0'],
+    ['monitoring configmap key', { monitoring: { customQueriesConfigMap: [{ name: 'q' }] } }, 'spec.monitoring.customQueriesConfigMap[0].key', 'required'],
+    ['monitoring tls', { monitoring: { tls: { enabled: 'enabled' } } }, 'spec.monitoring.tls.enabled', 'must be a boolean, got string'],
+    ['probe type', { probes: { readiness: { type: 'tcp' } } }, 'spec.probes.readiness.type', 'must be one of pg_isready, query, streaming'],
+    ['probe maximumLag', { probes: { startup: { type: 'streaming', maximumLag: '16 MB' } } }, 'spec.probes.startup.maximumLag', 'must be a quantity'],
+    ['liveness isolationCheck', { probes: { liveness: { isolationCheck: { enabled: 'off-ish' } } } }, 'spec.probes.liveness.isolationCheck.enabled', 'must be a boolean'],
+    ['imageName with catalog', { imageName: 'pg:16', imageCatalogRef: { kind: 'ImageCatalog', name: 'c', major: 16 } }, 'spec.imageCatalogRef', 'mutually exclusive'],
+    // Refused until the instance manager implements them.
+    ['bootstrap.recovery', { bootstrap: { recovery: { source: 'x' } } }, 'spec.bootstrap.recovery', 'not supported yet (only bootstrap.initdb)'],
+    ['bootstrap.pg_basebackup', { bootstrap: { pg_basebackup: { source: 'x' } } }, 'spec.bootstrap.pg_basebackup', 'not supported yet (only bootstrap.initdb)'],
+    ['initdb.import', initdb({ import: { type: 'microservice' } }), 'spec.bootstrap.initdb.import', 'not supported yet'],
+    ['initdb.postInitSQLRefs', initdb({ postInitSQLRefs: {} }), 'spec.bootstrap.initdb.postInitSQLRefs', 'not supported yet'],
+    ['replica', { replica: { enabled: true, source: 'x' } }, 'spec.replica', 'not supported yet (replica clusters)'],
+    ['backup', { backup: { barmanObjectStore: {} } }, 'spec.backup', 'not supported yet (WAL archiving and backups'],
+    ['tablespaces', { tablespaces: [{ name: 't' }] }, 'spec.tablespaces', 'not supported yet (tablespaces)'],
+    ['managed roles', { managed: { roles: [{ name: 'r' }] } }, 'spec.managed.roles', 'not supported yet (managed roles)'],
+    ['walStorage', { walStorage: { size: '1Gi' } }, 'spec.walStorage', 'not supported yet'],
+    ['synchronous', pg({ synchronous: { method: 'any', number: 1 } }), 'spec.postgresql.synchronous', 'not supported yet (synchronous replication)'],
+    ['minSyncReplicas', { minSyncReplicas: 1 }, 'spec.minSyncReplicas', 'not supported yet (synchronous replication)'],
+    ['maxSyncReplicas', { maxSyncReplicas: 2 }, 'spec.maxSyncReplicas', 'not supported yet'],
+    ['plugins', { plugins: [{ name: 'barman-cloud.cloudnative-pg.io' }] }, 'spec.plugins', 'not supported yet'],
+    ['extensions', pg({ extensions: [{ name: 'postgis', image: { reference: 'x' } }] }), 'spec.postgresql.extensions', 'not supported yet'],
+];
+for (const [name, spec, path, part] of cases) {
+    test(`refused: ${name} -> ${path}`, () => {
+        assert.throws(() => parseClusterManifest(manifest(spec), 'case.yaml', { namespace: 'default' }), (err) => {
+            assert.ok(err instanceof ManifestError, `expected ManifestError, got ${String(err)}`);
+            assert.equal(err.path, path);
+            assert.ok(err.message.startsWith(`${path}: `), err.message);
+            assert.ok(err.message.includes(part), `"${err.message}" lacks "${part}"`);
+            return true;
+        });
+    });
+}
+const accepted = [
+    ['operator-side fields', {
+            storage: { size: '1Gi' }, resources: {}, affinity: { enablePodAntiAffinity: true }, imageName: 'x:16',
+            description: 'd', env: [], nodeMaintenanceWindow: { inProgress: false }, inheritedMetadata: {},
+            priorityClassName: 'p', topologySpreadConstraints: [], podSecurityContext: {}, securityContext: {},
+            projectedVolumeTemplate: { sources: [] }, monitoring: { enablePodMonitor: true }, enablePDB: false,
+        }],
+    ['empty lists of refused features', { tablespaces: [], plugins: [], managed: { roles: [], services: {} }, minSyncReplicas: 0 }],
+    ['externalClusters not used by anything', { externalClusters: [{ name: 'old', connectionParameters: { host: 'h' } }] }],
+    ['explicit nulls are absent fields', { instances: null, postgresql: { parameters: null } }],
+    ['pod selector reference', { podSelectorRefs: [{ name: 'app' }], ...pg({ pg_hba: ['host all all ${podselector:app} md5'] }) }],
+];
+for (const [name, spec] of accepted) {
+    test(`accepted: ${name}`, () => {
+        const cluster = parseClusterManifest(manifest(spec), 'ok.yaml', { namespace: 'default' });
+        assert.equal(cluster.name, 'pg');
+    });
+}
+//# sourceMappingURL=validate-errors.test.js.map

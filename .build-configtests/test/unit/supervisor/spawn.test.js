@@ -1,0 +1,78 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ManagerError } from '../../../src/errors.js';
+import { createChildRegistry } from '../../../src/supervisor/child-registry.js';
+import { readProcStat } from '../../../src/supervisor/proc-stat.js';
+import { runToCompletion } from '../../../src/supervisor/run-to-completion.js';
+import { spawnProcess } from '../../../src/supervisor/spawn.js';
+test('a child is registered while alive and unregistered once Node has observed its exit', async () => {
+    const registry = createChildRegistry();
+    const child = await spawnProcess('sleep', ['5'], { registry, stdout: 'ignore', stderr: 'ignore' });
+    assert.ok(registry.has(child.pid));
+    assert.equal(registry.nameOf(child.pid), 'sleep');
+    assert.equal(readProcStat('/proc', child.pid)?.ppid, process.pid, 'a direct child, no shell in between');
+    assert.equal(child.subprocess.kill('SIGTERM'), true);
+    assert.deepEqual(await child.exited, { exitCode: null, signal: 'SIGTERM' });
+    assert.equal(registry.size(), 0);
+    assert.equal(child.subprocess.kill('SIGTERM'), false, 'signalling after exit is a no-op, never a reused pid');
+});
+test('arguments are passed as argv, never through a shell', async () => {
+    const registry = createChildRegistry();
+    const weird = ['$HOME', '; rm -rf /', "it's", '"quoted"', 'a b', '*'];
+    const result = await runToCompletion('printf', ['%s\\n', ...weird], { registry, timeoutMs: 5000 });
+    assert.equal(result.stdout, weird.map((w) => `${w}\n`).join(''));
+});
+test('a program that cannot start throws a ManagerError with the chosen code and registers nothing', async () => {
+    const registry = createChildRegistry();
+    await assert.rejects(spawnProcess('/nonexistent/initdb', [], { registry, errorCode: 'BOOTSTRAP' }), (err) => err instanceof ManagerError && err.code === 'BOOTSTRAP' && /initdb.*ENOENT/.test(err.message));
+    assert.equal(registry.size(), 0);
+});
+test('env replaces (does not extend) ours; cwd is honoured', async () => {
+    process.env.REAPER_TEST_LEAK = 'leaked';
+    const dir = realpathSync(mkdtempSync(join(tmpdir(), 'spawn-cwd-')));
+    try {
+        const result = await runToCompletion('/bin/sh', ['-c', 'echo "$FOO|$REAPER_TEST_LEAK|$(pwd)"'], {
+            registry: createChildRegistry(),
+            env: { FOO: 'bar', PATH: '/usr/bin:/bin' },
+            cwd: dir,
+            timeoutMs: 5000,
+        });
+        assert.equal(result.stdout, `bar||${dir}\n`);
+        const inherited = await runToCompletion('/bin/sh', ['-c', 'echo "$REAPER_TEST_LEAK"'], {
+            registry: createChildRegistry(),
+            timeoutMs: 5000,
+        });
+        assert.equal(inherited.stdout, 'leaked\n', 'no env: the manager environment is inherited');
+    }
+    finally {
+        delete process.env.REAPER_TEST_LEAK;
+        rmSync(dir, { recursive: true, force: true });
+    }
+});
+test('detached children lead their own process group', async () => {
+    const registry = createChildRegistry();
+    for (const detached of [true, false]) {
+        const child = await spawnProcess('sleep', ['5'], { registry, detached, stdout: 'ignore', stderr: 'ignore' });
+        // pgrp is the field right after ppid (proc(5)); readProcStat does not expose it.
+        const text = readFileSync(`/proc/${child.pid}/stat`, 'latin1');
+        const pgrp = Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[2]);
+        assert.equal(pgrp === child.pid, detached, `detached=${detached}`);
+        child.subprocess.kill('SIGKILL');
+        await child.exited;
+    }
+});
+test('uid/gid run the child as another user', { skip: process.getuid?.() !== 0 && 'needs root to change uid' }, async () => {
+    const result = await runToCompletion('id', ['-u', '-r'], {
+        registry: createChildRegistry(),
+        uid: 65534,
+        gid: 65534,
+        timeoutMs: 5000,
+    });
+    assert.equal(result.stdout, '65534\n');
+    const group = await runToCompletion('id', ['-g'], { registry: createChildRegistry(), uid: 65534, gid: 65534, timeoutMs: 5000 });
+    assert.equal(group.stdout, '65534\n');
+});
+//# sourceMappingURL=spawn.test.js.map
