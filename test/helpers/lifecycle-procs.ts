@@ -1,6 +1,6 @@
 // Process-tree helpers for the lifecycle integration tests, read from the host's /proc as the reaper does:
 // who descends from the manager, who is a zombie, which processes of a snapshot are really gone.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { processesMentioning } from './manager.js';
 
@@ -122,4 +122,10 @@ export async function killLeftovers(needle: string, extraPids: readonly number[]
     }
   }
   await waitNoneMentioning(needle, 5000);
+}
+
+/** After-hook cleanup of one test dir: kill what still mentions it, then remove it. */
+export async function cleanupDir(dir: string, extraPids: readonly number[] = []): Promise<void> {
+  await killLeftovers(dir, extraPids);
+  rmSync(dir, { recursive: true, force: true });
 }

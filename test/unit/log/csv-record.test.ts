@@ -11,8 +11,8 @@ function mapFile(name: string): MappedRecord[] {
 
 function records(name: string): Extract<MappedRecord, { kind: 'record' }>[] {
   return mapFile(name).map((m) => {
-    assert.equal(m.kind, 'record');
-    return m as Extract<MappedRecord, { kind: 'record' }>;
+    if (m.kind !== 'record') assert.fail(`unexpected ${JSON.stringify(m)}`);
+    return m;
   });
 }
 

@@ -107,7 +107,7 @@ test('a pipe that cannot be opened is retried and reported', async (t) => {
 const PG_BIN = '/usr/lib/postgresql/15/bin';
 const canRunPostgres = process.getuid?.() === 0 && existsSync(`${PG_BIN}/postgres`);
 
-test('a real postgres logging collector writes into our FIFOs', { skip: !canRunPostgres && 'needs root and PostgreSQL 15' }, async (t) => {
+test('a real postgres logging collector writes into our FIFOs', { skip: !canRunPostgres && 'needs root and PostgreSQL 15', timeout: 60_000 }, async (t) => {
   const dir = tempDir(t);
   const uid = Number((await run('id', ['-u', 'postgres'])).stdout.trim());
   const gid = Number((await run('id', ['-g', 'postgres'])).stdout.trim());
@@ -127,7 +127,8 @@ test('a real postgres logging collector writes into our FIFOs', { skip: !canRunP
   for (const name of Object.values(LOG_PIPE_FILES)) chownSync(join(logDir, name), uid, gid);
 
   const opts = `-c logging_collector=on -c log_destination=csvlog -c log_directory=${logDir} -c log_filename=postgres -c log_rotation_age=0 -c log_rotation_size=0 -k ${dir} -c listen_addresses='' -c lc_messages=C`;
-  await asPg(`${PG_BIN}/pg_ctl`, ['-D', pgdata, '-w', '-o', opts, 'start']);
+  // -l: the postmaster must not inherit our pipes, or execFile would wait for it to exit.
+  await asPg(`${PG_BIN}/pg_ctl`, ['-D', pgdata, '-w', '-l', join(dir, 'startup.log'), '-o', opts, 'start']);
   try {
     await asPg('psql', ['-h', dir, '-d', 'postgres', '-c', 'selecct 1\nwith newlines\n']).catch(() => undefined);
     await cap.waitFor((es) => records(es).some((e) => (e.record as Record<string, string>).sql_state_code === '42601'));

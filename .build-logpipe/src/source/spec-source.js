@@ -1,2 +1,0 @@
-export {};
-//# sourceMappingURL=spec-source.js.map
