@@ -139,6 +139,8 @@ export async function instanceRun(
     log.info({ mode: how }, 'instance manager stopping');
     return EXIT.ok;
   } finally {
+    // postgres's logger outlives the postmaster by a moment; reap it rather than leave a zombie behind.
+    if (!(await reaper.drain(2000))) log.warn('orphaned processes still running at exit');
     background.abort();
     signals.dispose();
     await closePool();

@@ -58,13 +58,18 @@ export function readProcStat(procRoot: string, pid: number): ProcStat | null {
 
 /** All zombies whose parent is `parentPid`: the candidates for waitpid. */
 export function listZombieChildren(procRoot: string, parentPid: number): ProcStat[] {
-  const zombies: ProcStat[] = [];
+  return listChildren(procRoot, parentPid).filter((s) => s.state === 'Z');
+}
+
+/** Every process (alive or zombie) whose parent is `parentPid`. */
+export function listChildren(procRoot: string, parentPid: number): ProcStat[] {
+  const children: ProcStat[] = [];
   // eslint-disable-next-line security/detect-non-literal-fs-filename -- procRoot is /proc or a test dir
   for (const name of readdirSync(procRoot)) {
     const first = name.charCodeAt(0);
     if (first < 48 || first > 57) continue; // not a pid directory (self, sys, net...)
     const stat = readProcStat(procRoot, Number(name));
-    if (stat !== null && stat.state === 'Z' && stat.ppid === parentPid) zombies.push(stat);
+    if (stat !== null && stat.ppid === parentPid) children.push(stat);
   }
-  return zombies;
+  return children;
 }

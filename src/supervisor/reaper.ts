@@ -6,7 +6,7 @@ import { constants } from 'node:os';
 import type { Logger } from '../log/logger.js';
 import { osCalls } from '../native/os-calls.js';
 import type { ChildRegistry } from './child-registry.js';
-import { listZombieChildren, readProcStat, type ProcStat } from './proc-stat.js';
+import { listChildren, listZombieChildren, readProcStat, type ProcStat } from './proc-stat.js';
 
 export interface ReaperOptions {
   registry: ChildRegistry;
@@ -31,6 +31,11 @@ export interface Reaper {
   start(signal: AbortSignal): Promise<void>;
   /** One scan now; returns how many orphans it reaped. */
   reapNow(): number;
+  /**
+   * Before the manager exits: waits up to `timeoutMs` for orphans still running (postgres's logger
+   * outlives the postmaster) to exit, reaping them; resolves true when none is left.
+   */
+  drain(timeoutMs: number): Promise<boolean>;
   /** Counters since creation: full /proc scans and orphans reaped. */
   stats(): { scans: number; reaped: number };
 }
@@ -135,6 +140,16 @@ export function createReaper(options: ReaperOptions): Reaper {
     });
   }
 
+  async function drain(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (listChildren(procRoot, process.pid).every((s) => registry.has(s.pid))) return true;
+      if (Date.now() >= deadline) return false;
+      reapNow();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
   async function start(signal: AbortSignal): Promise<void> {
     if (signal.aborted) return;
     const isPid1 = process.pid === 1;
@@ -158,5 +173,5 @@ export function createReaper(options: ReaperOptions): Reaper {
     log.debug({ reaped: total }, 'orphan reaper stopped');
   }
 
-  return { start, reapNow, stats: () => ({ scans, reaped: total }) };
+  return { start, reapNow, drain, stats: () => ({ scans, reaped: total }) };
 }

@@ -67,7 +67,7 @@ describe('lifecycle: SIGTERM under load', () => {
 
   // The postgres logger outlives the postmaster; it is reparented to the manager (a child subreaper), which
   // exits without waiting to reap it, so the zombie goes to the host's init.
-  test('the manager reaps its orphans (postgres logger) before exiting', { todo: 'instance-run exits before reaping the orphaned syslogger' }, async () => {
+  test('the manager reaps its orphans (postgres logger) before exiting', async () => {
     const dir = tempDir('pgim-lc-orphan-');
     dirs.push(dir);
     const h = await startManager({ dir, manifestText: lifecycleManifest('t1', SMART_SECONDS) });
