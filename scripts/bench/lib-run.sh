@@ -41,9 +41,14 @@ launch_manager() {
 }
 
 # wait_ready PORT STATE LOG KEY: records KEY_isready, KEY_owner (µs since launch) and KEY_log ("instance ready").
+# Polling only starts once postgres can answer (postmaster.pid exists: a stat, no fork), and the owner is only
+# tried once the bootstrap marker is gone: the bare side is not polled during initdb either, and a 5 ms pg_isready
+# loop costs a good share of one of the 2 vCPUs. The end points are unchanged.
 wait_ready() {
+  wait_until 60 test -e "$2/pgdata/postmaster.pid" || die "no postmaster.pid in $2/pgdata (log: $3)"
   wait_until 60 isready "$1" || die "manager on $1 never accepted connections (log: $3)"
   now_us; rec "$4_isready" $((T - LAUNCH_US))
+  wait_until 60 test ! -e "$2/pgdata/pgim.bootstrap-pending" || die "bootstrap never finished (log: $3)"
   # Every 10 ms: each try is a TLS + SCRAM client on a 2-vCPU machine, competing with the bootstrap it waits for.
   POLL=0.01 wait_until 60 owner_ok "$1" "$2" bench || die "the owner never connected on $1 (log: $3)"
   now_us; rec "$4_owner" $((T - LAUNCH_US))
@@ -166,6 +171,9 @@ round_bare() {
   as_pg pg_ctl -D "$BARE_D" -o "$opts" -l "$BASE/bare/pgctl.log" start -w >/dev/null
   wait_until 30 isready "$P_BARE" || die "bare postgres never ready"
   now_us; rec b1_ready $((T - t0))
+  # What CNPG's bootstrap adds on top, done by hand: the application database (reference only).
+  psql "host=127.0.0.1 port=$P_BARE user=postgres dbname=postgres" -XAtq -c 'create database app' >/dev/null
+  now_us; rec b1_ready_createdb $((T - t0))
   psql "host=127.0.0.1 port=$P_BARE user=postgres dbname=postgres" -XAtq -c 'create role bench login superuser' >/dev/null
   bench_sql "$P_BARE" 'create table bench_probe (t timestamptz)' >/dev/null
   rec b6_postmaster_rss_kb "$(awk '/^VmRSS:/ { print $2 }' "/proc/$(live_postmaster "$BARE_D")/status")"

@@ -73,7 +73,9 @@ export function buildConfig(command: Command, flags: Flags, env: Env, cwd: strin
   const local = source === 'file';
   const stateDir = local ? resolve(cwd, pick(flags, 'state-dir', env) ?? '.state') : undefined;
   const under = (p: string): string => resolve(stateDir ?? cwd, p);
-  const pgData = pick(flags, 'pg-data', env, 'PGDATA') ?? (local ? under('pgdata') : CONTAINER_PATHS.pgData);
+  // Locally the PGDATA variable of the user's shell is ignored (only --pg-data counts): it may point at
+  // another cluster of theirs, which the embedded default must never adopt or reconfigure.
+  const pgData = local ? (pick(flags, 'pg-data', env) ?? under('pgdata')) : (pick(flags, 'pg-data', env, 'PGDATA') ?? CONTAINER_PATHS.pgData);
   const controllerRoot = pick(flags, 'controller-dir', env) ?? (local ? under('controller') : CONTAINER_PATHS.controller);
   const exitPolicy = pick(flags, 'on-postmaster-exit', env) ?? (local ? 'restart' : 'exit');
   if (exitPolicy !== 'restart' && exitPolicy !== 'exit') {

@@ -133,7 +133,8 @@ test('local mode: --state-dir moves the whole layout; explicit paths still win',
     { PGDATA: '/envdata' },
     CWD,
   );
-  assert.equal(d.pgData, '/envdata');
+  // The shell's PGDATA never redirects the embedded default to another cluster.
+  assert.equal(d.pgData, '/s/pgdata');
   assert.equal(d.secretsDir, '/sec');
   assert.equal(d.statusFile, '/st.json');
   assert.equal(d.controller.run, '/ctl/run');
