@@ -41,8 +41,8 @@ report() {
   row '1 empty dir -> ready (isready + owner conn)' m1_owner b1_ready / '<=' 1.10
   row '  1a empty dir -> TCP pg_isready only' m1_isready b1_ready /
   row '  1b empty dir -> "instance ready" log line' m1_log b1_ready /
-  row '  1d vs bare + psql CREATE DATABASE app' m1_owner b1_ready_createdb /
   row '  1c initdb alone (manager: its own log)' ph2_initdb b1_initdb /
+  row '  1d vs bare + psql CREATE DATABASE app' m1_owner b1_ready_createdb /
   row '2 existing dir -> ready (isready + owner)' m2_owner b2_pgctl_start - '<=' 150
   row '  2a existing dir -> TCP pg_isready only' m2_isready b2_pgctl_start -
   row '  2b existing dir -> "instance ready" log' m2_log b2_pgctl_start -

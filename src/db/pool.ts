@@ -12,17 +12,23 @@ export interface DbTarget {
 export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
 
+function connectionParams(target: DbTarget): pg.ClientConfig {
+  return {
+    host: target.socketDir,
+    port: target.port,
+    user: target.user ?? 'postgres',
+    database: target.database ?? 'postgres',
+    application_name: 'pg-instance-manager',
+  };
+}
+
 /**
  * A pool of at most `max` connections as in CNPG (pkg/management/postgres/pool): Unix socket, no TLS,
  * search_path pinned, synchronous_commit local. Pool `error` events are always handled.
  */
 export function createPool(target: DbTarget, log: Logger, max = 3): Pool {
   const pool = new pg.Pool({
-    host: target.socketDir,
-    port: target.port,
-    user: target.user ?? 'postgres',
-    database: target.database ?? 'postgres',
-    application_name: 'pg-instance-manager',
+    ...connectionParams(target),
     max,
     idleTimeoutMillis: 10_000,
     connectionTimeoutMillis: 5_000,
@@ -34,14 +40,7 @@ export function createPool(target: DbTarget, log: Logger, max = 3): Pool {
 
 /** One query on a fresh single connection, for moments when no pool should linger (bootstrap, shutdown). */
 export async function withClient<T>(target: DbTarget, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({
-    host: target.socketDir,
-    port: target.port,
-    user: target.user ?? 'postgres',
-    database: target.database ?? 'postgres',
-    application_name: 'pg-instance-manager',
-    connectionTimeoutMillis: 5_000,
-  });
+  const client = new pg.Client({ ...connectionParams(target), connectionTimeoutMillis: 5_000 });
   await client.connect();
   try {
     return await fn(client);

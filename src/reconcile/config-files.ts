@@ -20,8 +20,8 @@ import { renderTlsFiles, writeTlsFiles, type TlsFile } from '../tls/tls-files.js
 /** The parameter carrying the hash of pg_hba, pg_ident and the TLS files, so a reload can be confirmed for them too. */
 export const FILES_SHA_PARAMETER = 'cnpg.files_sha256';
 
-export interface ConfigFilesInput {
-  cluster: Cluster;
+/** Where and as whom the files are written: fixed for the life of the process. */
+export interface ConfigFilesContext {
   source: SpecSource;
   pgData: string;
   controller: ControllerPaths;
@@ -29,6 +29,10 @@ export interface ConfigFilesInput {
   listenAddresses: string;
   pgMajor: number;
   osUser: string;
+}
+
+export interface ConfigFilesInput extends ConfigFilesContext {
+  cluster: Cluster;
 }
 
 export interface ConfigFilesResult {

@@ -1,27 +1,18 @@
 // reconcile(cluster): one path for every source. Render + write the files (atomic, "changed?"), then, when
 // postgres runs, reload and wait until the new hashes are loaded, apply passwords and patch our status fields.
-import type { ControllerPaths } from '../config/constants.js';
 import { describeError } from '../errors.js';
 import { child, type Logger } from '../log/logger.js';
 import type { Pool } from '../db/pool.js';
 import { loadedSettings } from '../db/settings.js';
 import type { Cluster } from '../spec/cluster.js';
-import type { SpecSource } from '../source/spec-source.js';
 import type { Postmaster } from '../supervisor/postmaster.js';
-import { writeConfigFiles } from './config-files.js';
+import { writeConfigFiles, type ConfigFilesContext } from './config-files.js';
 import type { InstanceState } from './instance-state.js';
 import { PasswordReconciler } from './passwords.js';
 import { reloadAndWait } from './reload.js';
 import { statusPatch } from './status-patch.js';
 
-export interface ReconcilerOptions {
-  source: SpecSource;
-  pgData: string;
-  controller: ControllerPaths;
-  port: number;
-  listenAddresses: string;
-  pgMajor: number;
-  osUser: string;
+export interface ReconcilerOptions extends ConfigFilesContext {
   state: InstanceState;
   root: Logger;
 }
