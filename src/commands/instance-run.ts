@@ -62,7 +62,13 @@ export async function instanceRun(
   const pgMajor = await readPgMajor(config.pgData);
 
   const signals = handleSignals(
-    () => void source.load().then((c) => reconciler.reconcile(c, running), (err: unknown) => log.error({ err: describeError(err) }, 'reload: manifest invalid')),
+    // SIGHUP: re-read the Cluster, rewrite what changed, and pass the reload on to postgres (pg_ctl reload).
+    () =>
+      void source
+        .load()
+        .then((c) => reconciler.reconcile(c, running))
+        .catch((err: unknown) => log.error({ err: describeError(err) }, 'reload: Cluster invalid, files left as they were'))
+        .finally(() => lifecycle.current()?.signal('SIGHUP')),
     (signal) => log.info({ signal }, 'already stopping'),
   );
   const initDone = new AbortController();
