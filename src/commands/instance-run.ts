@@ -61,14 +61,9 @@ export async function instanceRun(
   let bootstrapPending = pgState === 'bootstrap-pending';
   const pgMajor = await readPgMajor(config.pgData);
 
+  let onReload = (): void => log.info('SIGHUP before start-up finished: nothing to reload yet');
   const signals = handleSignals(
-    // SIGHUP: re-read the Cluster, rewrite what changed, and pass the reload on to postgres (pg_ctl reload).
-    () =>
-      void source
-        .load()
-        .then((c) => reconciler.reconcile(c, running))
-        .catch((err: unknown) => log.error({ err: describeError(err) }, 'reload: Cluster invalid, files left as they were'))
-        .finally(() => lifecycle.current()?.signal('SIGHUP')),
+    () => onReload(),
     (signal) => log.info({ signal }, 'already stopping'),
   );
   const initDone = new AbortController();
@@ -129,6 +124,13 @@ export async function instanceRun(
     },
   });
   emergency.stopPostgres = () => lifecycle.current()?.signal('SIGINT');
+  // SIGHUP: re-read the Cluster, rewrite what changed, and pass the reload on to postgres (pg_ctl reload).
+  onReload = () =>
+    void source
+      .load()
+      .then((c) => reconciler.reconcile(c, running))
+      .catch((err: unknown) => log.error({ err: describeError(err) }, 'reload: Cluster invalid, files left as they were'))
+      .finally(() => lifecycle.current()?.signal('SIGHUP'));
   function running(): { pm: NonNullable<ReturnType<Lifecycle['current']>>; pool: Pool } | undefined {
     const pm = lifecycle.current();
     return pm && lifecycle.isReady() ? { pm, pool: getPool() } : undefined;
