@@ -5,7 +5,11 @@ import { randomInt } from 'node:crypto';
 import type { SecretObject, SecretWriter } from '../source/spec-source.js';
 import { PORTS } from '../config/constants.js';
 import { ManagerError } from '../errors.js';
-import { createCa, createClientCert, createServerCert, type PemPair } from './generate.js';
+import type { PemPair } from './generate.js';
+
+// generate.js pulls in @peculiar/x509 (~100 ms and ~15 MB to load): only load it when a certificate
+// must actually be made, so a restart with every Secret present never pays for it.
+const generator = (): Promise<typeof import('./generate.js')> => import('./generate.js');
 
 /** The two pino methods provisioning uses, so tests can pass a capturing fake. */
 export interface ProvisionLog {
@@ -122,7 +126,7 @@ export async function provisionLocalSecrets(options: ProvisionLocalOptions): Pro
   const needCa = async (): Promise<PemPair> => {
     if (ca !== undefined) return ca;
     if (caSecret !== undefined) return (ca = caFromSecret(caSecret));
-    ca = await createCa({ commonName: options.clusterName, days });
+    ca = await (await generator()).createCa({ commonName: options.clusterName, days });
     await create(names.ca, {
       'ca.crt': Buffer.from(ca.certPem),
       'ca.key': Buffer.from(ca.keyPem),
@@ -131,7 +135,7 @@ export async function provisionLocalSecrets(options: ProvisionLocalOptions): Pro
   };
 
   if (serverSecret === undefined) {
-    const server = await createServerCert({
+    const server = await (await generator()).createServerCert({
       ca: await needCa(),
       commonName: `${options.clusterName}-rw`,
       dnsNames: [`${options.clusterName}-rw`, ...(options.dnsNames ?? []), 'localhost'],
@@ -144,7 +148,7 @@ export async function provisionLocalSecrets(options: ProvisionLocalOptions): Pro
     });
   }
   if (replicationSecret === undefined) {
-    const replica = await createClientCert({
+    const replica = await (await generator()).createClientCert({
       ca: await needCa(),
       commonName: STREAMING_REPLICA_USER,
       days,
