@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'DB'
   | 'PRIVILEGES'
   | 'NOT_IMPLEMENTED'
+  | 'KUBE'
   | 'INTERNAL';
 
 /** Base class for every error the manager raises on purpose. */

@@ -7,6 +7,7 @@ import { ManagerError, describeError } from './errors.js';
 import { createRootLogger, child, type Logger } from './log/logger.js';
 import { instanceRun } from './commands/instance-run.js';
 import { instanceStatus } from './commands/instance-status.js';
+import { rbacCommand } from './commands/rbac.js';
 
 const EXIT_BY_CODE: Partial<Record<ManagerError['code'], number>> = { USAGE: EXIT.usage };
 
@@ -35,6 +36,8 @@ async function main(argv: readonly string[]): Promise<number> {
         return await instanceRun(config, root, 'init', emergency);
       case 'instance status':
         return await instanceStatus(config, (t) => process.stdout.write(t));
+      case 'rbac':
+        return await rbacCommand(parsed.flags, process.env, process.cwd(), (t) => process.stdout.write(t));
     }
   } catch (err) {
     const code = err instanceof ManagerError ? err.code : 'INTERNAL';

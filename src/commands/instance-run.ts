@@ -19,6 +19,12 @@ import { inspectPidFile } from '../supervisor/pidfile.js';
 import { handleSignals } from '../supervisor/signals.js';
 import { assertPortFree, becomeRunUser, bindHosts } from './preflight.js';
 import { createSpecSource, provisionIfLocal } from './source-setup.js';
+import { KubeSpecSource } from '../kube/kube-source.js'; // kube events (issue 6)
+// --- status server (issue 3) ---
+import { StatusServer } from '../status/status-server.js';
+import { statusListenHost } from '../status/listen-host.js';
+import { readControlData } from '../supervisor/controldata.js';
+import { MetricsExporter } from '../metrics/metrics-exporter.js'; // metrics exporter (issue 4)
 
 /** Runs the instance until stopped; resolves with the process exit code. */
 export async function instanceRun(
@@ -28,7 +34,7 @@ export async function instanceRun(
   emergency: { stopPostgres?: () => void } = {},
 ): Promise<number> {
   const log = child(root, 'instance');
-  const source = createSpecSource(config);
+  const source = createSpecSource(config, root);
   const cluster = await source.load();
   if (config.clusterName && config.clusterName !== cluster.name) {
     throw new ManagerError('USAGE', `--cluster-name ${config.clusterName} does not match metadata.name ${cluster.name} of the manifest`);
@@ -39,6 +45,8 @@ export async function instanceRun(
   if ((await inspectPidFile(config.pgData).catch(() => undefined))?.kind !== 'live') {
     for (const host of bindHosts(config.listenAddresses)) await assertPortFree(config.port, host, 'postgres');
   }
+  // --- status server (issue 3): its port is checked before anything is written, like postgres's ---
+  if (mode === 'run') await assertPortFree(config.statusPort, statusListenHost(config) ?? '0.0.0.0', 'status');
   const user = await becomeRunUser(config);
   await provisionIfLocal(source, cluster, root);
 
@@ -74,6 +82,8 @@ export async function instanceRun(
   const pipes = startLogPipes({ logDir: config.controller.log, root, signal: background.signal });
 
   const state = createInstanceState(cluster.name, podName);
+  // --- kube events (issue 6): status patches are paired with events for the state's transitions ---
+  if (source instanceof KubeSpecSource) source.observe(state);
   const reconciler = new Reconciler({
     source,
     pgData: config.pgData,
@@ -92,6 +102,7 @@ export async function instanceRun(
     const p = pool;
     pool = undefined;
     await p?.end().catch(() => undefined);
+    await metrics?.closeConnections(); // metrics exporter (issue 4): a smart shutdown waits for its idle sessions
   };
   const lifecycle: Lifecycle = new Lifecycle({
     pgBin: config.pgBin,
@@ -135,10 +146,20 @@ export async function instanceRun(
     const pm = lifecycle.current();
     return pm && lifecycle.isReady() ? { pm, pool: getPool() } : undefined;
   }
+  // --- status server (issue 3) ---
+  const statusServer =
+    mode === 'run'
+      ? new StatusServer({ config, state, lifecycle, cluster: () => reconciler.cluster(), controlData: () => readControlData(config.pgBin, config.pgData, registry), root })
+      : undefined;
+  // --- metrics exporter (issue 4): :9187, started once the certificate files are written ---
+  const metrics = mode === 'run' ? new MetricsExporter({ config, state, lifecycle, cluster: () => reconciler.cluster(), source, root }) : undefined;
+  let metricsDone: Promise<void> | undefined;
 
   try {
     await withTimeout(pipes.ready, 10_000, 'opening the log FIFOs');
     await reconciler.writeFiles(cluster);
+    await statusServer?.listen(background.signal); // status server (issue 3): serves until the manager stops
+    metricsDone = metrics?.start(background.signal).catch((err: unknown) => log.error({ err: describeError(err) }, 'metrics server failed')); // issue 4
     if ((await inspectPidFile(config.pgData)).kind !== 'live') {
       for (const host of bindHosts(config.listenAddresses)) await assertPortFree(config.port, host, 'postgres');
     }
@@ -152,6 +173,7 @@ export async function instanceRun(
     background.abort();
     signals.dispose();
     await closePool();
+    await metricsDone; // metrics exporter (issue 4)
     await Promise.allSettled([pipes.done, reaperDone]);
   }
 

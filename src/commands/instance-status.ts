@@ -4,10 +4,11 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import type { Config } from '../config/config.js';
 import { EXIT } from '../config/constants.js';
 import { ManagerError } from '../errors.js';
+import { statusListenHost } from '../status/listen-host.js';
 
-function get(scheme: 'https' | 'http', port: number): Promise<{ status: number; body: string }> {
+function get(scheme: 'https' | 'http', host: string, port: number): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const options = { host: '127.0.0.1', port, path: '/pg/status', timeout: 30_000 };
+    const options = { host, port, path: '/pg/status', timeout: 30_000 };
     const onResponse = (res: IncomingMessage): void => {
       let body = '';
       res.setEncoding('utf8');
@@ -24,16 +25,19 @@ function get(scheme: 'https' | 'http', port: number): Promise<{ status: number; 
 
 /** Prints the status JSON to stdout; a clear error when nothing listens. */
 export async function instanceStatus(config: Config, write: (text: string) => void): Promise<number> {
+  // Where `instance run` binds the status server (the first local listen address, or every address).
+  const bound = statusListenHost(config);
+  const host = bound === undefined || bound === '0.0.0.0' ? '127.0.0.1' : bound;
   let result;
   try {
-    result = await get('https', config.statusPort);
+    result = await get('https', host, config.statusPort);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ECONNREFUSED') {
-      throw new ManagerError('NOT_IMPLEMENTED', `nothing listens on the status port ${config.statusPort} (is \`instance run\` running? the status server is not built yet)`);
+      throw new ManagerError('INTERNAL', `nothing listens on the status port ${config.statusPort} of ${host} (is \`instance run\` running?)`);
     }
     // A plain-HTTP server answers a TLS ClientHello with garbage: retry over http.
-    result = await get('http', config.statusPort);
+    result = await get('http', host, config.statusPort);
   }
   write(`${result.body}\n`);
   return result.status === 200 ? EXIT.ok : EXIT.failure;

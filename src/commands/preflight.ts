@@ -45,6 +45,11 @@ export function writableDirs(config: Config): { path: string; mode?: number }[] 
  * are created as ourselves. Returns the OS user name postgres will run as (pg_ident's `local` map).
  */
 export async function becomeRunUser(config: Config): Promise<OsUser> {
+  // In the image the container's user is the pod spec's decision (uid 26): root there means a securityContext
+  // mistake, so refuse as postgres itself does rather than drop privileges (issue 7, image/README.md).
+  if (process.getuid?.() === 0 && config.inImage) {
+    throw new ManagerError('PRIVILEGES', 'refusing to run as root inside the container image: run it as uid 26 (securityContext runAsUser: 26, runAsNonRoot: true)');
+  }
   if (process.getuid?.() === 0) {
     const user = await lookupUser(config.runAs);
     if (!user) throw new ManagerError('PRIVILEGES', `--run-as ${config.runAs}: no such user in /etc/passwd`);

@@ -1,26 +1,34 @@
 // Chooses the spec source from the Config and, for the embedded default, provisions what an operator would.
 import type { Config } from '../config/config.js';
 import { ManagerError } from '../errors.js';
-import { child, type Logger } from '../log/logger.js';
+import { child, createRootLogger, type Logger } from '../log/logger.js';
+import { KubeSpecSource } from '../kube/kube-source.js';
+import { inClusterSettings } from '../kube/service-account.js';
 import type { Cluster } from '../spec/cluster.js';
 import { FileSpecSource } from '../source/file-source.js';
 import type { SpecSource } from '../source/spec-source.js';
 import { provisionLocalSecrets } from '../tls/provision-local.js';
 
-/** The file source with --cluster-manifest; the Kubernetes source is not built yet. */
-export function createSpecSource(config: Config): SpecSource {
+/** The file source with --cluster-manifest, else the Kubernetes source (client-node is loaded on first use). */
+export function createSpecSource(config: Config, root?: Logger): SpecSource {
   if (config.source === 'file' && config.clusterManifest && config.secretsDir && config.statusFile) {
     return new FileSpecSource({
       manifestPath: config.clusterManifest,
       secretsDir: config.secretsDir,
+      configmapsDir: config.configmapsDir,
       statusFile: config.statusFile,
       namespace: config.namespace,
     });
   }
-  throw new ManagerError(
-    'NOT_IMPLEMENTED',
-    'the Kubernetes spec source is not implemented yet: pass --cluster-manifest FILE to run the embedded default',
-  );
+  const clusterName = config.clusterName;
+  if (!clusterName) throw new ManagerError('USAGE', 'CLUSTER_NAME (--cluster-name) is required with the Kubernetes source (or pass --cluster-manifest FILE)');
+  const settings = inClusterSettings(process.env, config.kubeSaDir, config.namespace);
+  return new KubeSpecSource({
+    api: async () => (await import('../kube/kube-client.js')).createKubeApi(settings),
+    clusterName,
+    log: child(root ?? createRootLogger({ level: config.logLevel }), 'kube'),
+    startupTimeoutMs: config.kubeStartupTimeout * 1000,
+  });
 }
 
 /** The embedded default creates the CA, certificates and app credentials that are missing. */

@@ -4,6 +4,7 @@ import { ManagerError } from '../errors.js';
 import { LOG_LEVELS, type LogLevel } from '../log/logger.js';
 import { CONTAINER_PATHS, DEFAULT_PG_BIN, PORTS, controllerPaths, type ControllerPaths } from './constants.js';
 import type { Command, Flags, FlagName } from './flags.js';
+import { DEFAULT_SA_DIR } from '../kube/service-account.js';
 
 /** Where the Cluster comes from: a manifest file (embedded default) or the Kubernetes API. */
 export type SourceKind = 'file' | 'kube';
@@ -20,6 +21,8 @@ export interface Config {
   metricsPortTls: boolean;
   clusterManifest?: string;
   secretsDir?: string;
+  /** Embedded default: one folder per ConfigMap, one file per key (metrics custom queries, issue 4). */
+  configmapsDir?: string;
   stateDir?: string;
   statusFile?: string;
   controller: ControllerPaths;
@@ -30,6 +33,11 @@ export interface Config {
   statusPort: number;
   metricsPort: number;
   onPostmasterExit: 'restart' | 'exit';
+  /** Kubernetes source (issue 6): the ServiceAccount mount and the start-up gate deadline in seconds. */
+  kubeSaDir: string;
+  kubeStartupTimeout: number;
+  /** Running in our container image (PGIM_CONTAINER=1, set by the Dockerfile; issue 7): root is refused there. */
+  inImage: boolean;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -57,6 +65,13 @@ function port(flags: Flags, flag: FlagName, env: Env, variable: string | undefin
     throw new ManagerError('USAGE', `--${flag}${variable ? `/${variable}` : ''}: not a TCP port: '${text}'`);
   }
   return n;
+}
+
+function seconds(flags: Flags, flag: FlagName, env: Env, fallback: number): number {
+  const text = pick(flags, flag, env);
+  if (text === undefined) return fallback;
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw new ManagerError('USAGE', `--${flag}: not a number of seconds: '${text}'`);
+  return Number(text);
 }
 
 function logLevel(flags: Flags, env: Env): LogLevel {
@@ -93,6 +108,7 @@ export function buildConfig(command: Command, flags: Flags, env: Env, cwd: strin
     metricsPortTls: flags['metrics-port-tls'] === true,
     clusterManifest: manifest ? resolve(cwd, manifest) : undefined,
     secretsDir: local ? resolve(cwd, pick(flags, 'secrets-dir', env) ?? under('secrets')) : undefined,
+    configmapsDir: local ? resolve(cwd, pick(flags, 'configmaps-dir', env) ?? under('configmaps')) : undefined,
     stateDir,
     statusFile: local ? resolve(cwd, pick(flags, 'status-file', env) ?? under('status.json')) : undefined,
     controller: controllerPaths(resolve(cwd, controllerRoot)),
@@ -103,6 +119,9 @@ export function buildConfig(command: Command, flags: Flags, env: Env, cwd: strin
     statusPort: port(flags, 'status-port', env, undefined, PORTS.status),
     metricsPort: port(flags, 'metrics-port', env, undefined, PORTS.metrics),
     onPostmasterExit: exitPolicy,
+    kubeSaDir: resolve(cwd, pick(flags, 'kube-sa-dir', env) ?? DEFAULT_SA_DIR),
+    kubeStartupTimeout: seconds(flags, 'kube-startup-timeout', env, 40),
+    inImage: env.PGIM_CONTAINER === '1',
   };
   if (config.controller.run.length > 90) {
     // sun_path is 108 bytes; postgres appends "/.s.PGSQL.NNNNN.lock".

@@ -13,6 +13,7 @@ export const FLAG_SPEC = {
   'metrics-port-tls': { type: 'boolean' },
   'cluster-manifest': { type: 'string' },
   'secrets-dir': { type: 'string' },
+  'configmaps-dir': { type: 'string' },
   'state-dir': { type: 'string' },
   'status-file': { type: 'string' },
   'controller-dir': { type: 'string' },
@@ -23,13 +24,17 @@ export const FLAG_SPEC = {
   'status-port': { type: 'string' },
   'metrics-port': { type: 'string' },
   'on-postmaster-exit': { type: 'string' },
+  // Kubernetes source (issue 6): ServiceAccount mount, start-up gate deadline; `rbac --cluster FILE`.
+  'kube-sa-dir': { type: 'string' },
+  'kube-startup-timeout': { type: 'string' },
+  cluster: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
 export type FlagName = keyof typeof FLAG_SPEC;
 export type Flags = Partial<Record<FlagName, string | boolean>>;
 
-export const COMMANDS = ['instance init', 'instance run', 'instance status'] as const;
+export const COMMANDS = ['instance init', 'instance run', 'instance status', 'rbac'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export interface ParsedArgv {
@@ -70,9 +75,17 @@ export function usageText(): string {
     '  --cluster-manifest FILE   a postgresql.cnpg.io/v1 Cluster YAML',
     '  --state-dir DIR           where PGDATA, sockets, logs, secrets and status live (default .state)',
     '  --secrets-dir DIR         one folder per Secret, one file per key (default STATE/secrets)',
+    '  --configmaps-dir DIR      one folder per ConfigMap, one file per key (default STATE/configmaps)',
     '  --status-file FILE        the Cluster status, as patched by the manager (default STATE/status.json)',
     '  --port N  --listen-addresses ADDRS  --status-port N  --metrics-port N',
     '  --on-postmaster-exit restart|exit   (default: restart locally, exit in a container)',
+    '',
+    'Kubernetes source (no --cluster-manifest; issue 6):',
+    '  --kube-sa-dir DIR         ServiceAccount mount (default /var/run/secrets/kubernetes.io/serviceaccount);',
+    '                            the API server is KUBERNETES_SERVICE_HOST:KUBERNETES_SERVICE_PORT, always https',
+    '  --kube-startup-timeout S  how long to wait for our Cluster at start-up (default 40)',
+    '',
+    'pg-instance-manager rbac --cluster FILE   print the ServiceAccount, Role and RoleBinding a Cluster needs',
     '',
     'Process:',
     '  --run-as USER (when started as root; default postgres)  --pg-bin DIR (PG_BIN)  --controller-dir DIR',

@@ -5,9 +5,27 @@ import { quoteIdent, quoteLiteral, type Client, type PoolClient } from './pool.j
 
 type Queryable = Client | PoolClient;
 
+/** How a password from a Secret is sent: hashed client-side (default), or verbatim (cnpg.io/passwordPassthrough). */
+export interface PasswordOptions {
+  passthrough?: boolean;
+}
+
+/** The PASSWORD clause: NULL, the value verbatim when already a hash or passed through, else a SCRAM verifier. */
+export function passwordClause(value: string | null, options: PasswordOptions = {}): string {
+  if (value === null) return 'PASSWORD NULL';
+  const sent = options.passthrough === true || isPasswordHash(value) ? value : scramSha256Verifier(value);
+  return `PASSWORD ${quoteLiteral(sent)}`;
+}
+
 /** Sets (or with null, removes) a role's password without the statement ever reaching a log. */
-export async function setRolePassword(db: Queryable, role: string, password: string | null): Promise<void> {
-  const clause = password === null ? 'PASSWORD NULL' : `PASSWORD ${quoteLiteral(isPasswordHash(password) ? password : scramSha256Verifier(password))}`;
+export async function setRolePassword(db: Queryable, role: string, password: string | null, options: PasswordOptions = {}): Promise<void> {
+  let clause: string;
+  try {
+    clause = passwordClause(password, options);
+  } catch {
+    // A fixed message: the underlying error could carry the cleartext (CNPG does the same).
+    throw new Error(`encoding the password of role ${role} failed`);
+  }
   await db.query('BEGIN');
   try {
     await db.query("SET LOCAL log_statement = 'none'");
@@ -50,14 +68,31 @@ export async function ensureDatabase(db: Queryable, database: string, owner: str
  */
 export async function ensureSystemRoles(db: Queryable): Promise<string[]> {
   const created: string[] = [];
-  if (await ensureLoginRole(db, 'streaming_replica', 'REPLICATION')) {
+  if (await ensureLoginRole(db, 'streaming_replica', 'REPLICATION PASSWORD NULL')) {
     await db.query("COMMENT ON ROLE streaming_replica IS 'Special user for streaming replication created by pg-instance-manager'");
     created.push('streaming_replica');
   }
+  await enforceCertificateOnly(db, 'streaming_replica');
   if (await ensureLoginRole(db, 'cnpg_metrics_exporter', 'PASSWORD NULL')) created.push('cnpg_metrics_exporter');
   await db.query(
     'ALTER ROLE cnpg_metrics_exporter WITH NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT LOGIN',
   );
   await db.query('GRANT pg_monitor TO cnpg_metrics_exporter');
   return created;
+}
+
+/**
+ * streaming_replica authenticates by certificate only (pg_hba `cert` lines). A password would let it in
+ * through the catch-all `host all all all scram-sha-256` line without TLS, so one found there (set by
+ * hand, or restored from elsewhere) is removed, and LOGIN REPLICATION is repaired if it drifted.
+ */
+export async function enforceCertificateOnly(db: Queryable, role: string): Promise<void> {
+  const res = await db.query<{ login: boolean; replication: boolean; haspw: boolean }>(
+    'SELECT rolcanlogin AS login, rolreplication AS replication, rolpassword IS NOT NULL AS haspw FROM pg_catalog.pg_authid WHERE rolname = $1',
+    [role],
+  );
+  const row = res.rows[0];
+  if (!row) return;
+  if (!row.login || !row.replication) await db.query(`ALTER ROLE ${quoteIdent(role)} WITH LOGIN REPLICATION`);
+  if (row.haspw) await setRolePassword(db, role, null);
 }

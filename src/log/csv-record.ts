@@ -2,6 +2,7 @@
 // Field order: PostgreSQL docs "Using CSV-Format Log Output" (runtime-config-logging.html#RUNTIME-CONFIG-LOGGING-CSVLOG);
 // CNPG pkg/management/postgres/logpipe/{loggingCollector,pgaudit}.go.
 import { parseCsvText } from './csv-parser.js';
+import { scrubRecord } from './scrub-secrets.js';
 import type { LogLevel } from './logger.js';
 
 export const CSV_FIELD_NAMES = [
@@ -97,7 +98,7 @@ export function parseAuditMessage(message: string | undefined): AuditRecord | un
 
 /** Turns one record's fields into the JSON record, without any field-count check. */
 export function toPostgresRecord(fields: readonly string[]): Omit<Extract<MappedRecord, { kind: 'record' }>, 'kind'> {
-  const record: PostgresRecord = pick(CSV_FIELD_NAMES, fields);
+  const record: PostgresRecord = scrubRecord(pick(CSV_FIELD_NAMES, fields));
   const level = severityToLevel(record.error_severity);
   const audit = parseAuditMessage(record.message);
   if (!audit) return { logger: 'postgres', level, record };

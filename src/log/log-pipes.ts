@@ -8,6 +8,7 @@ import { CsvRecordParser } from './csv-parser.js';
 import { CsvLogLayout } from './csv-record.js';
 import { openFifoStream } from './fifo-reader.js';
 import { LineSplitter } from './line-splitter.js';
+import { scrubSecrets } from './scrub-secrets.js';
 import { child, namedLogger, writeRawLine, type LogLevel, type Logger } from './logger.js';
 
 /** File names inside the log directory; postgres gets log_filename='postgres' and csvlog adds `.csv`. */
@@ -116,7 +117,7 @@ function csvHandler(postgres: Logger, pgaudit: Logger): ChunkHandler {
       if (mapped.kind === 'invalid') {
         // Keep the content: one error line that carries the fields as they came.
         const msg = `invalid fields count, got ${mapped.got}, expected ${mapped.expected.join(' or ')}`;
-        postgres.error({ fields: mapped.fields }, msg);
+        postgres.error({ fields: mapped.fields.map(scrubSecrets) }, msg);
         continue;
       }
       const log = mapped.logger === 'pgaudit' ? pgaudit : postgres;
@@ -131,7 +132,7 @@ function rawHandler(postgres: Logger, path: string): ChunkHandler {
   return (chunk) => {
     for (const line of splitter.push(chunk)) {
       if (line.text === '') continue;
-      postgres.info(line.truncated ? { source: path, truncated: true } : { source: path }, line.text);
+      postgres.info(line.truncated ? { source: path, truncated: true } : { source: path }, scrubSecrets(line.text));
     }
   };
 }

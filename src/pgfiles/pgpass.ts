@@ -46,3 +46,8 @@ export function assertPathComponent(value: string): void {
     throw new ManagerError('INVALID_MANIFEST', 'value cannot be used as a filesystem path component');
   }
 }
+
+/** Renders a whole password file: one escaped line per entry, each ending with a newline. */
+export function renderPgpassFile(entries: readonly PgpassEntry[]): string {
+  return entries.map((e) => `${renderPgpassLine(e)}\n`).join('');
+}

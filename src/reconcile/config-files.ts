@@ -59,7 +59,8 @@ async function ldapBindPassword(cluster: Cluster, source: SpecSource): Promise<s
   const ref = cluster.spec.postgresql.ldap?.bindSearchAuth?.bindPassword;
   if (!ref) return undefined;
   const secret = await source.getSecret(ref.name);
-  const value = secret?.data[ref.key];
+  // Own keys only: a key named `constructor` or `__proto__` must not reach the prototype.
+  const value = secret && Object.hasOwn(secret.data, ref.key) ? secret.data[ref.key] : undefined;
   if (!secret) throw new ManagerError('INVALID_SECRET', `LDAP bind password Secret ${ref.name} not found`);
   if (value === undefined) throw new ManagerError('INVALID_SECRET', `missing key inside bind+search secret: ${ref.key}`);
   return value.toString('utf8');

@@ -8,7 +8,21 @@ import { roleHasPassword, setRolePassword } from '../db/roles.js';
 import type { Cluster } from '../spec/cluster.js';
 import type { SecretObject, SpecSource } from '../source/spec-source.js';
 
-function credentials(secret: SecretObject, expectedUser: string): string {
+/** The Secret annotation that forwards the password verbatim instead of hashing it (CNPG). */
+export const PASSWORD_PASSTHROUGH_ANNOTATION = 'cnpg.io/passwordPassthrough';
+
+export interface SecretCredentials {
+  username: string;
+  password: string;
+  /** True when the annotation asks for the value to be sent as it is (it is then usually a hash). */
+  passthrough: boolean;
+}
+
+/**
+ * Reads `username` and `password` of a basic-auth Secret meant for `expectedUser`. Errors name the
+ * Secret and the key, never the password.
+ */
+export function secretCredentials(secret: SecretObject, expectedUser: string): SecretCredentials {
   const username = secret.data.username?.toString('utf8').trim();
   const password = secret.data.password?.toString('utf8');
   if (username === undefined) throw new ManagerError('INVALID_SECRET', `username key doesn't exist inside the secret ${secret.name}`);
@@ -18,7 +32,9 @@ function credentials(secret: SecretObject, expectedUser: string): string {
   if (password === undefined || password === '') {
     throw new ManagerError('INVALID_SECRET', `password key doesn't exist inside the secret ${secret.name}`);
   }
-  return password;
+  // eslint-disable-next-line security/detect-object-injection -- a constant annotation name
+  const passthrough = secret.annotations[PASSWORD_PASSTHROUGH_ANNOTATION] === 'enabled';
+  return { username, password, passthrough };
 }
 
 /** Keeps per-role Secret versions in memory so a password is sent once per change. */
@@ -32,15 +48,15 @@ export class PasswordReconciler {
 
   async #apply(pool: Pool, role: string, secret: SecretObject): Promise<void> {
     if (this.#applied.get(role) === secret.resourceVersion) return;
-    const password = credentials(secret, role);
+    const { password, passthrough } = secretCredentials(secret, role);
     const client = await pool.connect();
     try {
-      await setRolePassword(client, role, password);
+      await setRolePassword(client, role, password, { passthrough });
     } finally {
       client.release();
     }
     this.#applied.set(role, secret.resourceVersion);
-    this.#log.info({ role, secretName: secret.name }, 'password applied from secret');
+    this.#log.info({ role, secretName: secret.name, passthrough }, 'password applied from secret');
   }
 
   /** Reconciles both passwords; returns nothing, throws a ManagerError naming the secret on bad content. */

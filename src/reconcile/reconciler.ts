@@ -9,6 +9,7 @@ import type { Postmaster } from '../supervisor/postmaster.js';
 import { writeConfigFiles, type ConfigFilesContext } from './config-files.js';
 import type { InstanceState } from './instance-state.js';
 import { PasswordReconciler } from './passwords.js';
+import { applyPassfiles, planPassfiles } from './pgpass-files.js';
 import { reloadAndWait } from './reload.js';
 import { statusPatch } from './status-patch.js';
 
@@ -39,7 +40,13 @@ export class Reconciler {
 
   /** Writes the files for `cluster`; returns the names of the files that changed. */
   async writeFiles(cluster: Cluster): Promise<string[]> {
+    // --- password files (issue 5): planned before anything is written, so a bad Secret changes no file ---
+    const passfiles = await planPassfiles({ cluster, source: this.#o.source, controller: this.#o.controller, port: this.#o.port });
     const result = await writeConfigFiles({ ...this.#o, cluster });
+    const pass = await applyPassfiles(passfiles);
+    for (const file of pass.changed) this.#log.info({ filename: file }, 'Installed password file');
+    for (const file of pass.removed) this.#log.info({ filename: file }, 'Removed password file');
+    // --- end password files ---
     this.#cluster = cluster;
     this.#o.state.configSha256 = result.configSha256;
     this.#o.state.filesSha256 = result.filesSha256;

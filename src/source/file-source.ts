@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createHash } from 'node:crypto';
-import { ManagerError, ManifestError } from '../errors.js';
+import { ManifestError } from '../errors.js';
 import { parseClusterManifest } from '../spec/load-manifest.js';
 import type { Cluster } from '../spec/cluster.js';
 import { readSecretDir, createSecretDir, fingerprintSecretsDir } from './secrets-dir.js';
@@ -14,6 +14,8 @@ import type { ConfigMapObject, SecretObject, SecretWriter, SpecSource, StatusPat
 export interface FileSourceOptions {
   manifestPath: string;
   secretsDir: string;
+  /** One folder per ConfigMap, one file per key (like the secrets folder); none when unset. */
+  configmapsDir?: string;
   statusFile: string;
   namespace?: string;
   /** How often the files are checked for edits. */
@@ -50,10 +52,18 @@ export class FileSpecSource implements SpecSource, SecretWriter {
 
   async #fingerprint(): Promise<string> {
     const manifest = await this.#readManifest().catch(() => '');
+    // The status is part of the Cluster (the operator writes operatorCertificateFingerprint there). Our own
+    // status patches converge: the reconcile they trigger writes the same patch again, which changes nothing.
+    // eslint-disable-next-line security/detect-non-literal-fs-filename -- the configured status file
+    const status = await readFile(this.#options.statusFile).catch(() => '');
     return createHash('sha256')
       .update(manifest)
       .update('\0')
       .update(await fingerprintSecretsDir(this.#options.secretsDir))
+      .update('\0')
+      .update(this.#options.configmapsDir ? await fingerprintSecretsDir(this.#options.configmapsDir) : 'none')
+      .update('\0')
+      .update(status)
       .digest('hex');
   }
 
@@ -83,9 +93,13 @@ export class FileSpecSource implements SpecSource, SecretWriter {
     return readSecretDir(this.#options.secretsDir, name);
   }
 
-  /** ConfigMaps are not part of the embedded default yet: the monitoring issue adds a folder for them. */
-  getConfigMap(name: string): Promise<ConfigMapObject | undefined> {
-    return Promise.reject(new ManagerError('NOT_IMPLEMENTED', `ConfigMap ${name}: the file source has no ConfigMaps yet`));
+  /** Reads a ConfigMap folder by name (same layout as a Secret folder; values are UTF-8 text). */
+  async getConfigMap(name: string): Promise<ConfigMapObject | undefined> {
+    if (!this.#options.configmapsDir) return undefined;
+    const folder = await readSecretDir(this.#options.configmapsDir, name);
+    if (!folder) return undefined;
+    const data = Object.fromEntries(Object.entries(folder.data).map(([key, bytes]) => [key, bytes.toString('utf8')]));
+    return { name, data, resourceVersion: folder.resourceVersion };
   }
 
   /** Merges a patch into the status file. */

@@ -5,6 +5,7 @@ import { ManifestError } from '../errors.js';
 import { CLUSTER_DEFAULTS, type ClusterSpec } from './cluster.js';
 import type { Fields } from './fields.js';
 import { postgresMajorFromImage } from './image-version.js';
+import { checkSecretReferences } from './secret-refs.js';
 import { validateBootstrap } from './validate-bootstrap.js';
 import { validateCertificates, validateMonitoring, validateProbes } from './validate-observability.js';
 import { validatePostgresql } from './validate-postgresql.js';
@@ -55,6 +56,7 @@ export function validateClusterSpec(spec: Fields, clusterName: string): ClusterS
   spec.int('failoverDelay', 0);
   spec.int('livenessProbeTimeout', 0);
   spec.string('description');
+  checkSecretReferences(result); // issue 5: names that become file paths
   const major = imageMajor(spec, result);
   if (major !== undefined) result.postgresMajor = major;
   return result;

@@ -29,6 +29,9 @@ export interface LifecycleOptions {
 
 const STABLE_AFTER_MS = 60_000;
 
+/** Where the loop is; the liveness probe bounds how long each phase may last. */
+export type LifecyclePhase = 'starting' | 'post-start' | 'running' | 'stopping' | 'restarting' | 'stopped';
+
 /** Owns the postmaster. `run(stop)` resolves with the stop mode after a requested stop. */
 export class Lifecycle {
   readonly #o: LifecycleOptions;
@@ -36,6 +39,7 @@ export class Lifecycle {
   #pm: Postmaster | undefined;
   #ready = false;
   #lastTick = Date.now();
+  #phase: LifecyclePhase = 'starting';
 
   constructor(options: LifecycleOptions) {
     this.#o = options;
@@ -52,9 +56,19 @@ export class Lifecycle {
     return this.#ready && this.current() !== undefined;
   }
 
-  /** When the loop last made progress (for a liveness check). */
+  /** When the loop last made progress (for a liveness check): a phase change, or a heartbeat while running. */
   lastTick(): number {
     return this.#lastTick;
+  }
+
+  /** The current phase (for a liveness check). */
+  phase(): LifecyclePhase {
+    return this.#phase;
+  }
+
+  #enter(phase: LifecyclePhase): void {
+    this.#phase = phase;
+    this.#lastTick = Date.now();
   }
 
   async #startOrAdopt(): Promise<Postmaster> {
@@ -73,6 +87,7 @@ export class Lifecycle {
   }
 
   async #stop(pm: Postmaster): Promise<StopMode> {
+    this.#enter('stopping');
     const budget = this.#o.budget();
     const mode = await stopPostmaster(pm, {
       ...budget,
@@ -81,12 +96,14 @@ export class Lifecycle {
       closeConnections: this.#o.closeConnections,
     });
     this.#ready = false;
+    this.#enter('stopped');
     this.#log.info({ mode }, 'postmaster stopped');
     return mode;
   }
 
   async #afterCrash(pm: Postmaster, exit: PostmasterExit): Promise<void> {
     this.#ready = false;
+    this.#enter('restarting');
     await this.#o.closeConnections();
     // Backends of a dead postmaster keep the shared memory interlock busy: end them before anything else.
     if (!pm.adopted) {
@@ -106,6 +123,7 @@ export class Lifecycle {
     let backoffMs = 0;
     for (;;) {
       if (stop.aborted) return 'smart';
+      this.#enter('starting');
       const pm = await this.#startOrAdopt();
       this.#pm = pm;
       const startedAt = Date.now();
@@ -124,7 +142,7 @@ export class Lifecycle {
       }
       failedStarts = 0;
       this.#ready = true;
-      this.#lastTick = Date.now();
+      this.#enter('post-start');
       try {
         await this.#o.onReady(pm);
       } catch (err) {
@@ -135,13 +153,17 @@ export class Lifecycle {
         }
         // The postmaster died under the post-start tasks: handled below as a crash.
       }
+      this.#enter('running');
+      // While idle the loop beats, so a stale tick in this phase means the event loop itself is stuck.
+      const heartbeat = setInterval(() => (this.#lastTick = Date.now()), 1000);
+      heartbeat.unref();
       const outcome = await Promise.race([
         pm.exited.then((exit) => ({ kind: 'exit' as const, exit })),
         new Promise<{ kind: 'stop' }>((resolve) => {
           if (stop.aborted) resolve({ kind: 'stop' });
           stop.addEventListener('abort', () => resolve({ kind: 'stop' }), { once: true });
         }),
-      ]);
+      ]).finally(() => clearInterval(heartbeat));
       if (outcome.kind === 'stop') return this.#stop(pm);
       await this.#afterCrash(pm, outcome.exit);
       if (this.#o.policy === 'exit') {

@@ -43,7 +43,7 @@ function entry(secret: SecretObject, key: 'tls.crt' | 'tls.key' | 'ca.crt', word
 
 // Postgres refuses to start (or to reload) with a key that does not belong to its certificate, so the
 // pair is checked here where the error can name the Secret. Messages never carry key material.
-function checkKeyPair(secret: SecretObject, certPem: Buffer, keyPem: Buffer): void {
+function checkKeyPair(secret: SecretObject, certPem: Buffer, keyPem: Buffer): X509Certificate {
   let cert: X509Certificate;
   let key: KeyObject;
   try {
@@ -60,38 +60,55 @@ function checkKeyPair(secret: SecretObject, certPem: Buffer, keyPem: Buffer): vo
   if (!cert.checkPrivateKey(key)) {
     throw new ManagerError('TLS', `tls.key does not match tls.crt in Secret ${secret.name}`);
   }
+  return cert;
 }
 
-function keyPairFiles(secret: SecretObject, certName: string, keyName: string): TlsFile[] {
+// Postgres loads an expired certificate without a word and every verifying client then fails; refusing
+// it here keeps the previous (working) files in place and names the Secret.
+function checkNotExpired(secret: SecretObject, key: string, cert: X509Certificate, now: Date): void {
+  const notAfter = new Date(cert.validTo);
+  if (notAfter.getTime() <= now.getTime()) {
+    throw new ManagerError('TLS', `${key} in Secret ${secret.name} expired on ${notAfter.toISOString()}`);
+  }
+}
+
+function caFile(secret: SecretObject, fileName: string, now: Date): TlsFile {
+  const bytes = entry(secret, 'ca.crt', 'entry');
+  let cert: X509Certificate;
+  try {
+    // A bundle parses as its first certificate, which is enough to refuse garbage and an expired CA.
+    cert = new X509Certificate(bytes);
+  } catch (err) {
+    throw new ManagerError('TLS', `ca.crt is not a valid certificate in Secret ${secret.name}`, { cause: err });
+  }
+  checkNotExpired(secret, 'ca.crt', cert, now);
+  return { fileName, bytes };
+}
+
+function keyPairFiles(secret: SecretObject, certName: string, keyName: string, now: Date): TlsFile[] {
   const cert = entry(secret, 'tls.crt', 'field');
   const key = entry(secret, 'tls.key', 'field');
-  checkKeyPair(secret, cert, key);
+  checkNotExpired(secret, 'tls.crt', checkKeyPair(secret, cert, key), now);
   return [
     { fileName: certName, bytes: cert },
     { fileName: keyName, bytes: key },
   ];
 }
 
-/** Maps the TLS Secrets to certificate files (reference section 4.1), checking each key pair. */
-export function renderTlsFiles(secrets: TlsSecrets): TlsFile[] {
+/** Maps the TLS Secrets to certificate files (reference section 4.1), checking each key pair and expiry. */
+export function renderTlsFiles(secrets: TlsSecrets, now: Date = new Date()): TlsFile[] {
   const files: TlsFile[] = [];
   if (secrets.serverSecret) {
-    files.push(...keyPairFiles(secrets.serverSecret, TLS_FILES.serverCert, TLS_FILES.serverKey));
+    files.push(...keyPairFiles(secrets.serverSecret, TLS_FILES.serverCert, TLS_FILES.serverKey, now));
   }
   if (secrets.replicationSecret) {
-    files.push(...keyPairFiles(secrets.replicationSecret, TLS_FILES.replicationCert, TLS_FILES.replicationKey));
+    files.push(...keyPairFiles(secrets.replicationSecret, TLS_FILES.replicationCert, TLS_FILES.replicationKey, now));
   }
   if (secrets.clientCaSecret) {
-    files.push({
-      fileName: TLS_FILES.clientCa,
-      bytes: entry(secrets.clientCaSecret, 'ca.crt', 'entry'),
-    });
+    files.push(caFile(secrets.clientCaSecret, TLS_FILES.clientCa, now));
   }
   if (secrets.serverCaSecret) {
-    files.push({
-      fileName: TLS_FILES.serverCa,
-      bytes: entry(secrets.serverCaSecret, 'ca.crt', 'entry'),
-    });
+    files.push(caFile(secrets.serverCaSecret, TLS_FILES.serverCa, now));
   }
   return files;
 }

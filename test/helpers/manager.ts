@@ -55,6 +55,8 @@ export interface ManagerHandle {
   stateDir: string;
   manifestPath: string;
   port: number;
+  /** The status server's port (a free one unless extraArgs names --status-port). */
+  statusPort: number;
   lines: LogLine[];
   stderr: () => string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -82,7 +84,12 @@ export async function startManager(options: StartOptions = {}): Promise<ManagerH
     writeFileSync(manifestPath, options.manifestText ?? manifest('t1'));
   }
   const port = options.port ?? (await freePort());
-  const args = [MAIN_JS, 'instance', 'run', '--cluster-manifest', manifestPath, '--state-dir', stateDir, '--port', String(port), ...(options.extraArgs ?? [])];
+  // Every manager serves :8000 by default: tests running side by side each get their own status port.
+  const extra = options.extraArgs ?? [];
+  const named = extra.indexOf('--status-port');
+  const statusPort = named >= 0 ? Number(extra[named + 1]) : await freePort();
+  const statusArgs = named >= 0 ? [] : ['--status-port', String(statusPort)];
+  const args = [MAIN_JS, 'instance', 'run', '--cluster-manifest', manifestPath, '--state-dir', stateDir, '--port', String(port), ...statusArgs, ...extra];
   const argv = [...(options.prefix ?? []), process.execPath, ...args];
   const [cmd, ...rest] = argv as [string, ...string[]];
   const proc = spawn(cmd, rest, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PGDATA: '', ...options.env } });
@@ -121,6 +128,7 @@ export async function startManager(options: StartOptions = {}): Promise<ManagerH
     stateDir,
     manifestPath,
     port,
+    statusPort,
     lines,
     stderr: () => stderr,
     exited,

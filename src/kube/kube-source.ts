@@ -1,0 +1,206 @@
+// The Kubernetes spec source: our Cluster from the API (start-up gate, then list+watch), the Secrets and
+// ConfigMaps it references read by name and re-checked for changes, and status written as merge patches.
+// It feeds the same reconcile path as the embedded default through the SpecSource interface.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ManagerError, describeError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import type { InstanceState } from '../reconcile/instance-state.js';
+import type { Cluster } from '../spec/cluster.js';
+import { clusterFromObject } from '../spec/load-manifest.js';
+import type { ConfigMapObject, SecretObject, SpecSource, StatusPatch } from '../source/spec-source.js';
+import { watchCluster } from './cluster-watch.js';
+import { EventRecorder, transitions } from './events.js';
+import { metaString, type KubeApi, type KubeObject } from './kube-api.js';
+import { checkPermissions } from './permissions-check.js';
+import { referencedConfigMaps, referencedSecrets } from './rbac-rules.js';
+import { waitForCluster } from './startup-gate.js';
+import { StatusWriter } from './status-writer.js';
+import { patchBackupStatus, type BackupStatusPatch } from './backup-status.js';
+
+export interface KubeSourceOptions {
+  /** Builds the API client (lazily: client-node is loaded on first use). */
+  api: () => Promise<KubeApi>;
+  clusterName: string;
+  log: Logger;
+  startupTimeoutMs: number;
+  /** How often referenced Secrets and ConfigMaps are re-read for changes. */
+  refreshMs?: number;
+}
+
+// Status fields this pod writes: changes to them alone must not trigger a reconcile (it would loop).
+const OWN_STATUS = ['currentPrimary', 'currentPrimaryTimestamp', 'targetPrimary', 'phase', 'phaseReason'];
+
+function changeKey(obj: KubeObject): string {
+  const status = { ...((obj.status ?? {}) as Record<string, unknown>) };
+  for (const k of OWN_STATUS) delete status[k]; // eslint-disable-line security/detect-object-injection -- fixed list
+  const md = (obj.metadata ?? {}) as Record<string, unknown>;
+  return JSON.stringify({ spec: obj.spec, status, labels: md.labels, annotations: md.annotations });
+}
+
+/** SpecSource backed by the Kubernetes API. */
+export class KubeSpecSource implements SpecSource {
+  description: string;
+  readonly #o: KubeSourceOptions;
+  #api: KubeApi | undefined;
+  #latest: KubeObject | undefined;
+  #writer: StatusWriter | undefined;
+  #events: EventRecorder | undefined;
+  #state: InstanceState | undefined;
+  #seen: { postmasterPid?: number; lastReloadAt?: string; certVersion?: string } = {};
+  #certVersion: string | undefined;
+
+  constructor(options: KubeSourceOptions) {
+    this.#o = options;
+    this.description = `kube:${options.clusterName}`;
+  }
+
+  async #client(): Promise<KubeApi> {
+    if (this.#api) return this.#api;
+    const api = await this.#o.api();
+    this.#api = api;
+    this.#writer = new StatusWriter({
+      send: (patch) => api.patchClusterStatus(this.#o.clusterName, patch),
+      read: () => api.getCluster(this.#o.clusterName),
+      knownVersion: () => (this.#latest ? metaString(this.#latest, 'resourceVersion') : undefined),
+      log: this.#o.log,
+    });
+    this.#events = new EventRecorder({ api, clusterName: this.#o.clusterName, log: this.#o.log, uid: () => (this.#latest ? metaString(this.#latest, 'uid') : undefined) });
+    return api;
+  }
+
+  #toCluster(obj: KubeObject, api: KubeApi): Cluster {
+    return clusterFromObject(obj, { namespace: api.namespace });
+  }
+
+  /** Follows the instance state so status patches can be paired with events for its transitions. */
+  observe(state: InstanceState): void {
+    this.#state = state;
+  }
+
+  /** First call: the start-up gate and the permission checks; later calls: one GET. */
+  async load(): Promise<Cluster> {
+    const first = this.#api === undefined;
+    const api = await this.#client();
+    const obj = first ? await waitForCluster({ api, name: this.#o.clusterName, log: this.#o.log, timeoutMs: this.#o.startupTimeoutMs }) : await api.getCluster(this.#o.clusterName);
+    this.#latest = obj;
+    const cluster = this.#toCluster(obj, api);
+    this.description = `kube:${api.namespace}/${cluster.name}`;
+    if (first) await this.#firstChecks(api, cluster);
+    return cluster;
+  }
+
+  async #firstChecks(api: KubeApi, cluster: Cluster): Promise<void> {
+    const shared = cluster.spec.serviceAccountName;
+    if (shared !== undefined && !(await api.serviceAccountExists(shared))) {
+      throw new ManagerError('KUBE', `spec.serviceAccountName: ServiceAccount "${shared}" does not exist in namespace "${api.namespace}" (it is shared: the manager never creates it)`);
+    }
+    const excess = await checkPermissions(api, cluster, this.#o.log);
+    if (excess.length > 0) {
+      void this.#events?.record('Warning', 'ExcessPermissions', `the ServiceAccount holds more than the instance manager needs: ${excess.join('; ')}`);
+    }
+    this.#certVersion = (await api.getSecret(cluster.spec.certificates.serverTLSSecret).catch(() => undefined))?.resourceVersion;
+    this.#seen.certVersion = this.#certVersion;
+  }
+
+  async #referencedFingerprint(api: KubeApi, cluster: Cluster): Promise<string> {
+    const secrets = await Promise.all(referencedSecrets(cluster).map(async (n) => [n, (await api.getSecret(n))?.resourceVersion ?? '-'] as const));
+    const maps = await Promise.all(referencedConfigMaps(cluster).map(async (n) => [n, (await api.getConfigMap(n))?.resourceVersion ?? '-'] as const));
+    const server = secrets.find(([n]) => n === cluster.spec.certificates.serverTLSSecret)?.[1];
+    if (server !== undefined && server !== '-') this.#certVersion = server;
+    return JSON.stringify([secrets, maps]);
+  }
+
+  /** Yields the Cluster when its spec (or operator status), or a referenced Secret/ConfigMap, changes. */
+  async *watch(signal: AbortSignal, onInvalid: (err: unknown) => void): AsyncIterable<Cluster> {
+    const api = await this.#client();
+    const inner = new AbortController();
+    const both = AbortSignal.any([signal, inner.signal]);
+    let dirty = false;
+    let wake: (() => void) | undefined;
+    const notify = (): void => {
+      dirty = true;
+      wake?.();
+    };
+    const base = this.#latest;
+    let lastKey = base ? changeKey(base) : '';
+    let lastRefs = base ? await this.#referencedFingerprint(api, this.#toCluster(base, api)).catch(() => '') : '';
+    const watching = watchCluster(
+      {
+        api,
+        name: this.#o.clusterName,
+        log: this.#o.log,
+        onObject: (obj) => {
+          this.#latest = obj;
+          if (changeKey(obj) !== lastKey) notify();
+        },
+      },
+      both,
+    );
+    const refreshing = (async () => {
+      while (!both.aborted) {
+        await sleep(this.#o.refreshMs ?? 5000, undefined, { signal: both }).catch(() => undefined);
+        if (!both.aborted) notify();
+      }
+    })();
+    try {
+      while (!signal.aborted) {
+        if (!dirty) {
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            signal.addEventListener('abort', () => resolve(), { once: true });
+          });
+        }
+        wake = undefined;
+        dirty = false;
+        const obj = this.#latest;
+        if (signal.aborted || !obj) continue;
+        let cluster: Cluster;
+        try {
+          cluster = this.#toCluster(obj, api);
+        } catch (err) {
+          if (changeKey(obj) !== lastKey) onInvalid(err);
+          lastKey = changeKey(obj);
+          continue;
+        }
+        const refs = await this.#referencedFingerprint(api, cluster).catch((err: unknown) => {
+          this.#o.log.debug({ err: describeError(err) }, 'could not re-read referenced Secrets/ConfigMaps');
+          return lastRefs;
+        });
+        if (changeKey(obj) === lastKey && refs === lastRefs) continue;
+        lastKey = changeKey(obj);
+        lastRefs = refs;
+        yield cluster;
+      }
+    } finally {
+      inner.abort();
+      this.#writer?.stop();
+      await Promise.allSettled([watching, refreshing]);
+    }
+  }
+
+  /** Reads a Secret by name (404 -> undefined). */
+  async getSecret(name: string): Promise<SecretObject | undefined> {
+    return (await this.#client()).getSecret(name);
+  }
+
+  /** Reads a ConfigMap by name (404 -> undefined). */
+  async getConfigMap(name: string): Promise<ConfigMapObject | undefined> {
+    return (await this.#client()).getConfigMap(name);
+  }
+
+  /** Merge-patches our status fields; a phase change carries the resourceVersion precondition. */
+  async patchStatus(patch: StatusPatch): Promise<void> {
+    await this.#client();
+    await this.#writer?.patch(patch, 'phase' in patch);
+    const state = this.#state;
+    if (!state) return;
+    const now = { postmasterPid: state.postmasterPid, lastReloadAt: state.lastReloadAt, certVersion: this.#certVersion };
+    for (const t of transitions(this.#seen, now)) await this.#events?.record('Normal', t.reason, t.message);
+    this.#seen = now;
+  }
+
+  /** Merge-patches a Backup's status (phase, startedAt/stoppedAt, error, ...), retried on conflicts. */
+  async patchBackupStatus(name: string, patch: BackupStatusPatch): Promise<void> {
+    await patchBackupStatus(await this.#client(), name, patch);
+  }
+}

@@ -1,0 +1,144 @@
+// The status server on :8000 (CNPG webserver/remote.go): node:https with TLS 1.3 only and an optional client
+// certificate, the hot probe routes answered straight from the request handler (express alone costs ~80% of
+// the throughput here: reference/toolchain.md), everything else through the express app.
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import type { Config } from '../config/config.js';
+import type { Pool } from '../db/pool.js';
+import { createProbePool } from '../db/probe-pool.js';
+import { ManagerError } from '../errors.js';
+import { child, type Logger } from '../log/logger.js';
+import type { InstanceState } from '../reconcile/instance-state.js';
+import type { Cluster } from '../spec/cluster.js';
+import { statusListenHost } from './listen-host.js';
+import { createOperatorApp } from './operator-app.js';
+import { PgStatus } from './pg-status.js';
+import { Probes, type IsolationCheck, type LifecycleView } from './probes.js';
+import { sendError, sendFailure, sendJsonText, sendText, withDeadline } from './respond.js';
+import { ServerCertificate, STATUS_TLS_MIN_VERSION } from './server-certificate.js';
+
+/** Deadlines: kubelet probes time out after 5 s by default; the operator waits 30 s for /pg/status. */
+export const STATUS_DEADLINES = Object.freeze({ probeMs: 2000, statusMs: 5000, controlDataMs: 6000 });
+/** CNPG: ReadHeaderTimeout 3 s, ReadTimeout 20 s. */
+const HEADERS_TIMEOUT_MS = 3000;
+const REQUEST_TIMEOUT_MS = 20_000;
+const MAX_BODY_BYTES = 1 << 20;
+const CERT_POLL_MS = 500;
+
+export interface StatusServerOptions {
+  config: Pick<Config, 'statusPort' | 'statusPortTls' | 'listenAddresses' | 'source' | 'pgData' | 'port' | 'controller'>;
+  state: InstanceState;
+  lifecycle: LifecycleView;
+  cluster: () => Cluster | undefined;
+  controlData: () => Promise<{ ok: boolean; text: string }>;
+  root: Logger;
+  isolationCheck?: IsolationCheck;
+}
+
+/** Owns the :8000 listener, its certificate and its probe pool. */
+export class StatusServer {
+  readonly #o: StatusServerOptions;
+  readonly #log: Logger;
+  readonly #server: Server;
+  readonly #tlsServer: HttpsServer | undefined;
+  readonly #certificate: ServerCertificate;
+  readonly #probes: Probes;
+  readonly #status: PgStatus;
+  readonly #app: ReturnType<typeof createOperatorApp>;
+  #pool: Pool | undefined;
+
+  constructor(options: StatusServerOptions) {
+    this.#o = options;
+    this.#log = child(options.root, 'status-server');
+    const { config } = options;
+    const target = { socketDir: config.controller.run, port: config.port };
+    const pool = (): Pool => (this.#pool ??= createProbePool(target, this.#log, { timeoutMs: STATUS_DEADLINES.probeMs, statementTimeoutMs: STATUS_DEADLINES.statusMs }));
+    this.#probes = new Probes({ lifecycle: options.lifecycle, cluster: options.cluster, target, pool, deadlineMs: STATUS_DEADLINES.probeMs, isolationCheck: options.isolationCheck });
+    this.#status = new PgStatus({ state: options.state, lifecycle: options.lifecycle, pgData: config.pgData, pool, deadlineMs: STATUS_DEADLINES.statusMs });
+    this.#app = createOperatorApp({ cluster: options.cluster, controlData: options.controlData, deadlineMs: STATUS_DEADLINES.controlDataMs });
+    this.#certificate = new ServerCertificate(config.controller.certificates, this.#log);
+    const handler = (req: IncomingMessage, res: ServerResponse): void => this.#handle(req, res);
+    const common = { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, maxHeaderSize: 16 * 1024, connectionsCheckingInterval: 500 };
+    // No certificate until the reconciler wrote one: handshakes fail with an alert, never a plaintext answer.
+    this.#tlsServer = config.statusPortTls
+      ? createHttpsServer({ ...common, minVersion: STATUS_TLS_MIN_VERSION, requestCert: true, rejectUnauthorized: false, handshakeTimeout: HEADERS_TIMEOUT_MS }, handler)
+      : undefined;
+    this.#server = this.#tlsServer ?? createHttpServer(common, handler);
+    this.#server.on('clientError', (_err, socket) => socket.destroy());
+  }
+
+  #handle(req: IncomingMessage, res: ServerResponse): void {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) {
+      res.setHeader('connection', 'close');
+      sendError(res, 413, 'BODY_TOO_LARGE', 'request body too large');
+      return;
+    }
+    // The hot routes: any method, as CNPG's mux (no method filtering on them).
+    switch (path) {
+      case '/failsafe':
+        sendText(res, 200, 'OK');
+        return;
+      case '/healthz':
+        this.#text(res, this.#probes.liveness(), STATUS_DEADLINES.probeMs);
+        return;
+      case '/readyz':
+        this.#text(res, this.#probes.readiness(), STATUS_DEADLINES.probeMs);
+        return;
+      case '/startupz':
+        this.#text(res, this.#probes.startup(), STATUS_DEADLINES.probeMs);
+        return;
+      case '/pg/status':
+        withDeadline(this.#status.get(), STATUS_DEADLINES.statusMs + 250, '/pg/status').then(
+          (json) => sendJsonText(res, 200, json),
+          (err: unknown) => sendFailure(res, err, 'STATUS_FAILED'),
+        );
+        return;
+      default:
+        void this.#app(req, res);
+    }
+  }
+
+  // Every probe answer has its own deadline; this outer one is a backstop a little later.
+  #text(res: ServerResponse, body: Promise<string>, deadlineMs: number): void {
+    withDeadline(body, deadlineMs + 250, 'probe').then(
+      (text) => sendText(res, 200, text),
+      (err: unknown) => sendFailure(res, err),
+    );
+  }
+
+  async #refreshCertificate(): Promise<void> {
+    const loaded = await this.#certificate.check();
+    if (!loaded || !this.#tlsServer) return;
+    // Existing connections keep their session; new handshakes get the new certificate.
+    this.#tlsServer.setSecureContext(loaded.context);
+    this.#log.info({ subject: loaded.subject, notAfter: loaded.notAfter, fingerprint256: loaded.fingerprint256 }, 'status server certificate loaded');
+  }
+
+  /** Binds the port (resolving once listening) and serves until `signal` aborts. */
+  async listen(signal: AbortSignal): Promise<void> {
+    const host = statusListenHost(this.#o.config);
+    const port = this.#o.config.statusPort;
+    await this.#refreshCertificate().catch(() => undefined);
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once('error', (err: NodeJS.ErrnoException) =>
+        reject(new ManagerError('PORT_IN_USE', `status port ${port} on ${host ?? '*'}: ${err.code ?? err.message}`, { cause: err })),
+      );
+      this.#server.listen({ port, host, exclusive: true }, () => resolve());
+    });
+    this.#server.on('error', (err) => this.#log.error({ err: err.message }, 'status server error'));
+    const poll = setInterval(() => void this.#refreshCertificate().catch((err: unknown) => this.#log.warn({ err: String(err) }, 'certificate refresh failed')), CERT_POLL_MS);
+    poll.unref();
+    this.#log.info({ port, host: host ?? '*', tls: this.#o.config.statusPortTls }, 'status server listening');
+    const close = (): void => {
+      clearInterval(poll);
+      this.#server.close();
+      this.#server.closeAllConnections();
+      void this.#pool?.end().catch(() => undefined);
+    };
+    if (signal.aborted) close();
+    else signal.addEventListener('abort', close, { once: true });
+  }
+}

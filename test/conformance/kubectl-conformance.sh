@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Checks the test API server with the real kubectl: discovery, get, merge patch of the status subresource,
+# a spec patch (generation), get --watch, and a 403 in kube-apiserver's format.
+# usage: kubectl-conformance.sh SERVER CA_FILE TOKEN NAMESPACE CLUSTER OTHER_SECRET
+set -euo pipefail
+server=$1 ca=$2 token=$3 ns=$4 cluster=$5 other_secret=$6
+k() { kubectl --server="$server" --certificate-authority="$ca" --token="$token" -n "$ns" "$@"; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+res=clusters.postgresql.cnpg.io
+
+k get --raw /api | grep -q '"kind":"APIVersions"' || fail "discovery /api"
+k api-resources --api-group=postgresql.cnpg.io -o name | grep -qx "$res" || fail "api-resources lists $res"
+[ "$(k get "$res" "$cluster" -o jsonpath='{.metadata.name}')" = "$cluster" ] || fail "get $cluster"
+
+k patch "$res" "$cluster" --subresource=status --type=merge -p '{"status":{"phase":"kubectl-conformance"}}' >/dev/null
+[ "$(k get "$res" "$cluster" -o jsonpath='{.status.phase}')" = "kubectl-conformance" ] || fail "status merge patch"
+
+gen=$(k get "$res" "$cluster" -o jsonpath='{.metadata.generation}')
+k patch "$res" "$cluster" --type=merge -p '{"spec":{"instances":1,"description":"kubectl"},"status":{"phase":"ignored"}}' >/dev/null
+[ "$(k get "$res" "$cluster" -o jsonpath='{.metadata.generation}')" = "$((gen + 1))" ] || fail "generation increments on a spec change"
+[ "$(k get "$res" "$cluster" -o jsonpath='{.status.phase}')" = "kubectl-conformance" ] || fail "a write to the main resource ignores .status"
+
+out=$(mktemp)
+k get "$res" "$cluster" --watch --output-watch-events -o jsonpath='{.type} {.object.status.phase}{"\n"}' >"$out" 2>&1 &
+watcher=$!
+for _ in $(seq 1 50); do grep -q '^ADDED' "$out" && break; sleep 0.1; done
+k patch "$res" "$cluster" --subresource=status --type=merge -p '{"status":{"phase":"watched"}}' >/dev/null
+for _ in $(seq 1 50); do grep -q '^MODIFIED watched' "$out" && break; sleep 0.1; done
+kill "$watcher" 2>/dev/null || true
+grep -q '^MODIFIED watched' "$out" || fail "get --watch saw the change: $(cat "$out")"
+rm -f "$out"
+
+if err=$(k get secret "$other_secret" 2>&1); then fail "reading $other_secret must be forbidden"; fi
+echo "$err" | grep -q "secrets \"$other_secret\" is forbidden: User \"system:serviceaccount:$ns:$cluster\" cannot get resource \"secrets\" in API group \"\" in the namespace \"$ns\"" ||
+  fail "403 message: $err"
+echo "kubectl conformance: ok"

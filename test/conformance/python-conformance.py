@@ -1,0 +1,62 @@
+#!/usr/bin/python3
+# Checks the test API server with Debian's python3-kubernetes: get, merge patch of the status subresource,
+# 409 on a stale resourceVersion, a watch (python sends watch=True), and a 403.
+# usage: python-conformance.py SERVER CA_FILE TOKEN NAMESPACE CLUSTER OTHER_SECRET
+import json
+import sys
+
+from kubernetes import client, watch
+from kubernetes.client.rest import ApiException
+
+server, ca, token, ns, cluster, other_secret = sys.argv[1:7]
+conf = client.Configuration()
+conf.host = server
+conf.ssl_ca_cert = ca
+conf.api_key = {"authorization": "Bearer " + token}
+api_client = client.ApiClient(conf)
+custom = client.CustomObjectsApi(api_client)
+core = client.CoreV1Api(api_client)
+G, V, P = "postgresql.cnpg.io", "v1", "clusters"
+
+
+def fail(msg):
+    print("FAIL: " + msg, file=sys.stderr)
+    sys.exit(1)
+
+
+obj = custom.get_namespaced_custom_object(G, V, ns, P, cluster)
+if obj["metadata"]["name"] != cluster:
+    fail("get")
+custom.patch_namespaced_custom_object_status(G, V, ns, P, cluster, {"status": {"phase": "python-conformance"}})
+if custom.get_namespaced_custom_object(G, V, ns, P, cluster)["status"]["phase"] != "python-conformance":
+    fail("status merge patch")
+
+stale = obj["metadata"]["resourceVersion"]
+try:
+    custom.patch_namespaced_custom_object_status(
+        G, V, ns, P, cluster, {"metadata": {"resourceVersion": stale}, "status": {"phase": "stale"}})
+    fail("a stale resourceVersion must be refused")
+except ApiException as e:
+    if e.status != 409 or "the object has been modified" not in e.body:
+        fail("409 expected, got %s %s" % (e.status, e.body))
+
+current = custom.get_namespaced_custom_object(G, V, ns, P, cluster)["metadata"]["resourceVersion"]
+custom.patch_namespaced_custom_object_status(G, V, ns, P, cluster, {"status": {"phase": "for-watch"}})
+seen = []
+w = watch.Watch()
+for event in w.stream(custom.list_namespaced_custom_object, G, V, ns, P,
+                      field_selector="metadata.name=" + cluster, resource_version=current, timeout_seconds=3):
+    seen.append((event["type"], event["object"].get("status", {}).get("phase")))
+    if event["type"] == "MODIFIED":
+        w.stop()
+if ("MODIFIED", "for-watch") not in seen:
+    fail("watch from a resourceVersion: %r" % seen)
+
+try:
+    core.read_namespaced_secret(other_secret, ns)
+    fail("reading another cluster's secret must be forbidden")
+except ApiException as e:
+    message = json.loads(e.body).get("message", "") if e.status == 403 else ""
+    if 'is forbidden: User "system:serviceaccount:%s:%s" cannot get resource "secrets"' % (ns, cluster) not in message:
+        fail("403 expected, got %s %s" % (e.status, e.body))
+print("python3-kubernetes conformance: ok")

@@ -1,0 +1,57 @@
+// Scraping the metrics endpoint from tests: one GET (plain or TLS 1.3), the samples as a map, and promtool.
+import { spawnSync } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+
+export interface Scrape {
+  status: number;
+  contentType: string;
+  body: string;
+  ms: number;
+}
+
+/** GET http(s)://127.0.0.1:<port><path>; with `ca`, over TLS 1.3 verifying the server as `localhost`. */
+export function scrape(port: number, options: { path?: string; ca?: string; maxVersion?: 'TLSv1.2' | 'TLSv1.3' } = {}): Promise<Scrape> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const common = { host: '127.0.0.1', port, path: options.path ?? '/metrics', method: 'GET', timeout: 30_000, agent: false as const };
+    const onResponse = (res: import('node:http').IncomingMessage): void => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), body, ms: performance.now() - started }));
+      res.on('error', reject);
+    };
+    const req = options.ca
+      ? httpsRequest({ ...common, ca: options.ca, servername: 'localhost', minVersion: 'TLSv1.2', maxVersion: options.maxVersion ?? 'TLSv1.3' }, onResponse)
+      : httpRequest(common, onResponse);
+    req.on('timeout', () => req.destroy(new Error('scrape timed out')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** `name{labels}` -> value text, for every sample line. */
+export function samples(body: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of body.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const at = line.lastIndexOf(' ');
+    out.set(line.slice(0, at), line.slice(at + 1));
+  }
+  return out;
+}
+
+/** Runs `promtool check metrics` on the text: exit status and output (undefined when promtool is missing). */
+export function promtoolCheck(body: string): { status: number; output: string } | undefined {
+  if (spawnSync('promtool', ['--version']).status !== 0) return undefined;
+  const r = spawnSync('promtool', ['check', 'metrics'], { input: body, encoding: 'utf8' });
+  return { status: r.status ?? -1, output: `${r.stdout}${r.stderr}` };
+}
+
+/** Median and 99th percentile of a list of durations. */
+export function percentiles(values: readonly number[]): { median: number; p99: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? Number.NaN;
+  return { median: at(0.5), p99: at(0.99) };
+}
