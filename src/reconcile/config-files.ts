@@ -33,6 +33,8 @@ export interface ConfigFilesContext {
 
 export interface ConfigFilesInput extends ConfigFilesContext {
   cluster: Cluster;
+  /** With a running server: parse errors of the auth files now on disk (pg_hba_file_rules). */
+  validateAuthFiles?: () => Promise<string[]>;
 }
 
 export interface ConfigFilesResult {
@@ -90,6 +92,33 @@ async function write(path: string, content: string, changed: string[]): Promise<
   }
 }
 
+async function readOrUndefined(path: string): Promise<string | undefined> {
+  // eslint-disable-next-line security/detect-non-literal-fs-filename -- a manager-owned file in PGDATA
+  return readFile(path, 'utf8').catch(() => undefined);
+}
+
+/**
+ * Writes pg_hba.conf and pg_ident.conf first and, when postgres runs, asks it to parse them: on an error
+ * the previous files are put back and nothing else is written, so the rules in force and on disk agree.
+ */
+async function writeAuthFiles(pgData: string, hba: string, ident: string, changed: string[], validate?: () => Promise<string[]>): Promise<void> {
+  const hbaPath = join(pgData, PGDATA_FILES.hba);
+  const identPath = join(pgData, PGDATA_FILES.ident);
+  const before = [await readOrUndefined(hbaPath), await readOrUndefined(identPath)] as const;
+  const mine: string[] = [];
+  await write(hbaPath, hba, mine);
+  await write(identPath, ident, mine);
+  if (mine.length > 0 && validate) {
+    const errors = await validate();
+    if (errors.length > 0) {
+      if (before[0] !== undefined) await writeFileAtomic(hbaPath, before[0], 0o600);
+      if (before[1] !== undefined) await writeFileAtomic(identPath, before[1], 0o600);
+      throw new ManagerError('CONFIG_WRITE', `PostgreSQL refuses the new authentication rules (${errors.join('; ')}); the previous files were restored`);
+    }
+  }
+  changed.push(...mine);
+}
+
 /** Renders and atomically writes the files; nothing is written when rendering fails. */
 export async function writeConfigFiles(input: ConfigFilesInput): Promise<ConfigFilesResult> {
   const { cluster, pgData } = input;
@@ -118,10 +147,9 @@ export async function writeConfigFiles(input: ConfigFilesInput): Promise<ConfigF
   const includes = ensureIncludes(await readFile(postgresqlConfPath, 'utf8'));
 
   const changed: string[] = [];
+  await writeAuthFiles(pgData, hba, ident, changed, input.validateAuthFiles);
   const tlsResult = await writeTlsFiles(input.controller.certificates, tls);
   changed.push(...tlsResult.changedFiles.map((f) => join(input.controller.certificates, f)));
-  await write(join(pgData, PGDATA_FILES.hba), hba, changed);
-  await write(join(pgData, PGDATA_FILES.ident), ident, changed);
   await write(join(pgData, PGDATA_FILES.override), '', changed);
   await write(join(pgData, PGDATA_FILES.custom), custom.text, changed);
   if (includes.changed) await write(postgresqlConfPath, includes.text, changed);

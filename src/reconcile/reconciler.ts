@@ -4,6 +4,7 @@ import { describeError } from '../errors.js';
 import { child, type Logger } from '../log/logger.js';
 import type { Pool } from '../db/pool.js';
 import { loadedSettings } from '../db/settings.js';
+import { authFileErrors } from '../db/auth-file-errors.js';
 import type { Cluster } from '../spec/cluster.js';
 import type { Postmaster } from '../supervisor/postmaster.js';
 import { writeConfigFiles, type ConfigFilesContext } from './config-files.js';
@@ -39,10 +40,11 @@ export class Reconciler {
   }
 
   /** Writes the files for `cluster`; returns the names of the files that changed. */
-  async writeFiles(cluster: Cluster): Promise<string[]> {
+  async writeFiles(cluster: Cluster, pool?: Pool): Promise<string[]> {
     // --- password files (issue 5): planned before anything is written, so a bad Secret changes no file ---
     const passfiles = await planPassfiles({ cluster, source: this.#o.source, controller: this.#o.controller, port: this.#o.port });
-    const result = await writeConfigFiles({ ...this.#o, cluster });
+    const validateAuthFiles = pool ? (): Promise<string[]> => authFileErrors(pool) : undefined;
+    const result = await writeConfigFiles({ ...this.#o, cluster, validateAuthFiles });
     const pass = await applyPassfiles(passfiles);
     for (const file of pass.changed) this.#log.info({ filename: file }, 'Installed password file');
     for (const file of pass.removed) this.#log.info({ filename: file }, 'Removed password file');
@@ -85,8 +87,8 @@ export class Reconciler {
   reconcile(cluster: Cluster, running: () => { pm: Postmaster; pool: Pool } | undefined): Promise<void> {
     const next = this.#queue.then(async () => {
       try {
-        await this.writeFiles(cluster);
         const live = running();
+        await this.writeFiles(cluster, live?.pool);
         if (live) await this.applyRunning(live.pm, live.pool);
         this.#o.state.lastError = undefined;
       } catch (err) {
