@@ -26,13 +26,15 @@ export async function createKubeApi(settings: InClusterSettings, options: KubeCl
   const token = new TokenFile(settings.tokenFile);
   token.current();
   const kc = new k8s.KubeConfig();
-  kc.addAuthenticator({
-    isAuthProvider: (user) => user.authProvider?.name === AUTH_PROVIDER,
-    applyAuthentication: (_user, opts) => {
+  // Our own token authenticator: client-node's file auth caches for 60 s, so a revoked old token would fail calls.
+  const authenticator = {
+    isAuthProvider: (user: K8s.User): boolean => (user.authProvider as { name?: string } | undefined)?.name === AUTH_PROVIDER,
+    applyAuthentication: (_user: K8s.User, opts: { headers?: Record<string, unknown> }): Promise<void> => {
       opts.headers = { ...opts.headers, Authorization: `Bearer ${token.current()}` };
       return Promise.resolve();
     },
-  });
+  };
+  kc.addAuthenticator(authenticator);
   kc.loadFromClusterAndUser(
     { name: 'in-cluster', server: settings.server, caFile: settings.caFile, skipTLSVerify: false },
     { name: 'service-account', authProvider: { name: AUTH_PROVIDER, config: {} } },

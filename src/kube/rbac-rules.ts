@@ -62,7 +62,7 @@ export function requiredRules(cluster: Cluster): PolicyRule[] {
   return rules;
 }
 
-/** Does `rule` grant `verb` on group/resource for the object `name` (undefined: any object)? */
+/** Does `rule` grant `verb` on group/resource for the object `name` (a rule with resourceNames needs one)? */
 function grants(rule: PolicyRule, group: string, resource: string, verb: string, name?: string): boolean {
   const has = (list: string[], v: string): boolean => list.includes('*') || list.includes(v);
   if (!has(rule.verbs, verb) || !has(rule.apiGroups, group) || !has(rule.resources, resource)) return false;
@@ -95,7 +95,7 @@ export function excessPermissions(held: PolicyRule[], needed: PolicyRule[]): str
         out.push(`${verb} ${p.resource}${p.group ? `.${p.group}` : ''} (any name)`);
         continue;
       }
-      const names = held.filter((r) => grants(r, p.group, p.resource, verb)).flatMap((r) => r.resourceNames ?? []);
+      const names = held.filter((r) => (r.resourceNames ?? []).length > 0 && grants(r, p.group, p.resource, verb, r.resourceNames?.[0])).flatMap((r) => r.resourceNames ?? []);
       const extra = names.filter((n) => !needed.some((r) => grants(r, p.group, p.resource, verb, n)));
       if (extra.length > 0) out.push(`${verb} ${p.resource}${p.group ? `.${p.group}` : ''} ${[...new Set(extra)].join(', ')}`);
     }

@@ -61,6 +61,7 @@ export class TokenFile {
     if (stamp !== this.#stamp || Date.now() - this.#readAt > 60_000) {
       // eslint-disable-next-line security/detect-non-literal-fs-filename -- the ServiceAccount token file
       const token = readFileSync(this.path, 'utf8').trim();
+      // eslint-disable-next-line security/detect-possible-timing-attacks -- an emptiness check, not a comparison with a secret
       if (token === '') throw new ManagerError('KUBE', `ServiceAccount token ${this.path} is empty`, { retryable: true });
       this.#token = token;
       this.#stamp = stamp;

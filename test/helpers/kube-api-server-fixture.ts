@@ -47,6 +47,7 @@ export async function kubeFixture(options: { namespace?: string; clusterName?: s
     const found = server.store.list(typeOf('secrets'), namespace, name)[0];
     if (!found) return undefined;
     const data: Record<string, Buffer> = {};
+    // eslint-disable-next-line security/detect-object-injection -- copying a decoded map
     for (const [k, v] of Object.entries((found.data ?? {}) as Record<string, string>)) data[k] = Buffer.from(v, 'base64');
     const md = found.metadata as { resourceVersion: string; annotations?: Record<string, string> };
     return { name, data, resourceVersion: md.resourceVersion, annotations: md.annotations ?? {} };
@@ -144,7 +145,11 @@ export async function runKubeManager(f: KubeFixture, command: 'init' | 'run', ex
         line = { msg: text, unparsed: true };
       }
       lines.push(line);
-      for (const w of [...waiters]) if (w.pred(line)) (waiters.delete(w), w.resolve(line));
+      for (const w of [...waiters]) {
+        if (!w.pred(line)) continue;
+        waiters.delete(w);
+        w.resolve(line);
+      }
     }
   });
   proc.stderr?.setEncoding('utf8');
@@ -164,7 +169,9 @@ export async function runKubeManager(f: KubeFixture, command: 'init' | 'run', ex
         const w = { pred, resolve: (l: LogLine) => (clearTimeout(timer), res(l)) };
         waiters.add(w);
         void exited.then(() => {
-          if (waiters.delete(w)) (clearTimeout(timer), rej(new Error(`manager exited while waiting for ${what}; stderr: ${stderr.slice(-1500)}`)));
+          if (!waiters.delete(w)) return;
+          clearTimeout(timer);
+          rej(new Error(`manager exited while waiting for ${what}; stderr: ${stderr.slice(-1500)}`));
         });
       });
     },

@@ -3,6 +3,7 @@
 // it); another cluster's Secret and status are out of reach. Real postgres, real manager, test API server.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseAllDocuments } from 'yaml';
 import { createKubeApi } from '../../src/kube/kube-client.js';
@@ -62,6 +63,7 @@ before(async () => {
 after(async () => {
   for (const pid of processesMentioning(f.dir)) process.kill(pid, 'SIGKILL');
   await f.server.stop();
+  rmSync(f.dir, { recursive: true, force: true });
 });
 
 describe('the Role printed by rbac', () => {
@@ -104,7 +106,7 @@ describe('the Role printed by rbac', () => {
           throw new Error(`${String(err)}\nmanager log:\n${tail.join('\n')}\nstderr: ${m.stderr()}`);
         });
         const entry = f.server.audit.slice(start).find((a) => a.code === 403 && rule.resources.includes(a.resource));
-        assert.match(entry?.message ?? '', new RegExp(`cannot ${entry?.verb ?? ''} resource "${rule.resources[0] ?? ''}"`));
+        assert.ok((entry?.message ?? '').includes(`cannot ${entry?.verb ?? ''} resource "${entry?.resource ?? ''}"`), entry?.message);
         if (rule.resources.includes('clusters')) {
           // The start-up gate names the missing permission and exits 1.
           assert.equal(await m.exited, 1);
@@ -134,7 +136,7 @@ describe('the Role printed by rbac', () => {
       const status = f.server.store.get(typeOf('clusters'), f.namespace, 'c2').status as Record<string, unknown> | undefined;
       assert.notEqual(status?.phase, 'hijacked');
     } finally {
-      void other;
+      rmSync(other.dir, { recursive: true, force: true });
     }
   });
 });

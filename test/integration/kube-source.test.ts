@@ -3,7 +3,7 @@
 // token rotation with the old token revoked, and the API server going away and coming back.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
@@ -67,6 +67,7 @@ after(async () => {
   await m?.stop();
   for (const pid of processesMentioning(f.dir)) process.kill(pid, 'SIGKILL');
   await f.server.stop();
+  rmSync(f.dir, { recursive: true, force: true });
 });
 
 describe('kube source', () => {
