@@ -78,6 +78,8 @@ export async function ensureSystemRoles(db: Queryable): Promise<string[]> {
     'ALTER ROLE cnpg_metrics_exporter WITH NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT LOGIN',
   );
   await db.query('GRANT pg_monitor TO cnpg_metrics_exporter');
+  // PASSWORD NULL, repaired as CNPG does: the exporter authenticates by peer only (issue 4).
+  if (await roleHasPassword(db, 'cnpg_metrics_exporter')) await setRolePassword(db, 'cnpg_metrics_exporter', null);
   return created;
 }
 

@@ -1,6 +1,8 @@
 // One refresh of the built-in `cnpg_collector_*` metrics, in CNPG's order (section 8.4): count the
 // collection, honour fencing, ping, then the facts query (version, recovery, WAL settings, sync standbys),
 // pg_stat_wal, and the WAL directory. Each failing step increments collection_errors_total{collector}.
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { MonitoringOutcome, TextResult } from '../db/metrics-pool.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
@@ -8,7 +10,6 @@ import type { Cluster } from '../spec/cluster.js';
 import { WAL_STAT_COLUMNS, type CollectorMetrics } from './collector-metrics.js';
 import type { QueryContext } from './query-collector.js';
 import { serverSemver } from './semver-range.js';
-import { countArchiveStatus, countWalSegments } from './wal-dir.js';
 
 /** The database access the built-in collector needs (ExporterPools implements it). */
 export interface CollectorDb {
@@ -169,4 +170,28 @@ export function isFenced(cluster: Cluster, podName: string): boolean {
 function isReplicaCluster(cluster: Cluster): boolean {
   const replica = ((cluster.raw.spec ?? {}) as { replica?: { enabled?: unknown } }).replica;
   return replica?.enabled === true;
+}
+
+// The WAL directory is read from the file system as CNPG does (the manager runs as the postgres OS user).
+const WAL_SEGMENT_NAME = /^[0-9A-F]{24}/;
+
+/** Files in pg_wal whose name starts like a WAL segment (24 hex digits). */
+export async function countWalSegments(pgData: string): Promise<number> {
+  // eslint-disable-next-line security/detect-non-literal-fs-filename -- PGDATA from the configuration
+  const entries = await readdir(join(pgData, 'pg_wal'), { withFileTypes: true });
+  return entries.filter((e) => !e.isDirectory() && WAL_SEGMENT_NAME.test(e.name)).length;
+}
+
+/** `.ready` and `.done` files in pg_wal/archive_status. */
+export async function countArchiveStatus(pgData: string): Promise<{ ready: number; done: number }> {
+  // eslint-disable-next-line security/detect-non-literal-fs-filename -- PGDATA from the configuration
+  const entries = await readdir(join(pgData, 'pg_wal', 'archive_status'), { withFileTypes: true });
+  let ready = 0;
+  let done = 0;
+  for (const e of entries) {
+    if (e.isDirectory()) continue;
+    if (e.name.endsWith('.ready')) ready++;
+    else if (e.name.endsWith('.done')) done++;
+  }
+  return { ready, done };
 }
