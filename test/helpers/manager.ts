@@ -57,6 +57,8 @@ export interface ManagerHandle {
   port: number;
   /** The status server's port (a free one unless extraArgs names --status-port). */
   statusPort: number;
+  /** The metrics server's port (a free one unless extraArgs names --metrics-port). */
+  metricsPort: number;
   lines: LogLine[];
   stderr: () => string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -85,11 +87,18 @@ export async function startManager(options: StartOptions = {}): Promise<ManagerH
   }
   const port = options.port ?? (await freePort());
   // Every manager serves :8000 by default: tests running side by side each get their own status port.
+  // The same for :9187.
   const extra = options.extraArgs ?? [];
-  const named = extra.indexOf('--status-port');
-  const statusPort = named >= 0 ? Number(extra[named + 1]) : await freePort();
-  const statusArgs = named >= 0 ? [] : ['--status-port', String(statusPort)];
-  const args = [MAIN_JS, 'instance', 'run', '--cluster-manifest', manifestPath, '--state-dir', stateDir, '--port', String(port), ...statusArgs, ...extra];
+  const ownPort = async (flag: string): Promise<{ port: number; args: string[] }> => {
+    const named = extra.indexOf(flag);
+    if (named >= 0) return { port: Number(extra[named + 1]), args: [] };
+    const free = await freePort();
+    return { port: free, args: [flag, String(free)] };
+  };
+  const status = await ownPort('--status-port');
+  const metrics = await ownPort('--metrics-port');
+  const statusPort = status.port;
+  const args = [MAIN_JS, 'instance', 'run', '--cluster-manifest', manifestPath, '--state-dir', stateDir, '--port', String(port), ...status.args, ...metrics.args, ...extra];
   const argv = [...(options.prefix ?? []), process.execPath, ...args];
   const [cmd, ...rest] = argv as [string, ...string[]];
   const proc = spawn(cmd, rest, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PGDATA: '', ...options.env } });
@@ -129,6 +138,7 @@ export async function startManager(options: StartOptions = {}): Promise<ManagerH
     manifestPath,
     port,
     statusPort,
+    metricsPort: metrics.port,
     lines,
     stderr: () => stderr,
     exited,
