@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import security from 'eslint-plugin-security';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'build/**', 'node_modules/**', '**/*.mjs', '**/*.cjs'] },
+  { ignores: ['dist/**', 'build/**', 'node_modules/**', '.build-*/**', '.cache/**', '.state/**', '**/*.mjs', '**/*.cjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   security.configs.recommended,

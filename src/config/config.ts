@@ -36,6 +36,8 @@ export interface Config {
   /** Kubernetes source (issue 6): the ServiceAccount mount and the start-up gate deadline in seconds. */
   kubeSaDir: string;
   kubeStartupTimeout: number;
+  /** Liveness isolation check (issue 6): the peers' status port when it is not ours (tests: peers on 127.0.0.x). */
+  peerStatusPort?: number;
   /** Running in our container image (PGIM_CONTAINER=1, set by the Dockerfile; issue 7): root is refused there. */
   inImage: boolean;
 }
@@ -121,6 +123,7 @@ export function buildConfig(command: Command, flags: Flags, env: Env, cwd: strin
     onPostmasterExit: exitPolicy,
     kubeSaDir: resolve(cwd, pick(flags, 'kube-sa-dir', env) ?? DEFAULT_SA_DIR),
     kubeStartupTimeout: seconds(flags, 'kube-startup-timeout', env, 40),
+    peerStatusPort: pick(flags, 'peer-status-port', env) === undefined ? undefined : port(flags, 'peer-status-port', env, undefined, PORTS.status),
     inImage: env.PGIM_CONTAINER === '1',
   };
   if (config.controller.run.length > 90) {

@@ -27,6 +27,7 @@ export const FLAG_SPEC = {
   // Kubernetes source (issue 6): ServiceAccount mount, start-up gate deadline; `rbac --cluster FILE`.
   'kube-sa-dir': { type: 'string' },
   'kube-startup-timeout': { type: 'string' },
+  'peer-status-port': { type: 'string' },
   cluster: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
@@ -84,6 +85,7 @@ export function usageText(): string {
     '  --kube-sa-dir DIR         ServiceAccount mount (default /var/run/secrets/kubernetes.io/serviceaccount);',
     '                            the API server is KUBERNETES_SERVICE_HOST:KUBERNETES_SERVICE_PORT, always https',
     '  --kube-startup-timeout S  how long to wait for our Cluster at start-up (default 40)',
+    '  --peer-status-port N      the status port the isolation check pings on other instances (default --status-port)',
     '',
     'pg-instance-manager rbac --cluster FILE   print the ServiceAccount, Role and RoleBinding a Cluster needs',
     '',

@@ -29,7 +29,8 @@ export interface EventSpec {
 
 export interface KubeApi {
   readonly namespace: string;
-  getCluster(name: string): Promise<KubeObject>;
+  /** `timeoutMs` overrides the client's per-call timeout (the liveness probe caps its GET at 500 ms). */
+  getCluster(name: string, options?: { timeoutMs?: number }): Promise<KubeObject>;
   /** Lists our Cluster only (fieldSelector metadata.name), with the list's resourceVersion. */
   listCluster(name: string): Promise<{ items: KubeObject[]; resourceVersion: string }>;
   /** Watches our Cluster from `resourceVersion`; resolves when the stream ends, rejects on a failed start. */

@@ -84,8 +84,7 @@ class ClientNodeApi implements KubeApi {
   // A per-call timeout, and the patch Content-Type, set in one promise middleware: the generated API has no
   // timeout option and picks json-patch for every patch unless the header is replaced before sending.
   // The object-parameter API takes observable middleware; `of` is the client's own rxjs stub.
-  #options(contentType?: string): K8s.ConfigurationOptions {
-    const timeoutMs = this.#timeoutMs;
+  #options(contentType?: string, timeoutMs = this.#timeoutMs): K8s.ConfigurationOptions {
     const of = this.#of;
     const middleware = {
       pre: (ctx: K8s.RequestContext) => {
@@ -111,8 +110,9 @@ class ClientNodeApi implements KubeApi {
     return { group: GROUP, version: VERSION, namespace: this.namespace, plural, name };
   }
 
-  getCluster(name: string): Promise<KubeObject> {
-    return this.#call(`get clusters.${GROUP} "${name}"`, async () => (await this.#custom.getNamespacedCustomObject(this.#crd('clusters', name), this.#options())) as KubeObject);
+  getCluster(name: string, options: { timeoutMs?: number } = {}): Promise<KubeObject> {
+    const opts = this.#options(undefined, options.timeoutMs);
+    return this.#call(`get clusters.${GROUP} "${name}"`, async () => (await this.#custom.getNamespacedCustomObject(this.#crd('clusters', name), opts)) as KubeObject);
   }
 
   listCluster(name: string): Promise<{ items: KubeObject[]; resourceVersion: string }> {

@@ -12,6 +12,7 @@ import { watchCluster } from './cluster-watch.js';
 import { EventRecorder, transitions } from './events.js';
 import { metaString, type KubeApi, type KubeObject } from './kube-api.js';
 import { checkPermissions } from './permissions-check.js';
+import { reportExcessPermissions } from './permissions-condition.js';
 import { referencedConfigMaps, referencedSecrets } from './rbac-rules.js';
 import { waitForCluster } from './startup-gate.js';
 import { StatusWriter } from './status-writer.js';
@@ -28,7 +29,8 @@ export interface KubeSourceOptions {
 }
 
 // Status fields this pod writes: changes to them alone must not trigger a reconcile (it would loop).
-const OWN_STATUS = ['currentPrimary', 'currentPrimaryTimestamp', 'targetPrimary', 'phase', 'phaseReason'];
+// Conditions too: ours (excess permissions) and the operator's inform people, never the reconcile.
+const OWN_STATUS = ['currentPrimary', 'currentPrimaryTimestamp', 'targetPrimary', 'phase', 'phaseReason', 'conditions'];
 
 function changeKey(obj: KubeObject): string {
   const status = { ...((obj.status ?? {}) as Record<string, unknown>) };
@@ -95,9 +97,10 @@ export class KubeSpecSource implements SpecSource {
       throw new ManagerError('KUBE', `spec.serviceAccountName: ServiceAccount "${shared}" does not exist in namespace "${api.namespace}" (it is shared: the manager never creates it)`);
     }
     const excess = await checkPermissions(api, cluster, this.#o.log);
-    if (excess.length > 0) {
+    if (excess !== undefined && excess.length > 0) {
       void this.#events?.record('Warning', 'ExcessPermissions', `the ServiceAccount holds more than the instance manager needs: ${excess.join('; ')}`);
     }
+    if (excess !== undefined && this.#writer) await reportExcessPermissions(this.#writer, this.#latest, excess, this.#o.log);
     this.#certVersion = (await api.getSecret(cluster.spec.certificates.serverTLSSecret).catch(() => undefined))?.resourceVersion;
     this.#seen.certVersion = this.#certVersion;
   }
@@ -175,6 +178,27 @@ export class KubeSpecSource implements SpecSource {
       inner.abort();
       this.#writer?.stop();
       await Promise.allSettled([watching, refreshing]);
+    }
+  }
+
+  /** Can the API server be reached now? One uncached GET of our Cluster, capped at `timeoutMs` (liveness). */
+  async probeApi(timeoutMs: number): Promise<boolean> {
+    try {
+      await (await this.#client()).getCluster(this.#o.clusterName, { timeoutMs });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The last Cluster seen from the API (start-up, watch), validated; undefined if none or invalid. */
+  cachedCluster(): Cluster | undefined {
+    const obj = this.#latest;
+    if (!obj || !this.#api) return undefined;
+    try {
+      return this.#toCluster(obj, this.#api);
+    } catch {
+      return undefined;
     }
   }
 

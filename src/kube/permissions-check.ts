@@ -6,8 +6,8 @@ import type { Cluster } from '../spec/cluster.js';
 import type { KubeApi } from './kube-api.js';
 import { excessPermissions, requiredRules } from './rbac-rules.js';
 
-/** Returns the excess grants (logged at warn); an API that cannot answer yields [] and a debug line. */
-export async function checkPermissions(api: KubeApi, cluster: Cluster, log: Logger): Promise<string[]> {
+/** Returns the excess grants (logged at warn); an API that cannot answer yields undefined and a debug line. */
+export async function checkPermissions(api: KubeApi, cluster: Cluster, log: Logger): Promise<string[] | undefined> {
   try {
     const held = await api.rulesReview(api.namespace);
     const excess = excessPermissions(held, requiredRules(cluster));
@@ -17,6 +17,6 @@ export async function checkPermissions(api: KubeApi, cluster: Cluster, log: Logg
     return excess;
   } catch (err) {
     log.debug({ err: describeError(err) }, 'SelfSubjectRulesReview unavailable: permission check skipped');
-    return [];
+    return undefined;
   }
 }

@@ -51,6 +51,28 @@ export class StatusWriter {
     }
   }
 
+  /**
+   * Patches a status built from the current object, under its resourceVersion. A merge patch replaces a list
+   * (status.conditions) whole, so on a 409 the list is rebuilt from a fresh read, never re-sent stale.
+   * `build` returning undefined means nothing to change. Not queued when the API is down: the caller decides.
+   */
+  async patchComputed(build: (current: KubeObject) => KubeObject | undefined, current?: KubeObject): Promise<void> {
+    let obj = current ?? (await this.#o.read());
+    for (let step = 1; ; step++) {
+      const status = build(obj);
+      if (status === undefined) return;
+      const version = metaString(obj, 'resourceVersion');
+      try {
+        await this.#o.send(version === undefined ? { status } : { metadata: { resourceVersion: version }, status });
+        return;
+      } catch (err) {
+        if (!isStatus(err, 409) || step >= CONFLICT_STEPS) throw err;
+        await sleep(Math.round(CONFLICT_DELAY_MS * (1 + Math.random() * 0.1)));
+        obj = await this.#o.read();
+      }
+    }
+  }
+
   /** Stops the background re-send. */
   stop(): void {
     this.#stopped = true;

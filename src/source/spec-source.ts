@@ -1,6 +1,7 @@
 // One interface for where the Cluster comes from and where status goes: a file source (the embedded
 // default) now, the Kubernetes API later. The reconcile path only ever sees this interface.
 import type { Cluster } from '../spec/cluster.js';
+import type { InstanceState } from '../reconcile/instance-state.js';
 
 /** A Secret as the instance manager sees it: key -> bytes, with a version that changes on every edit. */
 export interface SecretObject {
@@ -37,6 +38,8 @@ export interface SpecSource {
   getConfigMap(name: string): Promise<ConfigMapObject | undefined>;
   /** Applies a merge patch to the Cluster's status. */
   patchStatus(patch: StatusPatch): Promise<void>;
+  /** Optional: follows the instance state (the Kubernetes source pairs status patches with events). */
+  observe?(state: InstanceState): void;
 }
 
 /** What a source can do beyond the interface when it stands in for the operator (the embedded default). */

@@ -21,6 +21,8 @@ export interface LifecycleOptions {
   budget: () => StopBudget & { startDelay: number };
   /** Post-start work (bootstrap SQL, roles, passwords, status). A failure stops the manager. */
   onReady: (pm: Postmaster) => Promise<void>;
+  /** Called as soon as a postmaster has been spawned or adopted, before it is ready. */
+  onSpawned?: (pm: Postmaster) => void;
   checkpoint: (timeoutMs: number) => Promise<void>;
   closeConnections: () => Promise<void>;
   /** Consecutive failed starts tolerated in restart mode before giving up. */
@@ -125,6 +127,7 @@ export class Lifecycle {
       if (stop.aborted) return 'smart';
       this.#enter('starting');
       const pm = await this.#startOrAdopt();
+      this.#o.onSpawned?.(pm);
       this.#pm = pm;
       const startedAt = Date.now();
       try {

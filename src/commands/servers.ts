@@ -1,0 +1,57 @@
+// The status (:8000) and metrics (:9187) servers of `instance run`. Their modules (express, prom-client)
+// are loaded only once the postmaster has been spawned, so postgres starts while they load instead of after.
+import { join } from 'node:path';
+import type { Config } from '../config/config.js';
+import { TLS_FILES } from '../config/constants.js';
+import { describeError } from '../errors.js';
+import { child, type Logger } from '../log/logger.js';
+import type { InstanceState } from '../reconcile/instance-state.js';
+import type { Cluster } from '../spec/cluster.js';
+import type { SpecSource } from '../source/spec-source.js';
+import type { ChildRegistry } from '../supervisor/child-registry.js';
+import { readControlData } from '../supervisor/controldata.js';
+import type { Lifecycle } from '../supervisor/lifecycle.js';
+
+export interface ServersOptions {
+  config: Config;
+  state: InstanceState;
+  lifecycle: Lifecycle;
+  cluster: () => Cluster | undefined;
+  source: SpecSource;
+  registry: ChildRegistry;
+  root: Logger;
+}
+
+export interface Servers {
+  /** Closes the metrics exporter's sessions (a smart shutdown waits for every session). */
+  closeConnections(): Promise<void>;
+  /** Settles once both servers have stopped after `signal` aborted. */
+  done: Promise<void>;
+}
+
+/** Loads and starts both servers; resolves once the status port is bound. */
+export async function startServers(options: ServersOptions, signal: AbortSignal): Promise<Servers> {
+  const { config, state, lifecycle, cluster, source, registry, root } = options;
+  const [{ StatusServer }, { MetricsExporter }, { IsolationChecker, hasApiProbe }] = await Promise.all([
+    import('../status/status-server.js'),
+    import('../metrics/metrics-exporter.js'),
+    import('../status/isolation-check.js'),
+  ]);
+  // --- liveness isolation check (issue 6): only the Kubernetes source can tell whether the API answers ---
+  const isolation = hasApiProbe(source)
+    ? new IsolationChecker({ api: source, pgData: config.pgData, caFile: join(config.controller.certificates, TLS_FILES.serverCa), peerPort: config.peerStatusPort ?? config.statusPort, log: child(root, 'liveness') })
+    : undefined;
+  const status = new StatusServer({
+    config,
+    state,
+    lifecycle,
+    cluster,
+    controlData: () => readControlData(config.pgBin, config.pgData, registry),
+    root,
+    ...(isolation ? { isolationCheck: (c: Cluster) => isolation.check(c) } : {}),
+  });
+  const metrics = new MetricsExporter({ config, state, lifecycle, cluster, source, root });
+  await status.listen(signal);
+  const metricsDone = metrics.start(signal).catch((err: unknown) => child(root, 'metrics').error({ err: describeError(err) }, 'metrics server failed'));
+  return { closeConnections: () => metrics.closeConnections(), done: metricsDone };
+}
