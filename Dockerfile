@@ -22,8 +22,10 @@ COPY package.json package-lock.json .npmrc ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json binding.gyp ./
 COPY src/ src/
+COPY scripts/bundle.mjs scripts/bundle.mjs
 # The official node image carries Node's headers under /usr/local: node-gyp needs no download.
 RUN npx tsc -p tsconfig.json \
+ && node scripts/bundle.mjs \
  && npx node-gyp rebuild --nodedir=/usr/local \
  && npm prune --omit=dev --no-audit --no-fund
 
@@ -61,7 +63,7 @@ RUN groupadd --system --gid 26 postgres \
 COPY --from=build /usr/local/bin/node /usr/local/bin/node
 COPY --from=build /src/package.json /opt/pg-instance-manager/package.json
 COPY --from=build /src/node_modules/ /opt/pg-instance-manager/node_modules/
-COPY --from=build /src/dist/src/ /opt/pg-instance-manager/dist/src/
+COPY --from=build /src/dist/bundle/ /opt/pg-instance-manager/dist/bundle/
 COPY --from=build /src/build/Release/os_calls.node /opt/pg-instance-manager/build/Release/os_calls.node
 COPY image/ /opt/pg-instance-manager/image/
 COPY image/bin/manager /usr/local/bin/manager
@@ -79,5 +81,5 @@ USER 26:26
 EXPOSE 5432 8000 9187
 STOPSIGNAL SIGTERM
 # Node itself is PID 1: no shell, no tini (the manager reaps orphans through its addon).
-ENTRYPOINT ["/usr/local/bin/node", "/opt/pg-instance-manager/dist/src/main.js"]
+ENTRYPOINT ["/usr/local/bin/node", "/opt/pg-instance-manager/dist/bundle/main.js"]
 CMD ["instance", "run"]

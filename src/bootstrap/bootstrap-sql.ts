@@ -1,8 +1,9 @@
 // The SQL half of an initdb bootstrap, run on the first start of a new PGDATA: the post-init SQL lists,
 // the application owner with its password, and the application database (CNPG initdb.go, in that order).
+// The system roles (streaming_replica, cnpg_metrics_exporter) are ensured on every start, not here.
 import type { Logger } from '../log/logger.js';
 import { withClient, type DbTarget, type Client } from '../db/pool.js';
-import { ensureDatabase, ensureLoginRole, ensureSystemRoles, setRolePassword } from '../db/roles.js';
+import { ensureDatabase, ensureLoginRole, setRolePassword } from '../db/roles.js';
 import type { InitdbSpec } from '../spec/cluster.js';
 import { wrap } from '../errors.js';
 
@@ -29,7 +30,6 @@ export interface BootstrapSqlInput {
 export async function runBootstrapSql({ target, spec, ownerPassword, log }: BootstrapSqlInput): Promise<void> {
   await withClient({ ...target, database: 'postgres' }, async (client) => {
     await runList(client, spec.postInitSQL, 'postInitSQL', log);
-    await ensureSystemRoles(client);
     await ensureLoginRole(client, spec.owner);
     if (ownerPassword !== undefined) await setRolePassword(client, spec.owner, ownerPassword);
   });

@@ -44,7 +44,6 @@ export async function instanceRun(
   // The status port too: found taken later, it would stop a manager whose postgres already runs.
   if (mode === 'run') await assertPortFree(config.statusPort, statusListenHost(config) ?? '0.0.0.0', 'status');
   const user = await becomeRunUser(config);
-  await provisionIfLocal(source, cluster, root);
 
   const registry = createChildRegistry();
   let pgState = await inspectPgData(config.pgData);
@@ -55,12 +54,18 @@ export async function instanceRun(
     log.info({ pgdata: config.pgData }, 'PGDATA already initialised: nothing to do');
     return EXIT.ok;
   }
-  if (pgState === 'missing' || pgState === 'empty') {
-    if (config.source === 'kube' && mode === 'run') {
-      throw new ManagerError('PGDATA', `PGDATA ${config.pgData} is empty: run \`instance init\` first`);
-    }
-    await runInitdb({ pgBin: config.pgBin, pgData: config.pgData, spec: cluster.spec.bootstrap.initdb, registry, root });
+  const needsInitdb = pgState === 'missing' || pgState === 'empty';
+  if (needsInitdb && config.source === 'kube' && mode === 'run') {
+    throw new ManagerError('PGDATA', `PGDATA ${config.pgData} is empty: run \`instance init\` first`);
+  }
+  // Provisioning (key generation in this process) and initdb (a child process) do not depend on each other:
+  // side by side they share the two cores instead of adding up.
+  const provisioned = provisionIfLocal(source, cluster, root);
+  if (needsInitdb) {
+    await Promise.all([runInitdb({ pgBin: config.pgBin, pgData: config.pgData, spec: cluster.spec.bootstrap.initdb, registry, root }), provisioned]);
     pgState = 'bootstrap-pending';
+  } else {
+    await provisioned;
   }
   let bootstrapPending = pgState === 'bootstrap-pending';
   const pgMajor = await readPgMajor(config.pgData);

@@ -4,15 +4,17 @@
 // missing object or key, or unusable YAML, skips that source with a warning and an error metric.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import type { Logger } from '../log/logger.js';
 import type { Cluster, SecretKeyRef } from '../spec/cluster.js';
 import type { SpecSource } from '../source/spec-source.js';
+import { packagePath } from '../config/package-root.js';
 import { compileQuery, type CompiledQuery } from './query-results.js';
 import { parseQueries, type UserQuery } from './query-spec.js';
 
-/** image/monitoring/queries.yaml, found from this module (src/metrics or dist/src/metrics). */
-export const DEFAULT_QUERIES_FILE = fileURLToPath(new URL('../../../image/monitoring/queries.yaml', import.meta.url));
+/** image/monitoring/queries.yaml in the package (a function: the root is found on first use). */
+export function defaultQueriesFile(): string {
+  return packagePath('image', 'monitoring', 'queries.yaml');
+}
 
 // CNPG's built-in query (pkg/management/postgres/metrics, "collector"): large-object pages in every database.
 const BUILTIN_QUERIES: UserQuery[] = [
@@ -72,7 +74,7 @@ export async function loadQueries(cluster: Cluster, options: LoaderOptions): Pro
   };
   const monitoring = cluster.spec.monitoring;
   if (!monitoring.disableDefaultQueries) {
-    const file = options.defaultQueriesFile ?? DEFAULT_QUERIES_FILE;
+    const file = options.defaultQueriesFile ?? defaultQueriesFile();
     // eslint-disable-next-line security/detect-non-literal-fs-filename -- our own queries file, shipped in image/
     add('default queries', await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => missing(`default queries file ${file} cannot be read (${err.code ?? 'error'})`)));
   }

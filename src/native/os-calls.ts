@@ -1,6 +1,7 @@
 // Typed loader for the small N-API addon in os-calls.c (built by `npm run build` with node-gyp).
 import { createRequire } from 'node:module';
 import { ManagerError } from '../errors.js';
+import { packagePath } from '../config/package-root.js';
 
 export interface ReapResult {
   pid: number;
@@ -20,15 +21,13 @@ let loaded: OsCalls | undefined;
 export function osCalls(): OsCalls {
   if (loaded) return loaded;
   const require = createRequire(import.meta.url);
-  // dist/src/native/os-calls.js and src/native/os-calls.ts both sit three levels below the root.
-  for (const candidate of ['../../../build/Release/os_calls.node', '../../build/Release/os_calls.node']) {
-    try {
-      // eslint-disable-next-line security/detect-non-literal-require -- one of the two fixed paths above
-      loaded = require(candidate) as OsCalls;
-      return loaded;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw err;
-    }
+  const file = packagePath('build', 'Release', 'os_calls.node');
+  try {
+    // eslint-disable-next-line security/detect-non-literal-require -- the addon inside our own package
+    loaded = require(file) as OsCalls;
+    return loaded;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw err;
   }
   throw new ManagerError('INTERNAL', 'native addon build/Release/os_calls.node is missing: run `npm run build`');
 }

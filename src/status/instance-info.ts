@@ -1,8 +1,7 @@
 // What /pg/status says about the manager itself: version, executable hash, architecture (Go's names).
 import { createHash } from 'node:crypto';
+import { packagePath } from '../config/package-root.js';
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 export interface InstanceInfo {
   instanceManagerVersion: string;
@@ -27,11 +26,9 @@ export function goArch(arch: string): string {
 }
 
 function packageVersion(): string {
-  // dist/src/status/instance-info.js and src/status/instance-info.ts are both three levels below the root.
-  const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', ...(import.meta.url.includes('/dist/') ? ['..'] : []));
   try {
     // eslint-disable-next-line security/detect-non-literal-fs-filename -- our own package.json
-    const parsed = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version?: unknown };
+    const parsed = JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version?: unknown };
     return typeof parsed.version === 'string' ? parsed.version : 'unknown';
   } catch {
     return 'unknown';

@@ -11,7 +11,7 @@ import { child, type Logger } from '../log/logger.js';
 import type { InstanceState } from '../reconcile/instance-state.js';
 import type { Cluster } from '../spec/cluster.js';
 import { statusListenHost } from './listen-host.js';
-import { createOperatorApp } from './operator-app.js';
+import type { createOperatorApp } from './operator-app.js';
 import { PgStatus } from './pg-status.js';
 import { Probes, type IsolationCheck, type LifecycleView } from './probes.js';
 import { sendError, sendFailure, sendJsonText, sendText, withDeadline } from './respond.js';
@@ -44,7 +44,9 @@ export class StatusServer {
   readonly #certificate: ServerCertificate;
   readonly #probes: Probes;
   readonly #status: PgStatus;
-  readonly #app: ReturnType<typeof createOperatorApp>;
+  // express is loaded on the first request the fast path does not answer (operator routes, 404s): the
+  // kubelet's probes never need it, and an idle manager does not carry it.
+  #app: Promise<ReturnType<typeof createOperatorApp>> | undefined;
   #pool: Pool | undefined;
 
   constructor(options: StatusServerOptions) {
@@ -55,7 +57,6 @@ export class StatusServer {
     const pool = (): Pool => (this.#pool ??= createProbePool(target, this.#log, { timeoutMs: STATUS_DEADLINES.probeMs, statementTimeoutMs: STATUS_DEADLINES.statusMs }));
     this.#probes = new Probes({ lifecycle: options.lifecycle, cluster: options.cluster, target, pool, deadlineMs: STATUS_DEADLINES.probeMs, isolationCheck: options.isolationCheck });
     this.#status = new PgStatus({ state: options.state, lifecycle: options.lifecycle, pgData: config.pgData, pool, deadlineMs: STATUS_DEADLINES.statusMs });
-    this.#app = createOperatorApp({ cluster: options.cluster, controlData: options.controlData, deadlineMs: STATUS_DEADLINES.controlDataMs });
     this.#certificate = new ServerCertificate(config.controller.certificates, this.#log);
     const handler = (req: IncomingMessage, res: ServerResponse): void => this.#handle(req, res);
     const common = { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, maxHeaderSize: 16 * 1024, connectionsCheckingInterval: 500 };
@@ -97,8 +98,17 @@ export class StatusServer {
         );
         return;
       default:
-        void this.#app(req, res);
+        this.#operatorApp().then(
+          (app) => void app(req, res),
+          (err: unknown) => sendFailure(res, err),
+        );
     }
+  }
+
+  #operatorApp(): Promise<ReturnType<typeof createOperatorApp>> {
+    const options = { cluster: this.#o.cluster, controlData: this.#o.controlData, deadlineMs: STATUS_DEADLINES.controlDataMs };
+    this.#app ??= import('./operator-app.js').then((m) => m.createOperatorApp(options));
+    return this.#app;
   }
 
   // Every probe answer has its own deadline; this outer one is a backstop a little later.

@@ -11,7 +11,7 @@ export interface ExitResult {
   stderrLines: string[];
 }
 
-/** Spawns `node dist/src/main.js ...args` in `cwd` and waits for it to exit (SIGKILL after `timeoutMs`). */
+/** Spawns `node dist/bundle/main.js ...args` in `cwd` and waits for it to exit (SIGKILL after `timeoutMs`). */
 export function runManagerToExit(args: readonly string[], cwd: string, timeoutMs = 30_000): Promise<ExitResult> {
   return new Promise((resolve, reject) => {
     const proc = spawn(process.execPath, [MAIN_JS, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PGDATA: '' } });

@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 
 /** The repository root, from dist/test/helpers/manager.js or test/helpers/manager.ts. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', ...(import.meta.url.includes('/dist/') ? ['..'] : []));
-export const MAIN_JS = join(REPO_ROOT, 'dist', 'src', 'main.js');
+/** The shipped entry point: the bundle `npm run build` makes (scripts/bundle.mjs). */
+export const MAIN_JS = join(REPO_ROOT, 'dist', 'bundle', 'main.js');
 export const PG_BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
 
 export type LogLine = Record<string, unknown> & { msg?: string; level?: string; logger?: string };

@@ -102,7 +102,7 @@ describe('hardening: PID 1, non-root, read-only root filesystem', { skip: sandbo
 
     const init = namespaceInit(h.proc.pid ?? -1);
     assert.ok(init, 'no PID 1 found in the new PID namespace');
-    assert.match(readFileSync(`/proc/${init}/cmdline`, 'utf8').split('\0')[1] ?? '', /dist\/src\/main\.js$/);
+    assert.match(readFileSync(`/proc/${init}/cmdline`, 'utf8').split('\0')[1] ?? '', /dist\/bundle\/main\.js$/);
     const uids = /^Uid:\s+(.*)$/m.exec(readFileSync(`/proc/${init}/status`, 'utf8'))?.[1]?.split(/\s+/).map(Number);
     assert.deepEqual(uids, [uid, uid, uid, uid], 'real, effective, saved and fs uid of PID 1');
 

@@ -1,4 +1,4 @@
-// Spawns the compiled entry point (dist/src/main.js, built by `npx tsc -p .`) to check the CLI contract.
+// Spawns the compiled entry point (dist/bundle/main.js, built by `npm run build`) to check the CLI contract.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -17,7 +17,7 @@ function repoRoot(): string {
   return dir;
 }
 
-const MAIN_JS = join(repoRoot(), 'dist', 'src', 'main.js');
+const MAIN_JS = join(repoRoot(), 'dist', 'bundle', 'main.js');
 assert.ok(existsSync(MAIN_JS), `${MAIN_JS} is not built: run npx tsc -p .`);
 
 function run(args: string[]): { status: number | null; stdout: string; stderr: string; cwd: string } {

@@ -10,7 +10,7 @@ import { compiledScript, repoRoot } from './repo-root.js';
 
 const ROOT = repoRoot();
 const read = (p: string): string => readFileSync(join(ROOT, p), 'utf8');
-const MAIN_JS = join(compiledScript('x'), '..', '..', 'src', 'main.js');
+const MAIN_JS = join(compiledScript('x'), '..', '..', 'bundle', 'main.js');
 
 interface Container {
   name: string;
@@ -62,10 +62,10 @@ test('examples/pod.yaml: CNPG argv, uid 26 as the Dockerfile, the seed security 
 
 test('the launcher execs Node with main.js (PID kept) and is executable; the Dockerfile copies it and sets PGIM_CONTAINER=1', () => {
   const launcher = read('image/bin/manager');
-  assert.match(launcher, /^exec \/usr\/local\/bin\/node \/opt\/pg-instance-manager\/dist\/src\/main\.js "\$@"$/m);
+  assert.match(launcher, /^exec \/usr\/local\/bin\/node \/opt\/pg-instance-manager\/dist\/bundle\/main\.js "\$@"$/m);
   assert.ok((statSync(join(ROOT, 'image/bin/manager')).mode & 0o111) === 0o111);
   const dockerfile = read('Dockerfile');
   assert.match(dockerfile, /^COPY image\/bin\/manager \/usr\/local\/bin\/manager$/m);
   assert.match(dockerfile, /^ENV PGIM_CONTAINER=1 /m);
-  assert.match(dockerfile, /^ENTRYPOINT \["\/usr\/local\/bin\/node", "\/opt\/pg-instance-manager\/dist\/src\/main\.js"\]$/m);
+  assert.match(dockerfile, /^ENTRYPOINT \["\/usr\/local\/bin\/node", "\/opt\/pg-instance-manager\/dist\/bundle\/main\.js"\]$/m);
 });
