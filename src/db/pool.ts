@@ -12,13 +12,14 @@ export interface DbTarget {
 export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
 
-function connectionParams(target: DbTarget): pg.ClientConfig {
+/** Socket, port, role and database of a target, with our application_name (overridable). */
+export function connectionParams(target: DbTarget, applicationName = 'pg-instance-manager'): pg.ClientConfig {
   return {
     host: target.socketDir,
     port: target.port,
     user: target.user ?? 'postgres',
     database: target.database ?? 'postgres',
-    application_name: 'pg-instance-manager',
+    application_name: applicationName,
   };
 }
 

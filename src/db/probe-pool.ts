@@ -4,7 +4,7 @@
 import pg from 'pg';
 import type { Logger } from '../log/logger.js';
 import type { DbTarget, Pool } from './pool.js';
-import { sqlState } from './pool.js';
+import { connectionParams, sqlState } from './pool.js';
 
 export interface ProbePoolOptions {
   /** Upper bound for connect, queue wait and each query, in ms (the probe deadline). */
@@ -21,11 +21,7 @@ export interface ProbePoolOptions {
  */
 export function createProbePool(target: DbTarget, log: Logger, options: ProbePoolOptions): Pool {
   const pool = new pg.Pool({
-    host: target.socketDir,
-    port: target.port,
-    user: target.user ?? 'postgres',
-    database: target.database ?? 'postgres',
-    application_name: 'pg-instance-manager-status',
+    ...connectionParams(target, 'pg-instance-manager-status'),
     max: options.max ?? 2,
     idleTimeoutMillis: 30_000,
     connectionTimeoutMillis: options.timeoutMs,
@@ -50,11 +46,7 @@ const CANNOT_CONNECT_NOW = '57P03';
  */
 export async function pingPostgres(target: DbTarget, timeoutMs: number): Promise<PingResult> {
   const client = new pg.Client({
-    host: target.socketDir,
-    port: target.port,
-    user: target.user ?? 'postgres',
-    database: target.database ?? 'postgres',
-    application_name: 'pg_isready',
+    ...connectionParams(target, 'pg_isready'),
     connectionTimeoutMillis: timeoutMs,
   });
   client.on('error', () => undefined);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { provisionLocalSecrets } from '../../src/tls/provision-local.js';
 import type { SecretObject } from '../../src/source/spec-source.js';
-import { MAIN_JS, PG_BIN, freePort, manifest, tempDir, type LogLine } from './manager.js';
+import { MAIN_JS, PG_BIN, followJsonLines, freePort, manifest, tempDir, type LogLine } from './manager.js';
 import { startTestApiServer, type TestApiServer } from './kube-api-server.js';
 import { RESOURCE_TYPES, type ResourceType } from './kube-api-server-store.js';
 
@@ -128,53 +128,15 @@ export async function runKubeManager(f: KubeFixture, command: 'init' | 'run', ex
   ];
   const env = { ...process.env, PGDATA: '', NAMESPACE: '', PG_BIN, KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(f.server.port) };
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
-  const lines: LogLine[] = [];
-  const waiters = new Set<{ pred: (l: LogLine) => boolean; resolve: (l: LogLine) => void }>();
-  let buffer = '';
-  let stderr = '';
-  proc.stdout?.setEncoding('utf8');
-  proc.stdout?.on('data', (chunk: string) => {
-    buffer += chunk;
-    for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
-      const text = buffer.slice(0, nl);
-      buffer = buffer.slice(nl + 1);
-      let line: LogLine;
-      try {
-        line = JSON.parse(text) as LogLine;
-      } catch {
-        line = { msg: text, unparsed: true };
-      }
-      lines.push(line);
-      for (const w of [...waiters]) {
-        if (!w.pred(line)) continue;
-        waiters.delete(w);
-        w.resolve(line);
-      }
-    }
-  });
-  proc.stderr?.setEncoding('utf8');
-  proc.stderr?.on('data', (c: string) => (stderr += c));
-  const exited = new Promise<number | null>((res) => proc.once('exit', (code) => res(code)));
+  const output = followJsonLines(proc);
+  const exited = output.exited.then((r) => r.code);
   return {
     proc,
-    lines,
+    lines: output.lines,
     port: pgPort,
     exited,
-    stderr: () => stderr,
-    waitForLine(pred, timeoutMs = 30_000, what = 'log line') {
-      const found = lines.find(pred);
-      if (found) return Promise.resolve(found);
-      return new Promise((res, rej) => {
-        const timer = setTimeout(() => rej(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; stderr: ${stderr.slice(-1500)}`)), timeoutMs);
-        const w = { pred, resolve: (l: LogLine) => (clearTimeout(timer), res(l)) };
-        waiters.add(w);
-        void exited.then(() => {
-          if (!waiters.delete(w)) return;
-          clearTimeout(timer);
-          rej(new Error(`manager exited while waiting for ${what}; stderr: ${stderr.slice(-1500)}`));
-        });
-      });
-    },
+    stderr: output.stderr,
+    waitForLine: output.waitForLine,
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
       const timer = setTimeout(() => proc.kill('SIGKILL'), 60_000);

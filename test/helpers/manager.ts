@@ -103,35 +103,8 @@ export async function startManager(options: StartOptions = {}): Promise<ManagerH
   const argv = [...(options.prefix ?? []), process.execPath, ...args];
   const [cmd, ...rest] = argv as [string, ...string[]];
   const proc = spawn(cmd, rest, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PGDATA: '', ...options.env } });
-  const lines: LogLine[] = [];
-  const waiters: { pred: (l: LogLine) => boolean; resolve: (l: LogLine) => void }[] = [];
-  let buffer = '';
-  let stderr = '';
-  proc.stdout?.setEncoding('utf8');
-  proc.stdout?.on('data', (chunk: string) => {
-    buffer += chunk;
-    let nl;
-    while ((nl = buffer.indexOf('\n')) >= 0) {
-      const text = buffer.slice(0, nl);
-      buffer = buffer.slice(nl + 1);
-      let line: LogLine;
-      try {
-        line = JSON.parse(text) as LogLine;
-      } catch {
-        line = { msg: text, unparsed: true };
-      }
-      lines.push(line);
-      for (const w of [...waiters]) {
-        if (w.pred(line)) {
-          waiters.splice(waiters.indexOf(w), 1);
-          w.resolve(line);
-        }
-      }
-    }
-  });
-  proc.stderr?.setEncoding('utf8');
-  proc.stderr?.on('data', (c: string) => (stderr += c));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => proc.once('exit', (code, signal) => res({ code, signal })));
+  const output = followJsonLines(proc);
+  const { lines, exited } = output;
   const handle: ManagerHandle = {
     proc,
     dir,
@@ -141,23 +114,9 @@ export async function startManager(options: StartOptions = {}): Promise<ManagerH
     statusPort,
     metricsPort: metrics.port,
     lines,
-    stderr: () => stderr,
+    stderr: output.stderr,
     exited,
-    waitForLine(pred, timeoutMs = 30_000, what = 'log line') {
-      const found = lines.find(pred);
-      if (found) return Promise.resolve(found);
-      return new Promise((res, rej) => {
-        const timer = setTimeout(() => rej(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; stderr: ${stderr.slice(-2000)}`)), timeoutMs);
-        const w = { pred, resolve: (l: LogLine) => (clearTimeout(timer), res(l)) };
-        waiters.push(w);
-        void exited.then(() => {
-          if (waiters.includes(w)) {
-            clearTimeout(timer);
-            rej(new Error(`manager exited while waiting for ${what}; stderr: ${stderr.slice(-2000)}`));
-          }
-        });
-      });
-    },
+    waitForLine: output.waitForLine,
     async stop(timeoutMs = 60_000) {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
       const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
@@ -219,3 +178,61 @@ function readdirSafe(p: string): string[] {
   }
 }
 import { readdirSync as readdirSyncImpl } from 'node:fs';
+
+/** What followJsonLines gives: the parsed stdout lines so far and a way to wait for one. */
+export interface JsonLineFollower {
+  lines: LogLine[];
+  stderr: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  waitForLine: (pred: (l: LogLine) => boolean, timeoutMs?: number, what?: string) => Promise<LogLine>;
+}
+
+/** Parses a child's stdout as JSON lines (unparsable ones kept with `unparsed`), and collects its stderr. */
+export function followJsonLines(proc: ChildProcess): JsonLineFollower {
+  const lines: LogLine[] = [];
+  const waiters = new Set<{ pred: (l: LogLine) => boolean; resolve: (l: LogLine) => void }>();
+  let buffer = '';
+  let stderr = '';
+  proc.stdout?.setEncoding('utf8');
+  proc.stdout?.on('data', (chunk: string) => {
+    buffer += chunk;
+    for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
+      const text = buffer.slice(0, nl);
+      buffer = buffer.slice(nl + 1);
+      let line: LogLine;
+      try {
+        line = JSON.parse(text) as LogLine;
+      } catch {
+        line = { msg: text, unparsed: true };
+      }
+      lines.push(line);
+      for (const w of [...waiters]) {
+        if (!w.pred(line)) continue;
+        waiters.delete(w);
+        w.resolve(line);
+      }
+    }
+  });
+  proc.stderr?.setEncoding('utf8');
+  proc.stderr?.on('data', (c: string) => (stderr += c));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => proc.once('exit', (code, signal) => res({ code, signal })));
+  return {
+    lines,
+    stderr: () => stderr,
+    exited,
+    waitForLine(pred, timeoutMs = 30_000, what = 'log line') {
+      const found = lines.find(pred);
+      if (found) return Promise.resolve(found);
+      return new Promise((res, rej) => {
+        const timer = setTimeout(() => rej(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; stderr: ${stderr.slice(-2000)}`)), timeoutMs);
+        const w = { pred, resolve: (l: LogLine) => (clearTimeout(timer), res(l)) };
+        waiters.add(w);
+        void exited.then(() => {
+          if (!waiters.delete(w)) return;
+          clearTimeout(timer);
+          rej(new Error(`manager exited while waiting for ${what}; stderr: ${stderr.slice(-2000)}`));
+        });
+      });
+    },
+  };
+}
