@@ -23,7 +23,7 @@ export interface ServersOptions {
 }
 
 export interface Servers {
-  /** Closes the metrics exporter's sessions (a smart shutdown waits for every session). */
+  /** Closes the status and metrics servers' sessions (a smart shutdown waits for every session). */
   closeConnections(): Promise<void>;
   /** Settles once both servers have stopped after `signal` aborted. */
   done: Promise<void>;
@@ -53,5 +53,10 @@ export async function startServers(options: ServersOptions, signal: AbortSignal)
   const metrics = new MetricsExporter({ config, state, lifecycle, cluster, source, root });
   await status.listen(signal);
   const metricsDone = metrics.start(signal).catch((err: unknown) => child(root, 'metrics').error({ err: describeError(err) }, 'metrics server failed'));
-  return { closeConnections: () => metrics.closeConnections(), done: metricsDone };
+  return {
+    closeConnections: async () => {
+      await Promise.all([status.closeConnections(), metrics.closeConnections()]);
+    },
+    done: metricsDone,
+  };
 }

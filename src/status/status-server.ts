@@ -105,6 +105,16 @@ export class StatusServer {
     }
   }
 
+  /**
+   * Ends the probe pool's sessions (a new pool is made on the next request): a smart shutdown waits for
+   * every session, so an idle status connection would hold it until smartShutdownTimeout.
+   */
+  async closeConnections(): Promise<void> {
+    const pool = this.#pool;
+    this.#pool = undefined;
+    await pool?.end().catch(() => undefined);
+  }
+
   #operatorApp(): Promise<ReturnType<typeof createOperatorApp>> {
     const options = { cluster: this.#o.cluster, controlData: this.#o.controlData, deadlineMs: STATUS_DEADLINES.controlDataMs };
     this.#app ??= import('./operator-app.js').then((m) => m.createOperatorApp(options));

@@ -1,7 +1,7 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -19,6 +19,23 @@ function tempDir(t: { after(fn: () => void): void }): string {
   return dir;
 }
 
+// A test that fails before its abort would leave its FIFO sockets open and the runner waiting for this
+// process for ever (seen once, when a fixture was missing from a fresh clone): each test aborts in
+// t.after, and this hook names any FIFO fd still open and makes sure the process ends, keeping the exit
+// code the runner set.
+after(() => {
+  const leftovers = readdirSync('/proc/self/fd').flatMap((fd) => {
+    try {
+      const target = readlinkSync(`/proc/self/fd/${fd}`);
+      return target.includes('/logpipes-') ? [`${fd} -> ${target}`] : [];
+    } catch {
+      return [];
+    }
+  });
+  if (leftovers.length > 0) process.stderr.write(`log-pipes test: FIFO fds still open after the tests: ${leftovers.join(', ')}\n`);
+  setTimeout(() => process.exit(), 3000).unref();
+});
+
 // Resolves with 'timeout' if `p` takes longer than `ms`: closing must never hang.
 function within(p: Promise<unknown>, ms: number): Promise<unknown> {
   return Promise.race([p, new Promise((r) => setTimeout(() => r('timeout'), ms).unref())]);
@@ -28,6 +45,8 @@ test('CSV, raw and JSON pipes re-emit what writer processes send', async (t) => 
   const logDir = join(tempDir(t), 'log');
   const cap = captureLogger();
   const ac = new AbortController();
+  // A failed assertion must still close the pipes, or their sockets keep this process alive.
+  t.after(() => ac.abort());
   const pipes = startLogPipes({ logDir, root: cap.root, signal: ac.signal });
   await pipes.ready;
   for (const name of Object.values(LOG_PIPE_FILES)) assert.equal(lstatSync(join(logDir, name)).isFIFO(), true);
@@ -97,6 +116,7 @@ test('a pipe that cannot be opened is retried and reported', async (t) => {
   writeFileSync(join(dir, 'log'), '');
   const cap = captureLogger();
   const ac = new AbortController();
+  t.after(() => ac.abort());
   const pipes = startLogPipes({ logDir: join(dir, 'log'), root: cap.root, signal: ac.signal, retryDelayMs: 20 });
   await cap.waitFor((es) => es.filter((e) => e.msg === 'log pipe failed, reopening').length >= 6);
   ac.abort();
@@ -121,6 +141,7 @@ test('a real postgres logging collector writes into our FIFOs', { skip: !canRunP
 
   const cap = captureLogger();
   const ac = new AbortController();
+  t.after(() => ac.abort());
   const pipes = startLogPipes({ logDir, root: cap.root, signal: ac.signal });
   await pipes.ready;
   // We run as root here; in the pod the manager and postgres are the same user.

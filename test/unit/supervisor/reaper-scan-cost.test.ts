@@ -18,24 +18,26 @@ async function spawnSleepers(count: number, registry = createChildRegistry()): P
   return children;
 }
 
-test('one /proc scan with 100+ processes is cheap', async (t) => {
+// Timing is reported, not asserted (speed targets live in benchmarks, never in timed tests): the test
+// checks that a scan over 100+ live, registered children reaps none of them.
+test('a /proc scan with 100+ registered children reaps none of them (cost reported)', async (t) => {
   const registry = createChildRegistry();
   const children = await spawnSleepers(100, registry);
   try {
     const processes = readdirSync('/proc').filter((n) => /^\d+$/.test(n)).length;
     const reaper = createReaper({ registry, log });
-    reaper.reapNow(); // warm up
+    let reaped = reaper.reapNow(); // warm up
     const samples: number[] = [];
     for (let i = 0; i < 50; i++) {
       const start = process.hrtime.bigint();
-      reaper.reapNow();
+      reaped += reaper.reapNow();
       samples.push(Number(process.hrtime.bigint() - start) / 1e6);
     }
     samples.sort((a, b) => a - b);
     const median = samples[25] ?? Number.NaN;
     t.diagnostic(`${processes} processes in /proc: median scan ${median.toFixed(3)} ms, max ${samples.at(-1)?.toFixed(3)} ms`);
     assert.ok(processes >= 100);
-    assert.ok(median < 20, `median scan ${median} ms`);
+    assert.equal(reaped, 0, 'live registered children are never reaped');
   } finally {
     for (const c of children) c.subprocess.kill('SIGKILL');
     await Promise.all(children.map((c) => c.exited));
