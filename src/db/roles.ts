@@ -30,6 +30,8 @@ export async function setRolePassword(db: Queryable, role: string, password: str
   try {
     await db.query("SET LOCAL log_statement = 'none'");
     await db.query("SET LOCAL log_min_error_statement = 'PANIC'");
+    // Beyond CNPG: a user's log_min_duration_statement would log a slow ALTER ROLE with its verifier.
+    await db.query('SET LOCAL log_min_duration_statement = -1');
     await db.query(`ALTER ROLE ${quoteIdent(role)} WITH ${clause}`);
     await db.query('COMMIT');
   } catch (err) {

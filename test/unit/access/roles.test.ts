@@ -11,9 +11,14 @@ test('setRolePassword sends a SCRAM verifier inside a transaction with statement
   const c = recordingClient();
   await setRolePassword(asClient(c), 'app', "it's:secret");
   const texts = c.queries.map((q) => q.text);
-  assert.deepEqual(texts.slice(0, 3), ['BEGIN', "SET LOCAL log_statement = 'none'", "SET LOCAL log_min_error_statement = 'PANIC'"]);
-  assert.match(texts[3] ?? '', /^ALTER ROLE "app" WITH PASSWORD 'SCRAM-SHA-256\$4096:[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+'$/);
-  assert.equal(texts[4], 'COMMIT');
+  assert.deepEqual(texts.slice(0, 4), [
+    'BEGIN',
+    "SET LOCAL log_statement = 'none'",
+    "SET LOCAL log_min_error_statement = 'PANIC'",
+    'SET LOCAL log_min_duration_statement = -1',
+  ]);
+  assert.match(texts[4] ?? '', /^ALTER ROLE "app" WITH PASSWORD 'SCRAM-SHA-256\$4096:[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+'$/);
+  assert.equal(texts[5], 'COMMIT');
   assert.equal(JSON.stringify(c.queries).includes('secret'), false, 'the cleartext is never sent');
 });
 
