@@ -24,11 +24,13 @@ async function main(argv: readonly string[]): Promise<number> {
     root = createRootLogger({ level: config.logLevel, podName: config.podName });
     const logger = root;
     const emergency: { stopPostgres?: () => void } = {};
-    process.on('unhandledRejection', (reason) => {
-      child(logger, 'main').fatal({ err: describeError(reason) }, 'unhandled promise rejection: stopping postgres (fast)');
+    const fatal = (what: string) => (reason: unknown): void => {
+      child(logger, 'main').fatal({ err: describeError(reason) }, `${what}: stopping postgres (fast)`);
       emergency.stopPostgres?.();
       process.exit(EXIT.failure);
-    });
+    };
+    process.on('unhandledRejection', fatal('unhandled promise rejection'));
+    process.on('uncaughtException', fatal('uncaught exception'));
     switch (parsed.command) {
       case 'instance run':
         return await instanceRun(config, root, 'run', emergency);
