@@ -42,6 +42,9 @@ export function createPool(target: DbTarget, log: Logger, max = 3): Pool {
 /** One query on a fresh single connection, for moments when no pool should linger (bootstrap, shutdown). */
 export async function withClient<T>(target: DbTarget, fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ ...connectionParams(target), connectionTimeoutMillis: 5_000 });
+  // A server that dies between two queries makes the client emit 'error'; unheard, it would crash the
+  // manager. The query in flight (or the next one) rejects with the error anyway.
+  client.on('error', () => undefined);
   await client.connect();
   try {
     return await fn(client);

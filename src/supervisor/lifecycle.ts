@@ -119,6 +119,21 @@ export class Lifecycle {
     );
   }
 
+  // Post-start work talks to a server that has just started: a transient failure (a connection reset, a
+  // timeout under load) is retried twice before it counts, as long as postgres runs and no stop was asked.
+  async #postStart(pm: Postmaster, stop: AbortSignal): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#o.onReady(pm);
+        return;
+      } catch (err) {
+        if (attempt >= 3 || pm.hasExited() || stop.aborted) throw err;
+        this.#log.warn({ err: describeError(err), attempt }, 'post-start tasks failed; retrying');
+        await sleep(attempt * 1000, undefined, { signal: stop }).catch(() => undefined);
+      }
+    }
+  }
+
   /** Runs until `stop` aborts (resolves) or the postmaster dies and the policy says exit (rejects). */
   async run(stop: AbortSignal): Promise<StopMode> {
     let failedStarts = 0;
@@ -147,8 +162,9 @@ export class Lifecycle {
       this.#ready = true;
       this.#enter('post-start');
       try {
-        await this.#o.onReady(pm);
+        await this.#postStart(pm, stop);
       } catch (err) {
+        if (stop.aborted) return this.#stop(pm);
         if (!pm.hasExited()) {
           this.#log.error({ err: describeError(err) }, 'post-start tasks failed: stopping postgres');
           await this.#stop(pm);

@@ -57,14 +57,19 @@ export async function spawnPostmaster(options: SpawnPostmasterOptions): Promise<
   const log = namedLogger(options.root, 'postgres');
   if (child.subprocess.stdout) void reemitLines(child.subprocess.stdout, log, { source: 'stdout' });
   if (child.subprocess.stderr) void reemitLines(child.subprocess.stderr, log, { source: 'stderr' });
+  return postmasterHandle(pid, false, child.exited);
+}
+
+// The handle over a pid and the promise of its exit; signals stop once the exit was seen (pid reuse).
+function postmasterHandle(pid: number, adopted: boolean, exit: Promise<PostmasterExit>): Postmaster {
   let done = false;
-  const exited = child.exited.then((r) => {
+  const exited = exit.then((r) => {
     done = true;
     return r;
   });
   return {
     pid,
-    adopted: false,
+    adopted,
     exited,
     hasExited: () => done,
     signal: (s) => {
@@ -82,22 +87,11 @@ function stringEnv(): Record<string, string> {
 
 /** Watches a postmaster we did not spawn (found live in postmaster.pid) by polling /proc. */
 export function adoptPostmaster(pid: number, pollMs = 100): Postmaster {
-  let done = false;
-  const exited = (async (): Promise<PostmasterExit> => {
+  const exit = (async (): Promise<PostmasterExit> => {
     while ((await processName(pid)) !== undefined) await sleep(pollMs);
-    done = true;
     return { exitCode: null, signal: null };
   })();
-  return {
-    pid,
-    adopted: true,
-    exited,
-    hasExited: () => done,
-    signal: (s) => {
-      if (!done) trySignal(pid, s);
-    },
-    signalGroup: (s) => trySignal(-pid, s),
-  };
+  return postmasterHandle(pid, true, exit);
 }
 
 /**

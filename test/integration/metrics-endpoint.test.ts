@@ -96,7 +96,11 @@ test('while postgres is down a scrape answers at once with cnpg_collector_up 0; 
     assert.equal(r.status, 200);
     assert.ok(r.ms < 1_000, `scrape took ${r.ms} ms`);
     return samples(r.body).get('cnpg_collector_up{cluster="t1"}') === '0' ? r : undefined;
-  }, 20_000, 'a scrape with cnpg_collector_up 0');
+  }, 20_000, 'a scrape with cnpg_collector_up 0').catch((err: unknown) => {
+    // Name what the manager was doing: its last log lines and stderr.
+    const tail = h.lines.slice(-15).map((l) => JSON.stringify(l).slice(0, 400)).join('\n');
+    throw new Error(`${(err as Error).message}\nmanager exit: ${String(h.proc.exitCode)}\n${tail}\nstderr: ${h.stderr().slice(-1000)}`);
+  });
   assert.equal(samples(down.body).get('cnpg_collector_last_collection_error'), '1');
   assert.equal(promtoolCheck(down.body)?.status, 0);
   await waitUntil(async () => (samples((await get()).body).get('cnpg_collector_up{cluster="t1"}') === '1' ? true : undefined), 60_000, 'postgres back up');
