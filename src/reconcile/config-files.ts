@@ -104,10 +104,9 @@ async function readOrUndefined(path: string): Promise<string | undefined> {
 async function writeAuthFiles(pgData: string, hba: string, ident: string, changed: string[], validate?: () => Promise<string[]>): Promise<void> {
   const hbaPath = join(pgData, PGDATA_FILES.hba);
   const identPath = join(pgData, PGDATA_FILES.ident);
-  const before = [await readOrUndefined(hbaPath), await readOrUndefined(identPath)] as const;
+  const before = await Promise.all([readOrUndefined(hbaPath), readOrUndefined(identPath)]);
   const mine: string[] = [];
-  await write(hbaPath, hba, mine);
-  await write(identPath, ident, mine);
+  await Promise.all([write(hbaPath, hba, mine), write(identPath, ident, mine)]);
   if (mine.length > 0 && validate) {
     const errors = await validate();
     if (errors.length > 0) {
@@ -148,10 +147,13 @@ export async function writeConfigFiles(input: ConfigFilesInput): Promise<ConfigF
 
   const changed: string[] = [];
   await writeAuthFiles(pgData, hba, ident, changed, input.validateAuthFiles);
-  const tlsResult = await writeTlsFiles(input.controller.certificates, tls);
+  // The rest is independent: written side by side (each write fsyncs), before any reload reads them.
+  const [tlsResult] = await Promise.all([
+    writeTlsFiles(input.controller.certificates, tls),
+    write(join(pgData, PGDATA_FILES.override), '', changed),
+    write(join(pgData, PGDATA_FILES.custom), custom.text, changed),
+    includes.changed ? write(postgresqlConfPath, includes.text, changed) : undefined,
+  ]);
   changed.push(...tlsResult.changedFiles.map((f) => join(input.controller.certificates, f)));
-  await write(join(pgData, PGDATA_FILES.override), '', changed);
-  await write(join(pgData, PGDATA_FILES.custom), custom.text, changed);
-  if (includes.changed) await write(postgresqlConfPath, includes.text, changed);
   return { changedFiles: changed, configSha256: custom.sha256, filesSha256 };
 }

@@ -121,18 +121,23 @@ export interface WriteTlsResult {
 
 /** Writes the files atomically with mode 0600; `changed` tells the caller to reload postgres. */
 export async function writeTlsFiles(dir: string, files: readonly TlsFile[]): Promise<WriteTlsResult> {
-  const changedFiles: string[] = [];
   for (const file of files) {
     if (file.fileName.includes('/') || file.fileName.startsWith('.')) {
       throw new ManagerError('TLS', `refusing to write certificate file outside ${dir}: ${file.fileName}`);
     }
-    try {
-      const result = await writeFileAtomic(join(dir, file.fileName), file.bytes, TLS_FILE_MODE);
-      if (result.changed) changedFiles.push(file.fileName);
-    } catch (err) {
-      throw wrap('CONFIG_WRITE', `while writing ${file.fileName}`, err);
-    }
   }
+  // Independent files: their fsyncs run side by side in libuv's threadpool. postgres reads them only on
+  // the reload that follows, once every write has finished.
+  const results = await Promise.all(
+    files.map(async (file) => {
+      try {
+        return (await writeFileAtomic(join(dir, file.fileName), file.bytes, TLS_FILE_MODE)).changed ? file.fileName : undefined;
+      } catch (err) {
+        throw wrap('CONFIG_WRITE', `while writing ${file.fileName}`, err);
+      }
+    }),
+  );
+  const changedFiles = results.filter((f): f is string => f !== undefined);
   return { changed: changedFiles.length > 0, changedFiles };
 }
 
