@@ -4,7 +4,7 @@
 // or BigInts it would throw away.
 import pg from 'pg';
 import type { Logger } from '../log/logger.js';
-import { sqlState } from './pool.js';
+import { listenForErrors, sqlState } from './pool.js';
 
 export interface ExporterTarget {
   socketDir: string;
@@ -62,7 +62,7 @@ export class ExporterPools {
       types: RAW_TYPES,
       options: '-c TimeZone=UTC -c DateStyle=ISO -c extra_float_digits=1',
     });
-    pool.on('error', (err) => this.#log.debug({ err: { message: err.message, code: sqlState(err) }, database }, 'idle exporter connection failed'));
+    listenForErrors(pool, (err) => this.#log.debug({ err: { message: err.message, code: sqlState(err) }, database }, 'idle exporter connection failed'));
     this.#pools.set(database, pool);
     return pool;
   }

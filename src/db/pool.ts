@@ -35,8 +35,18 @@ export function createPool(target: DbTarget, log: Logger, max = 3): Pool {
     connectionTimeoutMillis: 5_000,
     options: '-c search_path=pg_catalog,public,pg_temp -c synchronous_commit=local -c datestyle=ISO',
   });
-  pool.on('error', (err) => log.warn({ err: { message: err.message, code: (err as { code?: string }).code } }, 'idle database connection failed'));
+  listenForErrors(pool, (err) => log.warn({ err: { message: err.message, code: sqlState(err) } }, 'idle database connection failed'));
   return pool;
+}
+
+/**
+ * Hears every error a pool or its clients can emit. The pool's own listener covers idle clients, but a
+ * client being ended (pool.end() after postgres died) has left the pool: its `write EPIPE` would be an
+ * uncaught exception and take the manager down. So each client gets a listener of its own too.
+ */
+export function listenForErrors(pool: pg.Pool, onIdleError: (err: Error) => void): void {
+  pool.on('error', onIdleError);
+  pool.on('connect', (client) => client.on('error', () => undefined));
 }
 
 /** One query on a fresh single connection, for moments when no pool should linger (bootstrap, shutdown). */

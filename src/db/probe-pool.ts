@@ -4,7 +4,7 @@
 import pg from 'pg';
 import type { Logger } from '../log/logger.js';
 import type { DbTarget, Pool } from './pool.js';
-import { connectionParams, sqlState } from './pool.js';
+import { connectionParams, listenForErrors, sqlState } from './pool.js';
 
 export interface ProbePoolOptions {
   /** Upper bound for connect, queue wait and each query, in ms (the probe deadline). */
@@ -29,7 +29,7 @@ export function createProbePool(target: DbTarget, log: Logger, options: ProbePoo
     statement_timeout: options.statementTimeoutMs ?? options.timeoutMs,
     options: '-c search_path=pg_catalog,public,pg_temp -c datestyle=ISO -c lock_timeout=500',
   });
-  pool.on('error', (err) => log.debug({ err: { message: err.message, code: sqlState(err) } }, 'idle status connection failed'));
+  listenForErrors(pool, (err) => log.debug({ err: { message: err.message, code: sqlState(err) } }, 'idle status connection failed'));
   return pool;
 }
 

@@ -86,7 +86,9 @@ describe('lifecycle: manager as PID 1', { skip: skipReason() }, () => {
     const gone = await waitUntil(() => (stillPresent([orphan]).length === 0 ? Date.now() : false), 2000, 'the orphan to be reaped').catch(() => undefined);
     assert.ok(gone !== undefined, `the exited orphan is reaped within 2 s: ${JSON.stringify(stillPresent([orphan]))}`);
     t.diagnostic(`PID 1: orphan reaped ${gone - exitedAt} ms after it was seen exiting`);
-    assert.deepEqual(zombiesUnder(manager), [], 'no zombie in the namespace');
+    // Retried briefly: a backend that has just exited is a zombie of the postmaster for an instant.
+    const zombies = await waitUntil(() => (zombiesUnder(manager).length === 0 ? [] : false), 2000, 'no zombie').catch(() => zombiesUnder(manager));
+    assert.deepEqual(zombies, [], 'no zombie in the namespace');
 
     for (const c of sessions.splice(0)) await c.end().catch(() => undefined);
     const tree: ProcInfo[] = descendants(manager);
