@@ -1,15 +1,35 @@
 // Bundles the compiled manager (dist/src/main.js) into dist/bundle/: Node's ESM loader spends most of the
 // manager's start-up resolving and compiling hundreds of small module files, which delays the postmaster
 // spawn (scripts/bench/lifecycle). Dynamic imports stay separate chunks, so what is loaded lazily (the
-// servers, the Kubernetes source, certificate generation) still loads lazily. @kubernetes/client-node
+// servers, the Kubernetes source) still loads lazily. @kubernetes/client-node
 // stays external: it is only loaded in Kubernetes mode, from node_modules.
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+
+// pg's lib/stream.js asks "are we in a Cloudflare Worker?" at load time, and on Node 20 (no `navigator`)
+// that means `typeof Response`: touching the global loads Node's whole fetch implementation (undici and its
+// llhttp WebAssembly), about 10 MB of RSS the manager would keep for life and never use. The navigator test
+// stays; only the Response probe goes. The build fails if pg's source no longer has it, so an upgrade is seen.
+const PG_RESPONSE_PROBE = "typeof Response === 'function'";
+const pgWithoutResponseProbe = {
+  name: 'pg-without-response-probe',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]node_modules[\\/]pg[\\/]lib[\\/]stream\.js$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      if (source.split(PG_RESPONSE_PROBE).length !== 2) throw new Error(`${args.path}: expected exactly one "${PG_RESPONSE_PROBE}"`);
+      return { contents: source.replace(PG_RESPONSE_PROBE, 'false'), loader: 'js' };
+    });
+  },
+};
 
 const outdir = new URL('../dist/bundle/', import.meta.url).pathname;
 rmSync(outdir, { recursive: true, force: true });
 await build({
-  entryPoints: [new URL('../dist/src/main.js', import.meta.url).pathname],
+  // The certificate generator runs as a child process (src/tls/generate-in-child.ts): its own entry.
+  entryPoints: {
+    main: new URL('../dist/src/main.js', import.meta.url).pathname,
+    'generate-child': new URL('../dist/src/tls/generate-child.js', import.meta.url).pathname,
+  },
   outdir,
   bundle: true,
   splitting: true,
@@ -19,7 +39,13 @@ await build({
   sourcemap: true,
   external: ['@kubernetes/client-node'],
   logLevel: 'warning',
+  // Whitespace and comments out, syntax compacted, identifiers kept (stack traces stay readable, and
+  // dist/bundle/*.map maps them back). Every loaded module's source text stays in the V8 heap for the
+  // manager's whole life, and one non-ASCII comment made a whole chunk a two-byte string.
+  minifyWhitespace: true,
+  minifySyntax: true,
   // CommonJS dependencies (pg, pino, express...) call require() for Node's built-ins.
   banner: { js: "import { createRequire as __pgimRequire } from 'node:module'; const require = __pgimRequire(import.meta.url);" },
   chunkNames: 'chunks/[name]-[hash]',
+  plugins: [pgWithoutResponseProbe],
 });

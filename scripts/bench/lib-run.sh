@@ -114,7 +114,10 @@ round_manager() {
   as_pg psql -h "$S/controller/run" -p "$P_MGR" -d postgres -XAtq -v ON_ERROR_STOP=1 -c 'create role bench login superuser' >/dev/null
   bench_sql "$P_MGR" 'create table bench_probe (t timestamptz)' >/dev/null
 
-  nap "$IDLE_SECONDS"
+  # Read after 3 s for reference, then after IDLE_SECONDS (25 s: peers.md read Patroni's RSS after 25 s idle).
+  nap 3
+  rec m6_rss3_kb "$(awk '/^VmRSS:/ { print $2 }' "/proc/$MGR_PID/status")"
+  nap "$((IDLE_SECONDS > 3 ? IDLE_SECONDS - 3 : 0))"
   kb=$(awk '/^VmRSS:/ { print $2 }' "/proc/$MGR_PID/status"); rec m6_rss_kb "$kb"
   rec m6_pss_kb "$(awk '/^Pss:/ { print $2 }' "/proc/$MGR_PID/smaps_rollup")"
   rec m6_hwm_kb "$(awk '/^VmHWM:/ { print $2 }' "/proc/$MGR_PID/status")"

@@ -18,6 +18,7 @@ import { Lifecycle } from '../supervisor/lifecycle.js';
 import { inspectPidFile } from '../supervisor/pidfile.js';
 import { handleSignals } from '../supervisor/signals.js';
 import { assertPortFree, becomeRunUser, bindHosts } from './preflight.js';
+import { osCalls } from '../native/os-calls.js';
 import { createSpecSource, provisionIfLocal } from './source-setup.js';
 import { statusListenHost } from '../status/listen-host.js';
 import { startServers, type Servers } from './servers.js';
@@ -58,9 +59,9 @@ export async function instanceRun(
   if (needsInitdb && config.source === 'kube' && mode === 'run') {
     throw new ManagerError('PGDATA', `PGDATA ${config.pgData} is empty: run \`instance init\` first`);
   }
-  // Provisioning (key generation in this process) and initdb (a child process) do not depend on each other:
+  // Provisioning (key generation in a child process) and initdb do not depend on each other:
   // side by side they share the two cores instead of adding up.
-  const provisioned = provisionIfLocal(source, cluster, root);
+  const provisioned = provisionIfLocal(source, cluster, root, registry);
   if (needsInitdb) {
     await Promise.all([runInitdb({ pgBin: config.pgBin, pgData: config.pgData, spec: cluster.spec.bootstrap.initdb, registry, root }), provisioned]);
     pgState = 'bootstrap-pending';
@@ -136,6 +137,9 @@ export async function instanceRun(
         'instance ready',
       );
       if (mode === 'init') selfStop.abort('init complete');
+      // Start-up garbage (bootstrap SQL, file rendering, TLS set-up) was freed but stays in malloc's arenas
+      // until trimmed: hand it back so the idle manager's RSS is what it actually uses.
+      else osCalls().mallocTrim();
     },
   });
   emergency.stopPostgres = () => lifecycle.current()?.signal('SIGINT');

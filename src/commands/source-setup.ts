@@ -3,6 +3,7 @@ import type { Config } from '../config/config.js';
 import { ManagerError } from '../errors.js';
 import { child, createRootLogger, type Logger } from '../log/logger.js';
 import type { Cluster } from '../spec/cluster.js';
+import type { ChildRegistry } from '../supervisor/child-registry.js';
 import { FileSpecSource } from '../source/file-source.js';
 import type { SpecSource } from '../source/spec-source.js';
 import { provisionLocalSecrets } from '../tls/provision-local.js';
@@ -34,7 +35,7 @@ export async function createSpecSource(config: Config, root?: Logger): Promise<S
 }
 
 /** The embedded default creates the CA, certificates and app credentials that are missing. */
-export async function provisionIfLocal(source: SpecSource, cluster: Cluster, root: Logger): Promise<void> {
+export async function provisionIfLocal(source: SpecSource, cluster: Cluster, root: Logger, registry: ChildRegistry): Promise<void> {
   if (!(source instanceof FileSpecSource)) return;
   const initdb = cluster.spec.bootstrap.initdb;
   await provisionLocalSecrets({
@@ -46,5 +47,6 @@ export async function provisionIfLocal(source: SpecSource, cluster: Cluster, roo
     getSecret: (name) => source.getSecret(name),
     createSecret: (name, data) => source.createSecret(name, data),
     log: child(root, 'provision'),
+    registry,
   });
 }

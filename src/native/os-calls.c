@@ -3,6 +3,7 @@
 // by the log pipes. See waitpid(2), prctl(2) PR_SET_CHILD_SUBREAPER, mkfifo(3).
 #define _GNU_SOURCE
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -107,11 +108,21 @@ static napi_value make_fifo(napi_env env, napi_callback_info info) {
   return undef;
 }
 
+// malloc_trim(0): gives the free pages of every malloc arena back to the kernel. Memory freed by a
+// finished worker thread (its arena) otherwise stays in the process's RSS. Returns whether any was released.
+static napi_value malloc_trim_all(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value result;
+  CHECK(napi_get_boolean(env, malloc_trim(0) == 1, &result));
+  return result;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"reap", NULL, reap, NULL, NULL, NULL, napi_default, NULL},
       {"setChildSubreaper", NULL, set_child_subreaper, NULL, NULL, NULL, napi_default, NULL},
       {"mkfifo", NULL, make_fifo, NULL, NULL, NULL, napi_default, NULL},
+      {"mallocTrim", NULL, malloc_trim_all, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   return exports;

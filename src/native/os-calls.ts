@@ -13,6 +13,8 @@ interface OsCalls {
   reap(pid: number): ReapResult | null;
   setChildSubreaper(on: boolean): void;
   mkfifo(path: string, mode: number): void;
+  /** glibc malloc_trim(0): returns free heap pages of all arenas to the kernel; true when some were. */
+  mallocTrim(): boolean;
 }
 
 let loaded: OsCalls | undefined;

@@ -14,6 +14,8 @@ export interface RunOptions extends Omit<SpawnOptions, 'stdin' | 'stdout' | 'std
   maxOutputBytes?: number;
   /** Abort terminates the tool the same way as the timeout (timedOut stays false). */
   signal?: AbortSignal;
+  /** Written to the tool's stdin, which is then closed; without it stdin is /dev/null. */
+  input?: string;
 }
 
 export interface RunResult {
@@ -38,8 +40,15 @@ function capture(stream: Readable | null, sink: CappedOutput): Promise<unknown> 
 
 /** Runs `file args` and resolves with its exit status and output; rejects only if it cannot start. */
 export async function runToCompletion(file: string, args: readonly string[], opts: RunOptions): Promise<RunResult> {
-  const { timeoutMs, killGraceMs = 5000, maxOutputBytes = 64 * 1024, signal, ...spawnOpts } = opts;
-  const child = await spawnProcess(file, args, { ...spawnOpts, stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' });
+  const { timeoutMs, killGraceMs = 5000, maxOutputBytes = 64 * 1024, signal, input, ...spawnOpts } = opts;
+  const stdin = input === undefined ? 'ignore' : 'pipe';
+  const child = await spawnProcess(file, args, { ...spawnOpts, stdin, stdout: 'pipe', stderr: 'pipe' });
+  const toolInput = child.subprocess.stdin;
+  if (input !== undefined && toolInput !== null) {
+    // A tool that exits without reading makes the write fail with EPIPE: its exit status tells the story.
+    toolInput.on('error', () => undefined);
+    toolInput.end(input);
+  }
   const stdout = new CappedOutput(maxOutputBytes);
   const stderr = new CappedOutput(maxOutputBytes);
   const drained = Promise.all([capture(child.subprocess.stdout, stdout), capture(child.subprocess.stderr, stderr)]);

@@ -5,11 +5,9 @@ import { randomInt } from 'node:crypto';
 import type { SecretObject, SecretWriter } from '../source/spec-source.js';
 import { PORTS } from '../config/constants.js';
 import { ManagerError } from '../errors.js';
+import type { ChildRegistry } from '../supervisor/child-registry.js';
 import type { PemPair } from './generate.js';
-
-// generate.js pulls in @peculiar/x509 (~100 ms and ~15 MB to load): only load it when a certificate
-// must actually be made, so a restart with every Secret present never pays for it.
-const generator = (): Promise<typeof import('./generate.js')> => import('./generate.js');
+import { generateInChild, type GenerateRequest } from './generate-in-child.js';
 
 /** The two pino methods provisioning uses, so tests can pass a capturing fake. */
 export interface ProvisionLog {
@@ -33,6 +31,8 @@ export interface ProvisionLocalOptions {
   log: ProvisionLog;
   /** Certificate validity in days; the operator's CERTIFICATE_DURATION default (90) when absent. */
   days?: number;
+  /** Certificates are made by a child process (generate-in-child.ts), registered here for the reaper. */
+  registry: ChildRegistry;
 }
 
 export interface ProvisionResult {
@@ -112,6 +112,9 @@ export async function provisionLocalSecrets(options: ProvisionLocalOptions): Pro
     created.push(name);
     options.log.info({ secretName: name }, 'created secret');
   };
+  const createPem = async (name: string, pair: PemPair | undefined, certKey: string, keyKey: string): Promise<void> => {
+    if (pair !== undefined) await create(name, { [certKey]: Buffer.from(pair.certPem), [keyKey]: Buffer.from(pair.keyPem) });
+  };
   const [caSecret, serverSecret, replicationSecret, appSecret] = await Promise.all([
     options.getSecret(names.ca),
     options.getSecret(names.server),
@@ -119,49 +122,28 @@ export async function provisionLocalSecrets(options: ProvisionLocalOptions): Pro
     options.getSecret(options.appSecretName ?? names.app),
   ]);
 
-  const days = options.days;
-  // The CA is only read or made when a leaf must be signed, so a user who supplied every certificate
-  // but kept the CA key elsewhere is not refused.
-  let ca: PemPair | undefined;
-  const needCa = async (): Promise<PemPair> => {
-    if (ca !== undefined) return ca;
-    if (caSecret !== undefined) return (ca = caFromSecret(caSecret));
-    ca = await (await generator()).createCa({ commonName: options.clusterName, days });
-    await create(names.ca, {
-      'ca.crt': Buffer.from(ca.certPem),
-      'ca.key': Buffer.from(ca.keyPem),
-    });
-    return ca;
-  };
-
+  const request: GenerateRequest = { ca: { commonName: options.clusterName }, days: options.days };
   if (serverSecret === undefined) {
-    const server = await (await generator()).createServerCert({
-      ca: await needCa(),
+    request.server = {
       commonName: `${options.clusterName}-rw`,
       dnsNames: [`${options.clusterName}-rw`, ...(options.dnsNames ?? []), 'localhost'],
       ipAddresses: [...(options.ipAddresses ?? []), '127.0.0.1', '::1'],
-      days,
-    });
-    await create(names.server, {
-      'tls.crt': Buffer.from(server.certPem),
-      'tls.key': Buffer.from(server.keyPem),
-    });
+    };
   }
-  if (replicationSecret === undefined) {
-    const replica = await (await generator()).createClientCert({
-      ca: await needCa(),
-      commonName: STREAMING_REPLICA_USER,
-      days,
-    });
-    await create(names.replication, {
-      'tls.crt': Buffer.from(replica.certPem),
-      'tls.key': Buffer.from(replica.keyPem),
-    });
-  }
-  if (caSecret === undefined && ca === undefined) {
-    // Both leaves were supplied: the CA still has to exist because it is the client and server CA file.
-    options.log.warn({ secretName: names.ca }, 'creating a CA that did not sign the supplied certificates');
-    await needCa();
+  if (replicationSecret === undefined) request.client = { commonName: STREAMING_REPLICA_USER };
+  const leaves = request.server !== undefined || request.client !== undefined;
+  // The CA is only read when a leaf must be signed, so a user who supplied every certificate but kept the
+  // CA key elsewhere is not refused.
+  if (caSecret !== undefined && leaves) request.ca = caFromSecret(caSecret);
+  if (caSecret === undefined || leaves) {
+    if (caSecret === undefined && !leaves) {
+      // Both leaves were supplied: the CA still has to exist because it is the client and server CA file.
+      options.log.warn({ secretName: names.ca }, 'creating a CA that did not sign the supplied certificates');
+    }
+    const made = await generateInChild(request, options.registry);
+    await createPem(names.ca, made.ca, 'ca.crt', 'ca.key');
+    await createPem(names.server, made.server, 'tls.crt', 'tls.key');
+    await createPem(names.replication, made.client, 'tls.crt', 'tls.key');
   }
   if (appSecret === undefined) await create(options.appSecretName ?? names.app, appSecretData(options, generatePassword()));
   return { created };

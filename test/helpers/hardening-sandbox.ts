@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { FileSpecSource } from '../../src/source/file-source.js';
 import { provisionIfLocal } from '../../src/commands/source-setup.js';
 import { createRootLogger } from '../../src/log/logger.js';
+import { createChildRegistry } from '../../src/supervisor/child-registry.js';
 
 // Runs as the namespace's PID 1 until its final `exec`: bind each allowed folder onto itself (so it is a mount
 // of its own and stays read-write), remount every other mount read-only, then exec the command, which keeps
@@ -61,7 +62,7 @@ export function sandboxSkipReason(): string | false {
 /** Creates the CA, certificates and app credentials the file source needs, as the operator would (read-only later). */
 export async function provisionSecrets(manifestPath: string, secretsDir: string, configmapsDir: string, statusFile: string): Promise<void> {
   const source = new FileSpecSource({ manifestPath, secretsDir, configmapsDir, statusFile });
-  await provisionIfLocal(source, await source.load(), createRootLogger({ level: 'error' }));
+  await provisionIfLocal(source, await source.load(), createRootLogger({ level: 'error' }), createChildRegistry());
 }
 
 /** The failed write-like syscalls of a trace that hit a read-only file system. */

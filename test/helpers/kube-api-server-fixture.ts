@@ -10,6 +10,7 @@ import type { SecretObject } from '../../src/source/spec-source.js';
 import { MAIN_JS, PG_BIN, followJsonLines, freePort, manifest, tempDir, type LogLine } from './manager.js';
 import { startTestApiServer, type TestApiServer } from './kube-api-server.js';
 import { RESOURCE_TYPES, type ResourceType } from './kube-api-server-store.js';
+import { createChildRegistry } from '../../src/supervisor/child-registry.js';
 
 /** A resource type of the test server by plural name. */
 export function typeOf(resource: string): ResourceType {
@@ -64,6 +65,7 @@ export async function kubeFixture(options: { namespace?: string; clusterName?: s
       return Promise.resolve();
     },
     log: silent,
+    registry: createChildRegistry(),
     days: 2,
   });
 

@@ -11,6 +11,7 @@ import { DEFAULT_PG_BIN } from '../../../src/config/constants.js';
 import { provisionLocalSecrets } from '../../../src/tls/provision-local.js';
 import { renderTlsFiles, writeTlsFiles } from '../../../src/tls/tls-files.js';
 import { captureLog, fakeSecretStore } from './fake-secrets.js';
+import { createChildRegistry } from '../../../src/supervisor/child-registry.js';
 
 const pgBin = process.env.PG_BIN ?? DEFAULT_PG_BIN;
 
@@ -76,6 +77,7 @@ test(
         appUser: 'app',
         appDatabase: 'app',
         log: captureLog(),
+        registry: createChildRegistry(),
         getSecret: (n) => store.getSecret(n),
         createSecret: (n, d) => store.createSecret(n, d),
       });

@@ -13,6 +13,7 @@ import {
 import { createCa, createServerCert } from '../../../src/tls/generate.js';
 import { child, createRootLogger } from '../../../src/log/logger.js';
 import { captureLog, fakeSecretStore, type FakeSecretStore, type CapturedLog } from './fake-secrets.js';
+import { createChildRegistry } from '../../../src/supervisor/child-registry.js';
 
 function options(store: FakeSecretStore, log: CapturedLog): ProvisionLocalOptions {
   return {
@@ -24,6 +25,7 @@ function options(store: FakeSecretStore, log: CapturedLog): ProvisionLocalOption
     getSecret: (n) => store.getSecret(n),
     createSecret: (n, d) => store.createSecret(n, d),
     log,
+    registry: createChildRegistry(),
   };
 }
 
@@ -181,4 +183,20 @@ test('through the real root logger, each created secret is one info line naming 
   const password = text(store, 'c1-app', 'password');
   assert.ok(!lines.join('').includes(password));
   assert.ok(!lines.join('').includes('PRIVATE KEY'));
+});
+
+test('the generator child failing (an unusable CA key) is a TLS error without key bytes; nothing is created, no child left registered', async () => {
+  const store = fakeSecretStore();
+  const ca = await createCa({ commonName: 'user-ca' });
+  const garbage = `-----BEGIN PRIVATE KEY-----\n${Buffer.from('not a key at all, sixteen+').toString('base64')}\n-----END PRIVATE KEY-----\n`;
+  store.put('c1-ca', { 'ca.crt': ca.certPem, 'ca.key': garbage });
+  const opts = options(store, captureLog());
+  await assert.rejects(provisionLocalSecrets(opts), (err: Error & { code?: string }) => {
+    assert.equal(err.code, 'TLS');
+    assert.doesNotMatch(err.message, /BEGIN|bm90IGEga2V5/);
+    assert.match(err.message, /\S/);
+    return true;
+  });
+  assert.deepEqual([...store.secrets.keys()], ['c1-ca']);
+  assert.equal(opts.registry.size(), 0);
 });
