@@ -1,6 +1,7 @@
-// System calls Node.js does not expose: waitpid on one pid, the child-subreaper flag and mkfifo.
-// Used by the PID 1 reaper (never waitpid(-1), which would steal libuv's children: toolchain.md) and
-// by the log pipes. See waitpid(2), prctl(2) PR_SET_CHILD_SUBREAPER, mkfifo(3).
+// System calls Node.js does not expose: waitpid on one pid, the child-subreaper flag, mkfifo and malloc_trim.
+// Used by the PID 1 reaper (never waitpid(-1), which would steal libuv's children: toolchain.md), by the
+// log pipes, and once the instance is ready. See waitpid(2), prctl(2) PR_SET_CHILD_SUBREAPER, mkfifo(3),
+// malloc_trim(3).
 #define _GNU_SOURCE
 #include <errno.h>
 #include <malloc.h>
@@ -108,8 +109,8 @@ static napi_value make_fifo(napi_env env, napi_callback_info info) {
   return undef;
 }
 
-// malloc_trim(0): gives the free pages of every malloc arena back to the kernel. Memory freed by a
-// finished worker thread (its arena) otherwise stays in the process's RSS. Returns whether any was released.
+// malloc_trim(0): gives the free pages of every malloc arena back to the kernel. Memory that start-up work
+// allocated and freed otherwise stays in the process's RSS. Returns whether any was released.
 static napi_value malloc_trim_all(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value result;

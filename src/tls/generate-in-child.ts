@@ -53,7 +53,9 @@ export async function generateInChild(request: GenerateRequest, registry: ChildR
   if (reply?.error !== undefined) throw new ManagerError(reply.error.code, reply.error.message);
   if (result.exitCode !== 0 || reply === undefined) {
     const why = result.timedOut ? `timed out after ${TIMEOUT_MS / 1000} s` : `exited with ${result.signal ?? `code ${String(result.exitCode)}`}`;
-    const detail = result.stderr.trim().split('\n').at(-1) ?? '';
+    // A crashed Node prints the source line, a caret, the error and a stack: the error line says the most.
+    const lines = result.stderr.trim().split('\n');
+    const detail = lines.find((l) => /^\w*Error\b/.test(l)) ?? lines.at(-1) ?? '';
     throw new ManagerError('TLS', `certificate generator ${why}${detail ? `: ${detail}` : ''}`);
   }
   return reply;
