@@ -1,8 +1,8 @@
-// Refused environments: a PGDATA the run-as user cannot own, and a postgres port already taken. Each gives a
+// Refused environments: a PGDATA the run-as user cannot own or reach, and a postgres port already taken. Each gives a
 // non-zero exit, one stderr line naming the cause, nothing half-written and no postgres left running.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, chownSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { freePort, manifest, processesMentioning, startManager, tempDir } from '../helpers/manager.js';
@@ -40,6 +40,22 @@ test('a PGDATA owned by root (0700) is refused before anything is written', { sk
   assert.match(line, /not readable|owned by/);
   assert.deepEqual(diffSnapshots(before, snapshotTree(dir)), [], 'nothing created or chowned');
   assert.equal(statSync(pgData).uid, 0, 'PGDATA was not handed to postgres behind our back');
+  assert.deepEqual(processesMentioning(dir), []);
+});
+
+test('started as root with the state folder behind a 0700 root folder: one line naming that folder, no postgres', { skip: process.getuid?.() !== 0 && 'needs root' }, async () => {
+  const { dir, manifestPath } = setup();
+  const locked = join(dir, 'locked');
+  mkdirSync(locked, { mode: 0o700 });
+  chmodSync(locked, 0o700);
+  const stateDir = join(locked, 'state');
+  const r = await runManagerToExit(['instance', 'run', '--cluster-manifest', manifestPath, '--state-dir', stateDir, '--port', String(await freePort())], dir);
+  assert.notEqual(r.code, 0, r.stderr);
+  assert.equal(r.stderrLines.length, 1, r.stderr);
+  const line = r.stderrLines[0] ?? '';
+  assert.ok(line.includes(`${locked} is not searchable`), line);
+  assert.match(line, /user postgres cannot reach PGDATA .*mode 0700/);
+  assert.ok(!existsSync(join(stateDir, 'pgdata', 'PG_VERSION')), 'no initdb ran');
   assert.deepEqual(processesMentioning(dir), []);
 });
 
