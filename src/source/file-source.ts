@@ -8,7 +8,7 @@ import { ManifestError } from '../errors.js';
 import { parseClusterManifest } from '../spec/load-manifest.js';
 import type { Cluster } from '../spec/cluster.js';
 import { readSecretDir, createSecretDir, fingerprintSecretsDir } from './secrets-dir.js';
-import { readStatusFile, patchStatusFile } from './status-file.js';
+import { parseStatusText, patchStatusFile, readStatusText } from './status-file.js';
 import type { ConfigMapObject, SecretObject, SecretWriter, SpecSource, StatusPatch } from './spec-source.js';
 
 export interface FileSourceOptions {
@@ -23,9 +23,17 @@ export interface FileSourceOptions {
 }
 
 /** The file-backed SpecSource, which can also create Secrets (it stands in for the operator). */
+/** The manifest and status file as read together (or why they could not be read). */
+interface Texts {
+  manifest: { text: string } | { error: unknown };
+  status: { text: string | undefined } | { error: unknown };
+}
+
 export class FileSpecSource implements SpecSource, SecretWriter {
   readonly description: string;
   readonly #options: FileSourceOptions;
+  /** What load() last returned was made from, so watch() starts from what the caller has. */
+  #loaded: Texts | undefined;
 
   constructor(options: FileSourceOptions) {
     this.#options = options;
@@ -42,34 +50,60 @@ export class FileSpecSource implements SpecSource, SecretWriter {
     }
   }
 
-  /** Reads and validates the manifest, with the status file as `.status`. */
-  async load(): Promise<Cluster> {
-    const text = await this.#readManifest();
-    const cluster = parseClusterManifest(text, this.#options.manifestPath, { namespace: this.#options.namespace ?? 'default' });
-    const status = await readStatusFile(this.#options.statusFile);
-    return { ...cluster, status: { ...cluster.status, ...status } };
+  // One read of the manifest and the status file, used both for the fingerprint and for the Cluster: read
+  // twice, an edit landing in between would be applied under the fingerprint of the text before it, and an
+  // edit back to that text would then go unnoticed. (Secrets are read later by the reconcile, so an edit
+  // there is seen at the next poll at the latest.)
+  async #read(): Promise<Texts> {
+    const [manifest, status] = await Promise.all([
+      this.#readManifest().then(
+        (text) => ({ text }),
+        (error: unknown) => ({ error }),
+      ),
+      readStatusText(this.#options.statusFile).then(
+        (text) => ({ text }),
+        (error: unknown) => ({ error }),
+      ),
+    ]);
+    return { manifest, status };
   }
 
-  async #fingerprint(): Promise<string> {
-    const manifest = await this.#readManifest().catch(() => '');
+  async #fingerprint(texts: Texts): Promise<string> {
     // The status is part of the Cluster (the operator writes operatorCertificateFingerprint there). Our own
     // status patches converge: the reconcile they trigger writes the same patch again, which changes nothing.
-    // eslint-disable-next-line security/detect-non-literal-fs-filename -- the configured status file
-    const status = await readFile(this.#options.statusFile).catch(() => '');
     return createHash('sha256')
-      .update(manifest)
+      .update('text' in texts.manifest ? texts.manifest.text : '')
       .update('\0')
       .update(await fingerprintSecretsDir(this.#options.secretsDir))
       .update('\0')
       .update(this.#options.configmapsDir ? await fingerprintSecretsDir(this.#options.configmapsDir) : 'none')
       .update('\0')
-      .update(status)
+      .update('text' in texts.status ? (texts.status.text ?? '') : '')
       .digest('hex');
   }
 
-  /** Yields the Cluster whenever the manifest or a secret changes (the first version is not yielded). */
+  #clusterFrom(texts: Texts): Cluster {
+    if ('error' in texts.manifest) throw texts.manifest.error;
+    const cluster = parseClusterManifest(texts.manifest.text, this.#options.manifestPath, { namespace: this.#options.namespace ?? 'default' });
+    if ('error' in texts.status) throw texts.status.error;
+    const status = parseStatusText(texts.status.text, this.#options.statusFile);
+    return { ...cluster, status: { ...cluster.status, ...status } };
+  }
+
+  /** Reads and validates the manifest, with the status file as `.status`. */
+  async load(): Promise<Cluster> {
+    const texts = await this.#read();
+    const cluster = this.#clusterFrom(texts);
+    this.#loaded = texts;
+    return cluster;
+  }
+
+  /**
+   * Yields the Cluster whenever the manifest, the status file or a secret changes, starting from the version
+   * load() last returned (not yielded again).
+   */
   async *watch(signal: AbortSignal, onInvalid: (err: unknown) => void): AsyncIterable<Cluster> {
-    let last = await this.#fingerprint();
+    let last = await this.#fingerprint(this.#loaded ?? (await this.#read()));
     const pollMs = this.#options.pollMs ?? 250;
     while (!signal.aborted) {
       try {
@@ -77,14 +111,18 @@ export class FileSpecSource implements SpecSource, SecretWriter {
       } catch {
         return;
       }
-      const current = await this.#fingerprint();
-      if (current === last) continue;
-      last = current;
+      const texts = await this.#read();
+      const fingerprint = await this.#fingerprint(texts);
+      if (fingerprint === last) continue;
+      last = fingerprint;
+      let cluster: Cluster;
       try {
-        yield await this.load();
+        cluster = this.#clusterFrom(texts);
       } catch (err) {
         onInvalid(err);
+        continue;
       }
+      yield cluster;
     }
   }
 

@@ -21,22 +21,31 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
   return result;
 }
 
-/** Reads the status file; an absent file is an empty status. */
-export async function readStatusFile(path: string): Promise<Record<string, unknown>> {
-  let text: string;
+/** The status file's text; undefined when it does not exist. */
+export async function readStatusText(path: string): Promise<string | undefined> {
   try {
     // eslint-disable-next-line security/detect-non-literal-fs-filename -- the configured status file
-    text = await readFile(path, 'utf8');
+    return await readFile(path, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
+}
+
+/** Parses a status file's text (undefined: no file, an empty status). */
+export function parseStatusText(text: string | undefined, path: string): Record<string, unknown> {
+  if (text === undefined) return {};
   try {
     const parsed: unknown = JSON.parse(text);
     return isObject(parsed) ? parsed : {};
   } catch (err) {
     throw new ManagerError('INVALID_MANIFEST', `status file ${path} is not valid JSON`, { cause: err });
   }
+}
+
+/** Reads the status file; an absent file is an empty status. */
+export async function readStatusFile(path: string): Promise<Record<string, unknown>> {
+  return parseStatusText(await readStatusText(path), path);
 }
 
 /** Applies a merge patch to the status file atomically. */

@@ -1,0 +1,110 @@
+// The embedded default's spec source: load() and watch() against real files. Every version the files pass
+// through must reach the manager, including an edit back to an earlier text.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, renameSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ManifestError } from '../../../src/errors.js';
+import { FileSpecSource } from '../../../src/source/file-source.js';
+import type { Cluster } from '../../../src/spec/cluster.js';
+
+function clusterYaml(parameters: Record<string, string> = {}): string {
+  const lines = ['apiVersion: postgresql.cnpg.io/v1', 'kind: Cluster', 'metadata:', '  name: c1', 'spec:', '  instances: 1'];
+  if (Object.keys(parameters).length > 0) {
+    lines.push('  postgresql:', '    parameters:', ...Object.entries(parameters).map(([k, v]) => `      ${k}: "${v}"`));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function fixture(): { dir: string; source: FileSpecSource; write: (text: string) => void; stop: AbortController; done: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'pgim-filesource-'));
+  mkdirSync(join(dir, 'secrets'));
+  const manifestPath = join(dir, 'cluster.yaml');
+  const write = (text: string): void => {
+    writeFileSync(`${manifestPath}.tmp`, text);
+    renameSync(`${manifestPath}.tmp`, manifestPath);
+  };
+  write(clusterYaml());
+  const source = new FileSpecSource({ manifestPath, secretsDir: join(dir, 'secrets'), statusFile: join(dir, 'status.json'), pollMs: 20 });
+  const stop = new AbortController();
+  return { dir, source, write, stop, done: () => { stop.abort(); rmSync(dir, { recursive: true, force: true }); } };
+}
+
+/** Collects what watch() yields and reports, resolving `next` waiters as versions arrive. */
+function follow(source: FileSpecSource, signal: AbortSignal): { next: (what: string) => Promise<Cluster>; invalid: unknown[] } {
+  const queue: Cluster[] = [];
+  const waiters: ((c: Cluster) => void)[] = [];
+  const invalid: unknown[] = [];
+  void (async () => {
+    for await (const c of source.watch(signal, (err) => invalid.push(err))) {
+      const w = waiters.shift();
+      if (w) w(c);
+      else queue.push(c);
+    }
+  })();
+  const next = (what: string): Promise<Cluster> => {
+    const ready = queue.shift();
+    if (ready) return Promise.resolve(ready);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no new Cluster version within 3 s: ${what}`)), 3000);
+      waiters.push((c) => {
+        clearTimeout(timer);
+        resolve(c);
+      });
+    });
+  };
+  return { next, invalid };
+}
+
+const workMem = (c: Cluster): string | undefined => (c.spec.postgresql.parameters)['work_mem'];
+
+test('an edit made between load() and watch() is yielded, not taken as the starting point', async () => {
+  const f = fixture();
+  try {
+    const first = await f.source.load();
+    assert.equal(workMem(first), undefined);
+    f.write(clusterYaml({ work_mem: '8MB' }));
+    const w = follow(f.source, f.stop.signal);
+    assert.equal(workMem(await w.next('the edit made before watch() started')), '8MB');
+  } finally {
+    f.done();
+  }
+});
+
+test('a refused edit is reported with the manifest path, and the edit back to the running text is yielded', async () => {
+  const f = fixture();
+  try {
+    await f.source.load();
+    const w = follow(f.source, f.stop.signal);
+    f.write(clusterYaml({ work_mem: '8MB' }));
+    assert.equal(workMem(await w.next('work_mem 8MB')), '8MB');
+    f.write('apiVersion: postgresql.cnpg.io/v1\nkind: Pod\n');
+    const deadline = Date.now() + 3000;
+    while (w.invalid.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(w.invalid.length, 1, 'the bad edit was reported once');
+    assert.ok(w.invalid[0] instanceof ManifestError);
+    f.write(clusterYaml({ work_mem: '8MB' }));
+    assert.equal(workMem(await w.next('the restored text')), '8MB');
+    f.write(clusterYaml());
+    assert.equal(workMem(await w.next('back to the first text')), undefined);
+  } finally {
+    f.done();
+  }
+});
+
+test('a status file edit and a secret edit are each yielded; the status is merged into the Cluster', async () => {
+  const f = fixture();
+  try {
+    await f.source.load();
+    const w = follow(f.source, f.stop.signal);
+    writeFileSync(join(f.dir, 'status.json'), JSON.stringify({ operatorCertificateFingerprint: 'ab:cd' }));
+    const withStatus = await w.next('the status edit');
+    assert.equal((withStatus.status)['operatorCertificateFingerprint'], 'ab:cd');
+    mkdirSync(join(f.dir, 'secrets', 'c1-app'));
+    writeFileSync(join(f.dir, 'secrets', 'c1-app', 'password'), 'x');
+    await w.next('the new secret');
+  } finally {
+    f.done();
+  }
+});
