@@ -1,4 +1,4 @@
-// Bundles the compiled manager (dist/src/main.js) into dist/bundle/: Node's ESM loader spends most of the
+// Bundles the compiled manager (dist/src/main.js, the entry, and cli.js behind it) into dist/bundle/: Node's ESM loader spends most of the
 // manager's start-up resolving and compiling hundreds of small module files, which delays the postmaster
 // spawn (scripts/bench/lifecycle). Dynamic imports stay separate chunks, so what is loaded lazily (the
 // servers, the Kubernetes source) still loads lazily. @kubernetes/client-node

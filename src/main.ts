@@ -1,56 +1,8 @@
 #!/usr/bin/env node
-// Entry point, wiring only: argv + env -> Config, root logger, run the command, map errors to exit codes.
-import { buildConfig } from './config/config.js';
-import { EXIT } from './config/constants.js';
-import { parseArgv, usageText } from './config/flags.js';
-import { ManagerError, describeError } from './errors.js';
-import { createRootLogger, child, type Logger } from './log/logger.js';
-import { instanceRun } from './commands/instance-run.js';
-import { instanceStatus } from './commands/instance-status.js';
-import { rbacCommand } from './commands/rbac.js';
+// Entry point: turn on V8's compile cache in a private folder (Node >= 22.1; a no-op before), then load the
+// CLI. Everything the CLI imports is compiled from the cache on the next start: on Node 24 that takes ~40 ms
+// off every start, restarts included (in the image the cache lives in TMPDIR, the /controller emptyDir).
+import { enableCompileCache } from './config/compile-cache.js';
 
-const EXIT_BY_CODE: Partial<Record<ManagerError['code'], number>> = { USAGE: EXIT.usage };
-
-async function main(argv: readonly string[]): Promise<number> {
-  let parsed;
-  let root: Logger | undefined;
-  try {
-    parsed = parseArgv(argv);
-    if (parsed.command === 'help') {
-      process.stdout.write(`${usageText()}\n`);
-      return EXIT.ok;
-    }
-    const config = buildConfig(parsed.command, parsed.flags, process.env, process.cwd());
-    root = createRootLogger({ level: config.logLevel, podName: config.podName });
-    const logger = root;
-    const emergency: { stopPostgres?: () => void } = {};
-    const fatal = (what: string) => (reason: unknown): void => {
-      child(logger, 'main').fatal({ err: describeError(reason) }, `${what}: stopping postgres (fast)`);
-      emergency.stopPostgres?.();
-      process.exit(EXIT.failure);
-    };
-    process.on('unhandledRejection', fatal('unhandled promise rejection'));
-    process.on('uncaughtException', fatal('uncaught exception'));
-    switch (parsed.command) {
-      case 'instance run':
-        return await instanceRun(config, root, 'run', emergency);
-      case 'instance init':
-        return await instanceRun(config, root, 'init', emergency);
-      case 'instance status':
-        return await instanceStatus(config, (t) => process.stdout.write(t));
-      case 'rbac':
-        return await rbacCommand(parsed.flags, process.env, process.cwd(), (t) => process.stdout.write(t));
-    }
-  } catch (err) {
-    const code = err instanceof ManagerError ? err.code : 'INTERNAL';
-    const exit = (err instanceof ManagerError && EXIT_BY_CODE[err.code]) || EXIT.failure;
-    if (root) child(root, 'main').error({ code, err: describeError(err) }, describeError(err));
-    // One clear line on stderr too, for a human at a terminal and for kubectl describe.
-    process.stderr.write(`pg-instance-manager: ${describeError(err)}\n`);
-    if (exit === EXIT.usage) process.stderr.write('see pg-instance-manager --help\n');
-    return exit;
-  }
-}
-
-// Exit explicitly: the pino destination is synchronous, so the last line is already written.
-process.exit(await main(process.argv.slice(2)));
+enableCompileCache(process.env);
+await import('./cli.js');
