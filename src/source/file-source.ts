@@ -23,6 +23,14 @@ export interface FileSourceOptions {
 }
 
 /** The file-backed SpecSource, which can also create Secrets (it stands in for the operator). */
+/** A read's text or its error, kept for later: the error only matters if the Cluster is built from it. */
+function settle<T>(read: Promise<T>): Promise<{ text: T } | { error: unknown }> {
+  return read.then(
+    (text) => ({ text }),
+    (error: unknown) => ({ error }),
+  );
+}
+
 /** The manifest and status file as read together (or why they could not be read). */
 interface Texts {
   manifest: { text: string } | { error: unknown };
@@ -55,16 +63,7 @@ export class FileSpecSource implements SpecSource, SecretWriter {
   // edit back to that text would then go unnoticed. (Secrets are read later by the reconcile, so an edit
   // there is seen at the next poll at the latest.)
   async #read(): Promise<Texts> {
-    const [manifest, status] = await Promise.all([
-      this.#readManifest().then(
-        (text) => ({ text }),
-        (error: unknown) => ({ error }),
-      ),
-      readStatusText(this.#options.statusFile).then(
-        (text) => ({ text }),
-        (error: unknown) => ({ error }),
-      ),
-    ]);
+    const [manifest, status] = await Promise.all([settle(this.#readManifest()), settle(readStatusText(this.#options.statusFile))]);
     return { manifest, status };
   }
 
