@@ -8,6 +8,7 @@ import { namedLogger, type Logger } from '../log/logger.js';
 import type { InitdbSpec } from '../spec/cluster.js';
 import type { ChildRegistry } from '../supervisor/child-registry.js';
 import { runToCompletion } from '../supervisor/run-to-completion.js';
+import { spawnProcess } from '../supervisor/spawn.js';
 import { initdbArgs } from './initdb-args.js';
 
 /** Present in PGDATA from initdb until the application database and owner exist. */
@@ -65,6 +66,8 @@ export async function runInitdb(options: InitdbOptions): Promise<void> {
       registry: options.registry,
       timeoutMs: options.timeoutMs ?? 600_000,
       errorCode: 'BOOTSTRAP',
+      // The first step of a first start: spawned at once, not after execa has loaded.
+      spawn: spawnProcess,
     });
     for (const line of `${result.stdout}\n${result.stderr}`.split('\n')) if (line.trim()) log.info(line);
     if (result.exitCode !== 0) {

@@ -6,9 +6,8 @@ import type { Config } from '../config/config.js';
 import { ManagerError, describeError } from '../errors.js';
 import { child, type Logger } from '../log/logger.js';
 import { startLogPipes } from '../log/log-pipes.js';
-import { createPool, withClient, type Pool, type DbTarget } from '../db/pool.js';
+import type { Pool, DbTarget } from '../db/pool.js';
 import { ensureSystemRoles } from '../db/roles.js';
-import { runBootstrapSql } from '../bootstrap/bootstrap-sql.js';
 import { clearBootstrapMarker, inspectPgData, readPgMajor, runInitdb } from '../bootstrap/initdb.js';
 import { createInstanceState } from '../reconcile/instance-state.js';
 import { Reconciler } from '../reconcile/reconciler.js';
@@ -97,8 +96,15 @@ export async function instanceRun(
     root,
   });
   const target: DbTarget = { socketDir: config.controller.run, port: config.port };
+  // pg is loaded once the postmaster is spawned, while postgres starts, not before the spawn (~10 ms).
+  let dbModule: Promise<DbModule> | undefined;
+  const loadDb = (): Promise<DbModule> => (dbModule ??= import('../db/pool.js'));
+  let db: DbModule | undefined;
   let pool: Pool | undefined;
-  const getPool = (): Pool => (pool ??= createPool(target, child(root, 'db')));
+  const getPool = (): Pool => {
+    if (!db) throw new ManagerError('INTERNAL', 'database pool wanted before the database module was loaded');
+    return (pool ??= db.createPool(target, child(root, 'db')));
+  };
   const closePool = async (): Promise<void> => {
     const p = pool;
     pool = undefined;
@@ -109,7 +115,10 @@ export async function instanceRun(
   let onSpawned: () => void = () => undefined;
   const spawned = new Promise<void>((resolve) => (onSpawned = resolve));
   const lifecycle: Lifecycle = new Lifecycle({
-    onSpawned: () => onSpawned(),
+    onSpawned: () => {
+      void loadDb();
+      onSpawned();
+    },
     pgBin: config.pgBin,
     pgData: config.pgData,
     socketDir: config.controller.run,
@@ -120,16 +129,21 @@ export async function instanceRun(
       const spec = reconciler.cluster()?.spec ?? cluster.spec;
       return { smartShutdownTimeout: spec.smartShutdownTimeout, stopDelay: spec.stopDelay, startDelay: spec.startDelay };
     },
-    checkpoint: (timeoutMs) => withTimeout(withClient(target, async (c) => void (await c.query('CHECKPOINT'))), timeoutMs, 'CHECKPOINT'),
+    checkpoint: async (timeoutMs) => {
+      const { withClient } = await loadDb();
+      await withTimeout(withClient(target, async (c) => void (await c.query('CHECKPOINT'))), timeoutMs, 'CHECKPOINT');
+    },
     closeConnections: closePool,
     onReady: async (pm) => {
       state.postmasterPid = pm.pid;
+      db = await loadDb();
       if (bootstrapPending) {
+        const { runBootstrapSql } = await import('../bootstrap/bootstrap-sql.js');
         await runBootstrapSql({ target, spec: cluster.spec.bootstrap.initdb, ownerPassword: undefined, log });
         await clearBootstrapMarker(config.pgData);
         bootstrapPending = false;
       }
-      await withClient(target, (c) => ensureSystemRoles(c));
+      await db.withClient(target, (c) => ensureSystemRoles(c));
       await reconciler.applyRunning(pm, getPool());
       state.ready = true;
       log.info(
@@ -190,6 +204,8 @@ export async function instanceRun(
     }
   }
 }
+
+type DbModule = typeof import('../db/pool.js');
 
 async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

@@ -4,7 +4,8 @@
 // or BigInts it would throw away.
 import pg from 'pg';
 import type { Logger } from '../log/logger.js';
-import { listenForErrors, sqlState } from './pool.js';
+import { listenForErrors } from './pool.js';
+import { sqlState } from './sql-text.js';
 
 export interface ExporterTarget {
   socketDir: string;

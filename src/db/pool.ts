@@ -1,6 +1,7 @@
-// The only importer of `pg`: small pools over the Unix socket, peer-authenticated as the postgres role.
+// The only importer of `pg` (with the metrics and probe pools): small pools over the Unix socket, peer-authenticated as the postgres role.
 import pg from 'pg';
 import type { Logger } from '../log/logger.js';
+import { sqlState } from './sql-text.js';
 
 export interface DbTarget {
   socketDir: string;
@@ -64,19 +65,3 @@ export async function withClient<T>(target: DbTarget, fn: (client: pg.Client) =>
 }
 
 export type Client = pg.Client;
-
-/** The SQLSTATE of a database error, or undefined (branch on codes, never on message text). */
-export function sqlState(err: unknown): string | undefined {
-  const code = (err as { code?: unknown }).code;
-  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
-}
-
-/** Quotes an identifier for SQL text (pg's escapeIdentifier). */
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
-/** Quotes a string literal for SQL text (pg's escapeLiteral, handles backslashes with E''). */
-export function quoteLiteral(value: string): string {
-  return pg.escapeLiteral(value);
-}

@@ -4,7 +4,8 @@
 import pg from 'pg';
 import type { Logger } from '../log/logger.js';
 import type { DbTarget, Pool } from './pool.js';
-import { connectionParams, listenForErrors, sqlState } from './pool.js';
+import { connectionParams, listenForErrors } from './pool.js';
+import { sqlState } from './sql-text.js';
 
 export interface ProbePoolOptions {
   /** Upper bound for connect, queue wait and each query, in ms (the probe deadline). */

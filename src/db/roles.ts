@@ -1,7 +1,8 @@
 // Role and database statements run by the manager on the primary. Passwords are sent as SCRAM verifiers
 // inside a transaction that turns statement logging off (CNPG ExecWithSuppressedLogging).
 import { isPasswordHash, scramSha256Verifier } from './scram.js';
-import { quoteIdent, quoteLiteral, type Client, type PoolClient } from './pool.js';
+import type { Client, PoolClient } from './pool.js';
+import { quoteIdent, quoteLiteral } from './sql-text.js';
 
 type Queryable = Client | PoolClient;
 

@@ -96,7 +96,7 @@ export function adoptPostmaster(pid: number, pollMs = 100): Postmaster {
 
 /**
  * Waits until postmaster.pid says `ready` (what `pg_ctl -w` polls, src/bin/pg_ctl/pg_ctl.c), polling every
- * few ms. Rejects when the postmaster exits first or the deadline passes.
+ * few ms (pg_ctl: every 100 ms). Rejects when the postmaster exits first or the deadline passes.
  */
 export async function waitUntilReady(pm: Postmaster, pgData: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -104,6 +104,7 @@ export async function waitUntilReady(pm: Postmaster, pgData: string, timeoutMs: 
   void pm.exited.then((e) => {
     exit = e;
   });
+  const started = Date.now();
   let delay = 2;
   while (Date.now() < deadline) {
     if (exit) {
@@ -113,7 +114,9 @@ export async function waitUntilReady(pm: Postmaster, pgData: string, timeoutMs: 
     const status = await readPmStatus(pgData);
     if (status === 'ready' || status === 'standby') return;
     await sleep(delay);
-    delay = Math.min(delay * 2, 20);
+    // Every 5 ms while a normal start-up is expected (~50 ms here), then every 20 ms (a crash recovery can
+    // take minutes): each poll is one small read, and a late poll delays everything that waits for ready.
+    delay = Math.min(delay * 2, Date.now() - started < 2000 ? 5 : 20);
   }
   throw new ManagerError('POSTMASTER', `postgres was not ready after ${Math.round(timeoutMs / 1000)} s (spec.startDelay)`);
 }

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import type { Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { CappedOutput } from './capped-output.js';
-import { spawnProcess, type SpawnOptions } from './spawn.js';
+import { track, type SpawnedProcess, type SpawnOptions } from './spawn.js';
 
 export interface RunOptions extends Omit<SpawnOptions, 'stdin' | 'stdout' | 'stderr'> {
   /** After this, SIGTERM; then SIGKILL after killGraceMs. */
@@ -16,6 +16,11 @@ export interface RunOptions extends Omit<SpawnOptions, 'stdin' | 'stdout' | 'std
   signal?: AbortSignal;
   /** Written to the tool's stdin, which is then closed; without it stdin is /dev/null. */
   input?: string;
+  /**
+   * How the tool is spawned: through execa (the default, loaded on first use), or `spawnProcess` for a tool
+   * on the start-up critical path that should not wait ~25 ms for execa to load (initdb).
+   */
+  spawn?: (file: string, args: readonly string[], opts: SpawnOptions) => Promise<SpawnedProcess>;
 }
 
 export interface RunResult {
@@ -40,9 +45,9 @@ function capture(stream: Readable | null, sink: CappedOutput): Promise<unknown> 
 
 /** Runs `file args` and resolves with its exit status and output; rejects only if it cannot start. */
 export async function runToCompletion(file: string, args: readonly string[], opts: RunOptions): Promise<RunResult> {
-  const { timeoutMs, killGraceMs = 5000, maxOutputBytes = 64 * 1024, signal, input, ...spawnOpts } = opts;
+  const { timeoutMs, killGraceMs = 5000, maxOutputBytes = 64 * 1024, signal, input, spawn = spawnTool, ...spawnOpts } = opts;
   const stdin = input === undefined ? 'ignore' : 'pipe';
-  const child = await spawnProcess(file, args, { ...spawnOpts, stdin, stdout: 'pipe', stderr: 'pipe' });
+  const child = await spawn(file, args, { ...spawnOpts, stdin, stdout: 'pipe', stderr: 'pipe' });
   const toolInput = child.subprocess.stdin;
   if (input !== undefined && toolInput !== null) {
     // A tool that exits without reading makes the write fail with EPIPE: its exit status tells the story.
@@ -85,4 +90,34 @@ export async function runToCompletion(file: string, args: readonly string[], opt
     timedOut,
     truncated: stdout.truncated || stderr.truncated,
   };
+}
+
+// Short tools run through execa, loaded the first time one runs (it is not needed to spawn the postmaster).
+async function spawnTool(file: string, args: readonly string[], opts: SpawnOptions): Promise<SpawnedProcess> {
+  const { execa } = await import('execa');
+  const subprocess = execa(file, args, {
+    env: opts.env,
+    extendEnv: opts.env === undefined,
+    cwd: opts.cwd,
+    uid: opts.uid,
+    gid: opts.gid,
+    detached: opts.detached ?? false,
+    stdin: opts.stdin ?? 'ignore',
+    stdout: opts.stdout ?? 'pipe',
+    stderr: opts.stderr ?? 'pipe',
+    // The caller captures output itself (capped, head and tail kept); execa discards unread piped output
+    // rather than letting the child block.
+    buffer: false,
+    // Exit status is data (the caller branches on exitCode/signal), not an exception.
+    reject: false,
+    // The timeout escalation above is ours: SIGTERM, then SIGKILL after killGraceMs, never behind our back.
+    forceKillAfterDelay: false,
+    // No signal-exit hook: it would install its own SIGTERM/SIGINT handlers next to signals.ts and race our
+    // shutdown sequence. As PID 1 our exit kills the whole PID namespace.
+    cleanup: false,
+  });
+  return track(file, subprocess, opts, async () => {
+    const result = await subprocess;
+    return { message: result.shortMessage ?? 'not started', cause: result.cause ?? result };
+  });
 }

@@ -1,6 +1,11 @@
 // The one wrapper through which the manager spawns processes: argv arrays (no shell), and every pid goes
 // into the ChildRegistry before anything can yield, so the orphan reaper never steals libuv's exit status.
-import { execa, type ResultPromise } from 'execa';
+// Long-running children (the postmaster) are spawned with node:child_process: loading execa takes ~25 ms,
+// and the postmaster spawn is on the critical path of every start. Short tools run through execa
+// (run-to-completion.ts), loaded the first time one runs; both go through track() below.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import type { Readable, Writable } from 'node:stream';
 import { ManagerError, type ErrorCode } from '../errors.js';
 import type { ChildRegistry } from './child-registry.js';
 
@@ -30,22 +35,22 @@ export interface ProcessExit {
   signal: NodeJS.Signals | null;
 }
 
-// The execa options we always use; spelled out so the subprocess type below is precise.
-interface FixedOptions {
-  buffer: false;
-  reject: false;
-  forceKillAfterDelay: false;
-  cleanup: false;
-  stdin: StdioChoice;
-  stdout: StdioChoice;
-  stderr: StdioChoice;
+/** What we use of a child process, as node:child_process and execa both return it. */
+export interface Subprocess {
+  readonly pid?: number | undefined;
+  readonly stdin: Writable | null;
+  readonly stdout: Readable | null;
+  readonly stderr: Readable | null;
+  /** False once the exit was seen: never signals a reused pid. */
+  kill(signal?: NodeJS.Signals): boolean;
+  /** Lets the event loop end while the child still runs. */
+  unref(): void;
+  once(event: 'exit', listener: (exitCode: number | null, signal: NodeJS.Signals | null) => void): unknown;
 }
-
-export type Subprocess = ResultPromise<FixedOptions>;
 
 export interface SpawnedProcess {
   pid: number;
-  /** The execa subprocess: send signals with `subprocess.kill(sig)` (a no-op once exited, so no pid-reuse risk). */
+  /** Send signals with `subprocess.kill(sig)` (a no-op once exited, so no pid-reuse risk). */
   subprocess: Subprocess;
   /** Resolves when Node has observed the exit (never rejects); the pid is unregistered just before. */
   exited: Promise<ProcessExit>;
@@ -53,38 +58,47 @@ export interface SpawnedProcess {
 
 /** Spawns `file` with `args`, registered in `registry` until Node has seen it exit. */
 export async function spawnProcess(file: string, args: readonly string[], opts: SpawnOptions): Promise<SpawnedProcess> {
-  const subprocess = execa(file, args, {
-    env: opts.env,
-    extendEnv: opts.env === undefined,
-    cwd: opts.cwd,
-    uid: opts.uid,
-    gid: opts.gid,
-    detached: opts.detached ?? false,
-    stdin: opts.stdin ?? 'ignore',
-    stdout: opts.stdout ?? 'pipe',
-    stderr: opts.stderr ?? 'pipe',
-    // Callers stream output themselves (log re-emitters, capped capture); a postmaster's output must never
-    // accumulate in memory, and execa discards unread piped output rather than letting the child block.
-    buffer: false,
-    // Exit status is data (the caller branches on exitCode/signal), not an exception.
-    reject: false,
-    // Never SIGKILL behind the caller's back: a SIGKILLed postmaster leaves shared memory and orphaned
-    // backends. Escalation is an explicit decision of the stop logic (smart -> fast -> immediate).
-    forceKillAfterDelay: false,
-    // No signal-exit hook: it would install its own SIGTERM/SIGINT handlers next to signals.ts and race our
-    // shutdown sequence, and it cannot run on a crash anyway. As PID 1 our exit kills the whole PID
-    // namespace; locally the stop logic terminates children before the manager exits.
-    cleanup: false,
+  // The same choices as the execa options in run-to-completion.ts: output is streamed by the caller (never
+  // buffered), nothing is killed behind the caller's back, and no exit hook races signals.ts.
+  let subprocess: ChildProcess;
+  try {
+    subprocess = spawn(file, args, {
+      env: opts.env ?? process.env,
+      cwd: opts.cwd,
+      uid: opts.uid,
+      gid: opts.gid,
+      detached: opts.detached ?? false,
+      stdio: [opts.stdin ?? 'ignore', opts.stdout ?? 'pipe', opts.stderr ?? 'pipe'],
+    });
+  } catch (err) {
+    // Some failures (EPERM for uid, EINVAL...) are thrown rather than emitted.
+    throw new ManagerError(opts.errorCode ?? 'INTERNAL', `could not start ${file}: ${(err as Error).message}`, { cause: err });
+  }
+  // Not started (ENOENT, EACCES...): Node emits 'error' on the next tick, after track() listens for it.
+  const started = await track(file, subprocess, opts, async () => {
+    const [err] = (await once(subprocess, 'error')) as Error[];
+    return { message: err?.message ?? 'unknown error', cause: err };
   });
+  // After a successful spawn, 'error' only reports a failed kill(): heard here, never an uncaught exception.
+  subprocess.on('error', () => undefined);
+  return started;
+}
+
+/**
+ * Registers a just-spawned child (synchronously: no SIGCHLD-driven scan can run first) and returns its
+ * handle; a child that did not start throws a ManagerError saying why.
+ */
+export async function track(
+  file: string,
+  subprocess: Subprocess,
+  opts: Pick<SpawnOptions, 'registry' | 'errorCode'>,
+  whyNotStarted: () => Promise<{ message: string; cause: unknown }>,
+): Promise<SpawnedProcess> {
   const pid = subprocess.pid;
   if (pid === undefined) {
-    // Not started (ENOENT, EACCES, EPERM for uid...): nothing to register; execa reports why.
-    const result = await subprocess;
-    throw new ManagerError(opts.errorCode ?? 'INTERNAL', `could not start ${file}: ${result.shortMessage}`, {
-      cause: result.cause ?? result,
-    });
+    const why = await whyNotStarted();
+    throw new ManagerError(opts.errorCode ?? 'INTERNAL', `could not start ${file}: ${why.message}`, { cause: why.cause });
   }
-  // Synchronously after the fork: no SIGCHLD-driven scan can run before this line.
   opts.registry.add(pid, file);
   const exited = new Promise<ProcessExit>((resolve) => {
     // 'exit' (not 'close') fires right after libuv's waitpid, even if a grandchild keeps our pipes open.

@@ -83,3 +83,16 @@ test('uid/gid run the child as another user', { skip: process.getuid?.() !== 0 &
   const group = await runToCompletion('id', ['-g'], { registry: createChildRegistry(), uid: 65534, gid: 65534, timeoutMs: 5000 });
   assert.equal(group.stdout, '65534\n');
 });
+
+test('runToCompletion gives the same result through execa (default) and through spawnProcess (initdb)', async () => {
+  const script = 'printf out; printf err >&2; exit 3';
+  const viaExeca = await runToCompletion('/bin/sh', ['-c', script], { registry: createChildRegistry(), timeoutMs: 5000 });
+  const registry = createChildRegistry();
+  const direct = await runToCompletion('/bin/sh', ['-c', script], { registry, timeoutMs: 5000, spawn: spawnProcess });
+  for (const r of [viaExeca, direct]) {
+    assert.deepEqual({ ...r }, { exitCode: 3, signal: null, stdout: 'out', stderr: 'err', timedOut: false, truncated: false });
+  }
+  assert.equal(registry.size(), 0);
+  const slow = await runToCompletion('sleep', ['5'], { registry, timeoutMs: 100, spawn: spawnProcess });
+  assert.deepEqual([slow.timedOut, slow.signal], [true, 'SIGTERM']);
+});
