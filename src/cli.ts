@@ -1,17 +1,16 @@
 // The CLI, wiring only: argv + env -> Config, root logger, run the command, map errors to exit codes.
-// Loaded by main.ts once the compile cache is on.
+// Loaded by main.ts once the compile cache is on, or built into the start-up snapshot (snapshot-main.ts).
 import { buildConfig } from './config/config.js';
 import { EXIT } from './config/constants.js';
 import { parseArgv, usageText } from './config/flags.js';
 import { ManagerError, describeError } from './errors.js';
 import { createRootLogger, child, type Logger } from './log/logger.js';
 import { instanceRun } from './commands/instance-run.js';
-import { instanceStatus } from './commands/instance-status.js';
-import { rbacCommand } from './commands/rbac.js';
 
 const EXIT_BY_CODE: Partial<Record<ManagerError['code'], number>> = { USAGE: EXIT.usage };
 
-async function main(argv: readonly string[]): Promise<number> {
+/** Runs one command line (argv without node and the script) and resolves with the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
   let parsed;
   let root: Logger | undefined;
   try {
@@ -37,9 +36,9 @@ async function main(argv: readonly string[]): Promise<number> {
       case 'instance init':
         return await instanceRun(config, root, 'init', emergency);
       case 'instance status':
-        return await instanceStatus(config, (t) => process.stdout.write(t));
+        return await (await import('./commands/instance-status.js')).instanceStatus(config, (t) => process.stdout.write(t));
       case 'rbac':
-        return await rbacCommand(parsed.flags, process.env, process.cwd(), (t) => process.stdout.write(t));
+        return await (await import('./commands/rbac.js')).rbacCommand(parsed.flags, process.env, process.cwd(), (t) => process.stdout.write(t));
     }
   } catch (err) {
     const code = err instanceof ManagerError ? err.code : 'INTERNAL';
@@ -51,6 +50,3 @@ async function main(argv: readonly string[]): Promise<number> {
     return exit;
   }
 }
-
-// Exit explicitly: the pino destination is synchronous, so the last line is already written.
-process.exit(await main(process.argv.slice(2)));

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { provisionLocalSecrets } from '../../src/tls/provision-local.js';
 import type { SecretObject } from '../../src/source/spec-source.js';
+import { managerEntry, type Launch } from './launch.js';
 import { MAIN_JS, PG_BIN, followJsonLines, freePort, manifest, tempDir, type LogLine } from './manager.js';
 import { startTestApiServer, type TestApiServer } from './kube-api-server.js';
 import { RESOURCE_TYPES, type ResourceType } from './kube-api-server-store.js';
@@ -118,10 +119,16 @@ export interface KubeManager {
 }
 
 /** Runs `instance init` or `instance run` with the Kubernetes source against the fixture. */
-export async function runKubeManager(f: KubeFixture, command: 'init' | 'run', extraArgs: string[] = [], port?: number): Promise<KubeManager> {
+export async function runKubeManager(
+  f: KubeFixture,
+  command: 'init' | 'run',
+  extraArgs: string[] = [],
+  port?: number,
+  launch?: Launch,
+): Promise<KubeManager> {
   const pgPort = port ?? (await freePort());
   const args = [
-    MAIN_JS, 'instance', command,
+    ...managerEntry(launch), 'instance', command,
     '--pg-data', join(f.dir, 'pgdata'), '--controller-dir', join(f.dir, 'controller'),
     '--cluster-name', f.clusterName, '--pod-name', `${f.clusterName}-1`, '--kube-sa-dir', f.saDir,
     '--port', String(pgPort), '--listen-addresses', '127.0.0.1',

@@ -4,13 +4,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { managerEntry, type Launch } from './launch.js';
 
-/** The repository root, from dist/test/helpers/manager.js or test/helpers/manager.ts. */
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', ...(import.meta.url.includes('/dist/') ? ['..'] : []));
-/** The shipped entry point: the bundle `npm run build` makes (scripts/bundle.mjs). */
-export const MAIN_JS = join(REPO_ROOT, 'dist', 'bundle', 'main.js');
+export { MAIN_JS, REPO_ROOT } from './paths.js';
 export const PG_BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
 
 export type LogLine = Record<string, unknown> & { msg?: string; level?: string; logger?: string };
@@ -76,6 +73,8 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** Wrap the command (e.g. ['unshare', '--pid', '--fork', '--mount-proc']). */
   prefix?: string[];
+  /** The ESM bundle or the start-up snapshot (default: PGIM_TEST_LAUNCH, else the bundle). */
+  launch?: Launch;
 }
 
 /** Starts `instance run` with the embedded default in `dir` (a new temp dir by default). */
@@ -99,7 +98,7 @@ export async function startManager(options: StartOptions = {}): Promise<ManagerH
   const status = await ownPort('--status-port');
   const metrics = await ownPort('--metrics-port');
   const statusPort = status.port;
-  const args = [MAIN_JS, 'instance', 'run', '--cluster-manifest', manifestPath, '--state-dir', stateDir, '--port', String(port), ...status.args, ...metrics.args, ...extra];
+  const args = [...managerEntry(options.launch), 'instance', 'run', '--cluster-manifest', manifestPath, '--state-dir', stateDir, '--port', String(port), ...status.args, ...metrics.args, ...extra];
   const argv = [...(options.prefix ?? []), process.execPath, ...args];
   const [cmd, ...rest] = argv as [string, ...string[]];
   const proc = spawn(cmd, rest, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PGDATA: '', ...options.env } });

@@ -9,6 +9,7 @@ import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, 
 import { get as httpGet } from 'node:http';
 import { get as httpsGet } from 'node:https';
 import { join } from 'node:path';
+import { managerEntry } from '../helpers/launch.js';
 import { freePort, manifest, processesMentioning, startManager, tempDir, type ManagerHandle } from '../helpers/manager.js';
 import { namespaceInit, provisionSecrets, readOnlyViolations, sandboxPrefix, sandboxSkipReason } from '../helpers/hardening-sandbox.js';
 
@@ -102,7 +103,9 @@ describe('hardening: PID 1, non-root, read-only root filesystem', { skip: sandbo
 
     const init = namespaceInit(h.proc.pid ?? -1);
     assert.ok(init, 'no PID 1 found in the new PID namespace');
-    assert.match(readFileSync(`/proc/${init}/cmdline`, 'utf8').split('\0')[1] ?? '', /dist\/bundle\/main\.js$/);
+    // PID 1 is Node running the manager (the bundle, or the snapshot blob with PGIM_TEST_LAUNCH=snapshot).
+    const entry = managerEntry();
+    assert.deepEqual(readFileSync(`/proc/${init}/cmdline`, 'utf8').split('\0').slice(1, 1 + entry.length), entry);
     const uids = /^Uid:\s+(.*)$/m.exec(readFileSync(`/proc/${init}/status`, 'utf8'))?.[1]?.split(/\s+/).map(Number);
     assert.deepEqual(uids, [uid, uid, uid, uid], 'real, effective, saved and fs uid of PID 1');
 

@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type pg from 'pg';
-import { MAIN_JS, PG_BIN, startManager, tempDir, type LogLine, type ManagerHandle } from '../helpers/manager.js';
+import { managerEntry } from '../helpers/launch.js';
+import { PG_BIN, startManager, tempDir, type LogLine, type ManagerHandle } from '../helpers/manager.js';
 import { allProcs, cleanupDir, cmdline, descendants, postmasterChild, procInfo, stillPresent, waitNoneMentioning, waitUntil, zombiesUnder, type ProcInfo } from '../helpers/lifecycle-procs.js';
 import { ownerClient, ownerQuery } from '../helpers/lifecycle-writer.js';
 
@@ -45,7 +46,7 @@ describe('lifecycle: manager as PID 1', { skip: skipReason() }, () => {
     dirs.push(dir);
     const h = await startManager({ dir, prefix: UNSHARE });
     handles.push(h);
-    const manager = await waitUntil(() => allProcs().find((p) => p.ppid === h.proc.pid && cmdline(p.pid).includes(MAIN_JS))?.pid, 5000, 'the manager under unshare');
+    const manager = await waitUntil(() => allProcs().find((p) => p.ppid === h.proc.pid && cmdline(p.pid).includes(managerEntry().join(' ')))?.pid, 5000, 'the manager under unshare');
     assert.equal(nsPids(manager).at(-1), 1, 'the manager is PID 1 in its namespace');
     await h.waitForLine(READY, 60_000, 'instance ready');
 

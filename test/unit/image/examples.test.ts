@@ -3,14 +3,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
+import { snapshotBlob } from '../../helpers/launch.js';
 import { compiledScript, repoRoot } from './repo-root.js';
 
 const ROOT = repoRoot();
 const read = (p: string): string => readFileSync(join(ROOT, p), 'utf8');
 const MAIN_JS = join(compiledScript('x'), '..', '..', 'bundle', 'main.js');
+const IMAGE_BLOB = '/opt/pg-instance-manager/dist/snapshot/manager.blob';
 
 interface Container {
   name: string;
@@ -60,12 +63,42 @@ test('examples/pod.yaml: CNPG argv, uid 26 as the Dockerfile, the seed security 
   assert.equal(spec.volumes.find((v) => v.name === 'shm')?.emptyDir?.medium, 'Memory');
 });
 
-test('the launcher execs Node with main.js (PID kept) and is executable; the Dockerfile copies it and sets PGIM_CONTAINER=1', () => {
+test('the launcher is the ENTRYPOINT, executable, copied by the Dockerfile, which builds and copies the blob it starts and sets PGIM_CONTAINER=1', () => {
   const launcher = read('image/bin/manager');
-  assert.match(launcher, /^exec \/usr\/local\/bin\/node \/opt\/pg-instance-manager\/dist\/bundle\/main\.js "\$@"$/m);
+  assert.ok(launcher.split('\n').includes(`exec /usr/local/bin/node --snapshot-blob ${IMAGE_BLOB} "$@"`), launcher);
   assert.ok((statSync(join(ROOT, 'image/bin/manager')).mode & 0o111) === 0o111);
   const dockerfile = read('Dockerfile');
   assert.match(dockerfile, /^COPY image\/bin\/manager \/usr\/local\/bin\/manager$/m);
   assert.match(dockerfile, /^ENV PGIM_CONTAINER=1 /m);
-  assert.match(dockerfile, /^ENTRYPOINT \["\/usr\/local\/bin\/node", "\/opt\/pg-instance-manager\/dist\/bundle\/main\.js"\]$/m);
+  assert.match(dockerfile, /^ && node scripts\/snapshot\.mjs \\$/m);
+  assert.ok(dockerfile.split('\n').includes(`COPY --from=build /src/dist/snapshot/manager.blob ${IMAGE_BLOB}`));
+  assert.match(dockerfile, /^ENTRYPOINT \["\/usr\/local\/bin\/manager"\]$/m);
+});
+
+test('the launcher starts Node from the snapshot, or from the bundle when NODE_OPTIONS is set', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pgim-launcher-'));
+  try {
+    // The launcher with this checkout's paths, and a `node` that records its argv before it execs ours.
+    const node = join(dir, 'node');
+    writeFileSync(node, `#!/bin/sh\nprintf '%s\\n' "$@" > ${dir}/argv\nexec ${process.execPath} "$@"\n`, { mode: 0o755 });
+    const launcher = join(dir, 'manager');
+    const text = read('image/bin/manager')
+      .replaceAll('/usr/local/bin/node', node)
+      .replaceAll(IMAGE_BLOB, snapshotBlob())
+      .replaceAll('/opt/pg-instance-manager/', `${ROOT}/`);
+    writeFileSync(launcher, text, { mode: 0o755 });
+    const cases = [
+      { env: {}, first: '--snapshot-blob' },
+      // Under another V8 flag the snapshot would refuse to load (exit 14): the bundle runs instead.
+      { env: { NODE_OPTIONS: '--max-old-space-size=256' }, first: join(ROOT, 'dist', 'bundle', 'main.js') },
+    ];
+    for (const c of cases) {
+      const r = spawnSync(launcher, ['instance', 'status', '--bogus'], { encoding: 'utf8', env: { PATH: process.env.PATH, ...c.env } });
+      assert.equal(r.status, 2, `the manager ran and refused --bogus (${c.first}): ${r.stderr}`);
+      assert.match(r.stderr, /--bogus/);
+      assert.equal(readFileSync(join(dir, 'argv'), 'utf8').split('\n')[0], c.first);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
