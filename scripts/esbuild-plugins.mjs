@@ -1,18 +1,36 @@
 // esbuild plugins shared by the ESM bundle (scripts/bundle.mjs) and the start-up snapshot (scripts/snapshot.mjs).
 import { readFileSync } from 'node:fs';
 
-// pg's lib/stream.js asks "are we in a Cloudflare Worker?" at load time, and on Node 20 (no `navigator`)
-// that means `typeof Response`: touching the global loads Node's whole fetch implementation (undici and its
-// llhttp WebAssembly), about 10 MB of RSS the manager would keep for life and never use. The navigator test
-// stays; only the Response probe goes. The build fails if pg's source no longer has it, so an upgrade is seen.
-const PG_RESPONSE_PROBE = "typeof Response === 'function'";
-export const pgWithoutResponseProbe = {
-  name: 'pg-without-response-probe',
+// pg's lib/stream.js asks "are we in a Cloudflare Worker?" at load time: on Node >= 21 it reads the
+// `navigator` global, and on Node 20 (no `navigator`) it touches `Response`. Either loads Node's whole fetch
+// implementation (undici and its llhttp WebAssembly): about 10 MB of RSS on Node 20 and 20 MB on Node 24
+// that the manager would keep for life and never use. The manager never runs in a Worker, so the question is
+// not asked. The build fails if pg's source no longer has the call, so an upgrade is seen.
+const PG_CLOUDFLARE_PROBE = 'if (isCloudflareRuntime()) {';
+export const pgWithoutCloudflareProbe = {
+  name: 'pg-without-cloudflare-probe',
   setup(b) {
     b.onLoad({ filter: /[\\/]node_modules[\\/]pg[\\/]lib[\\/]stream\.js$/ }, (args) => {
       const source = readFileSync(args.path, 'utf8');
-      if (source.split(PG_RESPONSE_PROBE).length !== 2) throw new Error(`${args.path}: expected exactly one "${PG_RESPONSE_PROBE}"`);
-      return { contents: source.replace(PG_RESPONSE_PROBE, 'false'), loader: 'js' };
+      if (source.split(PG_CLOUDFLARE_PROBE).length !== 2) throw new Error(`${args.path}: expected exactly one "${PG_CLOUDFLARE_PROBE}"`);
+      return { contents: source.replace(PG_CLOUDFLARE_PROBE, 'if (false) {'), loader: 'js' };
     });
+  },
+};
+
+// Node's built-ins are required, not imported, in the ESM bundle. Importing one builds its ESM facade, which
+// reads every export: on Node >= 22 the lazy `WebSocket`/`CloseEvent`/`MessageEvent` getters of node:http then
+// load undici (~20 MB of RSS, never used); `require` leaves them alone. (The bundle's banner defines `require`.)
+export const builtinsThroughRequire = {
+  name: 'builtins-through-require',
+  setup(b) {
+    // Only `import` statements; the require() inside the stand-in module (and in CommonJS packages) stays as it is.
+    b.onResolve({ filter: /^node:/ }, (args) =>
+      args.kind === 'import-statement' && args.namespace !== 'builtin-require' ? { path: args.path, namespace: 'builtin-require' } : { path: args.path, external: true },
+    );
+    b.onLoad({ filter: /.*/, namespace: 'builtin-require' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      loader: 'js',
+    }));
   },
 };

@@ -7,7 +7,7 @@
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { pgWithoutResponseProbe } from './esbuild-plugins.mjs';
+import { pgWithoutCloudflareProbe } from './esbuild-plugins.mjs';
 
 const outdir = new URL('../dist/snapshot/', import.meta.url).pathname;
 const EXTERNAL = /^@kubernetes\/client-node(\/.*)?$/;
@@ -40,7 +40,7 @@ await build({
   minifySyntax: true,
   // There is no module URL in a snapshot: snapshot-main.ts sets this global from the blob's path at start.
   define: { 'import.meta.url': 'globalThis.__pgimModuleUrl' },
-  plugins: [pgWithoutResponseProbe, externalAtRunTime],
+  plugins: [pgWithoutCloudflareProbe, externalAtRunTime],
 });
 // Node warns that some built-ins (module, worker_threads, child_process) are "not yet fully verified" in a
 // snapshot; the test suite starts the manager from this blob (test/integration/lifecycle-snapshot.test.ts).

@@ -4,20 +4,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../../helpers/paths.js';
 
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('package.json not found above the test file');
-    dir = up;
-  }
-  return dir;
-}
-
-const CHUNKS = join(repoRoot(), 'dist', 'bundle', 'chunks');
+const CHUNKS = join(REPO_ROOT, 'dist', 'bundle', 'chunks');
 // esbuild keeps a CommonJS module's path as the key of its wrapper, and function names (no identifier minify).
 const PG_MARKER = '"node_modules/pg/lib/client.js"';
 const EXECA_MARKER = 'var execaCoreAsync=';
