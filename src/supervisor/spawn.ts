@@ -74,14 +74,14 @@ export async function spawnProcess(file: string, args: readonly string[], opts: 
     // Some failures (EPERM for uid, EINVAL...) are thrown rather than emitted.
     throw new ManagerError(opts.errorCode ?? 'INTERNAL', `could not start ${file}: ${(err as Error).message}`, { cause: err });
   }
+  // An 'error' is either "not started" (read by track() below) or, later, a failed kill(): always heard,
+  // never an uncaught exception.
+  subprocess.on('error', () => undefined);
   // Not started (ENOENT, EACCES...): Node emits 'error' on the next tick, after track() listens for it.
-  const started = await track(file, subprocess, opts, async () => {
+  return track(file, subprocess, opts, async () => {
     const [err] = (await once(subprocess, 'error')) as Error[];
     return { message: err?.message ?? 'unknown error', cause: err };
   });
-  // After a successful spawn, 'error' only reports a failed kill(): heard here, never an uncaught exception.
-  subprocess.on('error', () => undefined);
-  return started;
 }
 
 /**
