@@ -1,7 +1,7 @@
 // Entry point of the start-up snapshot (dist/snapshot/manager.blob, built by scripts/snapshot.mjs): the
 // manager is loaded and evaluated once at build time, and `node --snapshot-blob manager.blob ARGS` starts from
-// that heap instead of reading, compiling and evaluating the bundle on every start (~30-45 ms sooner to the
-// postmaster spawn on Node 20 and 24, README). Everything imported here runs at build time: no module of ours
+// that heap instead of reading, compiling and evaluating the bundle on every start (the postmaster is spawned
+// ~35-45 ms sooner on Node 20, ~25 ms on Node 24; README). Everything imported here runs at build time: no module of ours
 // may capture the environment, the pid, the time or a path at load time (they are read when called).
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
