@@ -42,6 +42,13 @@ export class FileSpecSource implements SpecSource, SecretWriter {
   readonly #options: FileSourceOptions;
   /** What load() last returned was made from, so watch() starts from what the caller has. */
   #loaded: Texts | undefined;
+  /**
+   * The status file's text as our own last patch left it: finding it there is not a change, unless the
+   * patch was applied on top of an edit that watch() had not seen yet.
+   */
+  #patched: string | undefined;
+  /** The status text that load() or watch() last saw. */
+  #seenStatus: string | undefined;
 
   constructor(options: FileSourceOptions) {
     this.#options = options;
@@ -67,18 +74,20 @@ export class FileSpecSource implements SpecSource, SecretWriter {
     return { manifest, status };
   }
 
-  async #fingerprint(texts: Texts): Promise<string> {
-    // The status is part of the Cluster (the operator writes operatorCertificateFingerprint there). Our own
-    // status patches converge: the reconcile they trigger writes the same patch again, which changes nothing.
-    return createHash('sha256')
+  /**
+   * The fingerprint of what the Cluster is built from, in two parts: the spec (manifest, secrets, ConfigMaps)
+   * and the status file's text. The status is part of the Cluster (the operator writes
+   * operatorCertificateFingerprint there), but a status text that our own last patch wrote is no change.
+   */
+  async #fingerprint(texts: Texts): Promise<{ spec: string; status: string | undefined }> {
+    const spec = createHash('sha256')
       .update('text' in texts.manifest ? texts.manifest.text : '')
       .update('\0')
       .update(await fingerprintSecretsDir(this.#options.secretsDir))
       .update('\0')
       .update(this.#options.configmapsDir ? await fingerprintSecretsDir(this.#options.configmapsDir) : 'none')
-      .update('\0')
-      .update('text' in texts.status ? (texts.status.text ?? '') : '')
       .digest('hex');
+    return { spec, status: 'text' in texts.status ? texts.status.text : undefined };
   }
 
   #clusterFrom(texts: Texts): Cluster {
@@ -94,6 +103,7 @@ export class FileSpecSource implements SpecSource, SecretWriter {
     const texts = await this.#read();
     const cluster = this.#clusterFrom(texts);
     this.#loaded = texts;
+    this.#seenStatus = 'text' in texts.status ? texts.status.text : undefined;
     return cluster;
   }
 
@@ -103,6 +113,7 @@ export class FileSpecSource implements SpecSource, SecretWriter {
    */
   async *watch(signal: AbortSignal, onInvalid: (err: unknown) => void): AsyncIterable<Cluster> {
     let last = await this.#fingerprint(this.#loaded ?? (await this.#read()));
+    this.#seenStatus = last.status;
     const pollMs = this.#options.pollMs ?? 250;
     while (!signal.aborted) {
       try {
@@ -111,9 +122,12 @@ export class FileSpecSource implements SpecSource, SecretWriter {
         return;
       }
       const texts = await this.#read();
-      const fingerprint = await this.#fingerprint(texts);
-      if (fingerprint === last) continue;
-      last = fingerprint;
+      const now = await this.#fingerprint(texts);
+      const statusChanged = now.status !== last.status && !(now.status !== undefined && now.status === this.#patched);
+      const changed = now.spec !== last.spec || statusChanged;
+      last = now;
+      this.#seenStatus = now.status;
+      if (!changed) continue;
       let cluster: Cluster;
       try {
         cluster = this.#clusterFrom(texts);
@@ -141,7 +155,9 @@ export class FileSpecSource implements SpecSource, SecretWriter {
 
   /** Merges a patch into the status file. */
   async patchStatus(patch: StatusPatch): Promise<void> {
-    await patchStatusFile(this.#options.statusFile, patch);
+    const { before, after } = await patchStatusFile(this.#options.statusFile, patch);
+    const onTopOfSeen = before === this.#seenStatus || (before !== undefined && before === this.#patched);
+    this.#patched = onTopOfSeen ? after : undefined;
   }
 
   /** Creates a Secret folder; never overwrites one. */

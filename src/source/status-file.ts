@@ -43,13 +43,10 @@ export function parseStatusText(text: string | undefined, path: string): Record<
   }
 }
 
-/** Reads the status file; an absent file is an empty status. */
-export async function readStatusFile(path: string): Promise<Record<string, unknown>> {
-  return parseStatusText(await readStatusText(path), path);
-}
-
-/** Applies a merge patch to the status file atomically. */
-export async function patchStatusFile(path: string, patch: StatusPatch): Promise<void> {
-  const next = mergePatch(await readStatusFile(path), patch);
-  await writeFileAtomic(path, `${JSON.stringify(next, null, 2)}\n`, 0o600);
+/** Applies a merge patch to the status file atomically; returns the text before and after. */
+export async function patchStatusFile(path: string, patch: StatusPatch): Promise<{ before: string | undefined; after: string }> {
+  const before = await readStatusText(path);
+  const after = `${JSON.stringify(mergePatch(parseStatusText(before, path), patch), null, 2)}\n`;
+  await writeFileAtomic(path, after, 0o600);
+  return { before, after };
 }

@@ -32,7 +32,7 @@ function fixture(): { dir: string; source: FileSpecSource; write: (text: string)
 }
 
 /** Collects what watch() yields and reports, resolving `next` waiters as versions arrive. */
-function follow(source: FileSpecSource, signal: AbortSignal): { next: (what: string) => Promise<Cluster>; invalid: unknown[] } {
+function follow(source: FileSpecSource, signal: AbortSignal): { next: (what: string) => Promise<Cluster>; invalid: unknown[]; pending: () => number } {
   const queue: Cluster[] = [];
   const waiters: ((c: Cluster) => void)[] = [];
   const invalid: unknown[] = [];
@@ -54,7 +54,7 @@ function follow(source: FileSpecSource, signal: AbortSignal): { next: (what: str
       });
     });
   };
-  return { next, invalid };
+  return { next, invalid, pending: () => queue.length };
 }
 
 const workMem = (c: Cluster): string | undefined => (c.spec.postgresql.parameters)['work_mem'];
@@ -104,6 +104,36 @@ test('a status file edit and a secret edit are each yielded; the status is merge
     mkdirSync(join(f.dir, 'secrets', 'c1-app'));
     writeFileSync(join(f.dir, 'secrets', 'c1-app', 'password'), 'x');
     await w.next('the new secret');
+  } finally {
+    f.done();
+  }
+});
+
+test('our own status patch is not a change, but an edit under it or after it is', async () => {
+  const f = fixture();
+  const statusFile = join(f.dir, 'status.json');
+  try {
+    await f.source.load();
+    const w = follow(f.source, f.stop.signal);
+    await f.source.patchStatus({ phase: 'Cluster in healthy state' });
+    await f.source.patchStatus({ phase: 'Cluster in healthy state', instances: 1 });
+    // A manifest edit after our patches is the next version yielded: the patches themselves were not.
+    f.write(clusterYaml({ work_mem: '8MB' }));
+    const edited = await w.next('the manifest edit after our own patches');
+    assert.equal(workMem(edited), '8MB');
+    assert.equal((edited.status)['instances'], 1);
+    // An edit that our patch merged before watch() saw it is still yielded.
+    writeFileSync(statusFile, JSON.stringify({ phase: 'x', operatorCertificateFingerprint: 'ab:cd' }));
+    await f.source.patchStatus({ phase: 'Cluster in healthy state' });
+    const merged = await w.next('the status edit under our patch');
+    assert.equal((merged.status)['operatorCertificateFingerprint'], 'ab:cd');
+    // And an edit after our patch is yielded too.
+    await f.source.patchStatus({ instances: 2 });
+    await new Promise((r) => setTimeout(r, 100));
+    writeFileSync(statusFile, JSON.stringify({ operatorCertificateFingerprint: 'ef:01' }));
+    assert.equal((await w.next('the status edit after our patch')).status['operatorCertificateFingerprint'], 'ef:01');
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(w.pending(), 0, 'nothing else was yielded');
   } finally {
     f.done();
   }
