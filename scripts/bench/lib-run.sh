@@ -33,7 +33,7 @@ EOF
 launch_manager() {
   now_us
   LAUNCH_US=$T
-  node "${MANAGER_ENTRY[@]}" instance run --cluster-manifest "$BASE/cluster.yaml" --state-dir "$1" --port "$2" \
+  "${MANAGER_CMD[@]}" instance run --cluster-manifest "$BASE/cluster.yaml" --state-dir "$1" --port "$2" \
     --status-port "$P_STATUS" --metrics-port "$P_METRICS" >"$3" 2>&1 &
   MGR_PID=$!
   MGR_PIDS+=("$MGR_PID")

@@ -7,7 +7,7 @@ import { namedLogger } from '../log/logger.js';
 import { reemitLines } from '../log/child-output.js';
 import { ManagerError } from '../errors.js';
 import type { ChildRegistry } from './child-registry.js';
-import { spawnProcess } from './spawn.js';
+import { inheritedEnv, spawnProcess } from './spawn.js';
 import { processName, readPmStatus } from './pidfile.js';
 
 export interface PostmasterExit {
@@ -51,7 +51,7 @@ export async function spawnPostmaster(options: SpawnPostmasterOptions): Promise<
     stderr: 'pipe',
     errorCode: 'POSTMASTER',
     // Let postgres children reset their OOM score (CNPG buildPostgresEnv).
-    env: { ...stringEnv(), PG_OOM_ADJUST_FILE: '/proc/self/oom_score_adj', PG_OOM_ADJUST_VALUE: '0' },
+    env: { ...inheritedEnv(), PG_OOM_ADJUST_FILE: '/proc/self/oom_score_adj', PG_OOM_ADJUST_VALUE: '0' },
   });
   const pid = child.pid;
   const log = namedLogger(options.root, 'postgres');
@@ -77,12 +77,6 @@ function postmasterHandle(pid: number, adopted: boolean, exit: Promise<Postmaste
     },
     signalGroup: (s) => trySignal(-pid, s),
   };
-}
-
-function stringEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v; // eslint-disable-line security/detect-object-injection
-  return env;
 }
 
 /** Watches a postmaster we did not spawn (found live in postmaster.pid) by polling /proc. */

@@ -9,6 +9,13 @@ import type { Readable, Writable } from 'node:stream';
 import { ManagerError, type ErrorCode } from '../errors.js';
 import type { ChildRegistry } from './child-registry.js';
 
+/** Our environment as strings, without the `drop`ped names: for a child whose environment we adjust. */
+export function inheritedEnv(drop: readonly string[] = []): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !drop.includes(k)) env[k] = v; // eslint-disable-line security/detect-object-injection
+  return env;
+}
+
 export type StdioChoice = 'pipe' | 'ignore' | 'inherit';
 
 export interface SpawnOptions {

@@ -75,12 +75,12 @@ test('the launcher is the ENTRYPOINT, executable, copied by the Dockerfile, whic
   assert.match(dockerfile, /^ENTRYPOINT \["\/usr\/local\/bin\/manager"\]$/m);
 });
 
-test('the launcher starts Node from the snapshot, or from the bundle when NODE_OPTIONS is set', () => {
+test('the launcher starts Node from the snapshot, or from the bundle when NODE_OPTIONS is set, without NODE_EXTRA_CA_CERTS', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pgim-launcher-'));
   try {
     // The launcher with this checkout's paths, and a `node` that records its argv before it execs ours.
     const node = join(dir, 'node');
-    writeFileSync(node, `#!/bin/sh\nprintf '%s\\n' "$@" > ${dir}/argv\nexec ${process.execPath} "$@"\n`, { mode: 0o755 });
+    writeFileSync(node, `#!/bin/sh\nprintf '%s\\n' "$@" > ${dir}/argv\necho "\${NODE_EXTRA_CA_CERTS-unset}" > ${dir}/ca\nexec ${process.execPath} "$@"\n`, { mode: 0o755 });
     const launcher = join(dir, 'manager');
     const text = read('image/bin/manager')
       .replaceAll('/usr/local/bin/node', node)
@@ -93,10 +93,12 @@ test('the launcher starts Node from the snapshot, or from the bundle when NODE_O
       { env: { NODE_OPTIONS: '--max-old-space-size=256' }, first: join(ROOT, 'dist', 'bundle', 'main.js') },
     ];
     for (const c of cases) {
-      const r = spawnSync(launcher, ['instance', 'status', '--bogus'], { encoding: 'utf8', env: { PATH: process.env.PATH, ...c.env } });
+      const env = { PATH: process.env.PATH, NODE_EXTRA_CA_CERTS: '/etc/ssl/certs/ca-certificates.crt', ...c.env };
+      const r = spawnSync(launcher, ['instance', 'status', '--bogus'], { encoding: 'utf8', env });
       assert.equal(r.status, 2, `the manager ran and refused --bogus (${c.first}): ${r.stderr}`);
       assert.match(r.stderr, /--bogus/);
       assert.equal(readFileSync(join(dir, 'argv'), 'utf8').split('\n')[0], c.first);
+      assert.equal(readFileSync(join(dir, 'ca'), 'utf8'), 'unset\n', 'NODE_EXTRA_CA_CERTS is not passed on to Node');
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -7,7 +7,7 @@ import { ManagerError } from '../../../src/errors.js';
 import { createChildRegistry } from '../../../src/supervisor/child-registry.js';
 import { readProcStat } from '../../../src/supervisor/proc-stat.js';
 import { runToCompletion } from '../../../src/supervisor/run-to-completion.js';
-import { spawnProcess } from '../../../src/supervisor/spawn.js';
+import { inheritedEnv, spawnProcess } from '../../../src/supervisor/spawn.js';
 
 test('a child is registered while alive and unregistered once Node has observed its exit', async () => {
   const registry = createChildRegistry();
@@ -37,7 +37,7 @@ test('a program that cannot start throws a ManagerError with the chosen code and
   assert.equal(registry.size(), 0);
 });
 
-test('env replaces (does not extend) ours; cwd is honoured', async () => {
+test('env replaces (does not extend) ours, inheritedEnv drops what it is told to; cwd is honoured', async () => {
   process.env.REAPER_TEST_LEAK = 'leaked';
   const dir = realpathSync(mkdtempSync(join(tmpdir(), 'spawn-cwd-')));
   try {
@@ -53,6 +53,12 @@ test('env replaces (does not extend) ours; cwd is honoured', async () => {
       timeoutMs: 5000,
     });
     assert.equal(inherited.stdout, 'leaked\n', 'no env: the manager environment is inherited');
+    const trimmed = await runToCompletion('/bin/sh', ['-c', 'echo "${REAPER_TEST_LEAK-unset}|${PATH:+path}"'], {
+      registry: createChildRegistry(),
+      env: inheritedEnv(['REAPER_TEST_LEAK']),
+      timeoutMs: 5000,
+    });
+    assert.equal(trimmed.stdout, 'unset|path\n', 'inheritedEnv: ours without the dropped names');
   } finally {
     delete process.env.REAPER_TEST_LEAK;
     rmSync(dir, { recursive: true, force: true });
