@@ -24,11 +24,12 @@ export async function readSecretDir(root: string, name: string): Promise<SecretO
     if (isMissing(err)) return undefined;
     throw new ManagerError('INVALID_SECRET', `reading secret folder ${dir}: ${(err as Error).message}`, { cause: err });
   }
+  // The key files are read side by side (a Secret has up to a dozen), then hashed in name order.
+  // eslint-disable-next-line security/detect-non-literal-fs-filename -- key files inside the secret folder
+  const contents = await Promise.all(entries.map(async (key) => [key, await readFile(join(dir, key))] as const));
   const data: Record<string, Buffer> = {};
   const hash = createHash('sha256');
-  for (const key of entries) {
-    // eslint-disable-next-line security/detect-non-literal-fs-filename -- a key file inside the secret folder
-    const bytes = await readFile(join(dir, key));
+  for (const [key, bytes] of contents) {
     // eslint-disable-next-line security/detect-object-injection -- keys are file names we just listed
     data[key] = bytes;
     hash.update(key).update('\0').update(bytes).update('\0');
