@@ -34,3 +34,16 @@ export const builtinsThroughRequire = {
     }));
   },
 };
+
+// iconv-lite reaches the manager only through express's body parsers (body-parser, raw-body), which every
+// express loads and no route of ours uses: the manager reads no request bodies. Its encoding tables are ~500 KB
+// of source that the snapshot and the heap would carry for life. In its place, iconv-utf8-only.cjs: the part
+// of its API those parsers call, for UTF-8 only (any other charset is "not recognized": 415, as for an
+// unknown one).
+const ICONV_UTF8_ONLY = new URL('./iconv-utf8-only.cjs', import.meta.url).pathname;
+export const iconvUtf8Only = {
+  name: 'iconv-utf8-only',
+  setup(b) {
+    b.onResolve({ filter: /^iconv-lite$/ }, () => ({ path: ICONV_UTF8_ONLY }));
+  },
+};

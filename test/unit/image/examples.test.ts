@@ -65,7 +65,7 @@ test('examples/pod.yaml: CNPG argv, uid 26 as the Dockerfile, the seed security 
 
 test('the launcher is the ENTRYPOINT, executable, copied by the Dockerfile, which builds and copies the blob it starts and sets PGIM_CONTAINER=1', () => {
   const launcher = read('image/bin/manager');
-  assert.ok(launcher.split('\n').includes(`exec /usr/local/bin/node --snapshot-blob ${IMAGE_BLOB} "$@"`), launcher);
+  assert.ok(launcher.split('\n').includes(`exec /usr/local/bin/node --v8-pool-size=1 --snapshot-blob ${IMAGE_BLOB} "$@"`), launcher);
   assert.ok((statSync(join(ROOT, 'image/bin/manager')).mode & 0o111) === 0o111);
   const dockerfile = read('Dockerfile');
   assert.match(dockerfile, /^COPY image\/bin\/manager \/usr\/local\/bin\/manager$/m);
@@ -75,12 +75,12 @@ test('the launcher is the ENTRYPOINT, executable, copied by the Dockerfile, whic
   assert.match(dockerfile, /^ENTRYPOINT \["\/usr\/local\/bin\/manager"\]$/m);
 });
 
-test('the launcher starts Node from the snapshot, or from the bundle when NODE_OPTIONS is set, without NODE_EXTRA_CA_CERTS', () => {
+test('the launcher starts Node from the snapshot, or from the bundle when NODE_OPTIONS is set: one V8 worker, two malloc arenas, no NODE_EXTRA_CA_CERTS', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pgim-launcher-'));
   try {
     // The launcher with this checkout's paths, and a `node` that records its argv before it execs ours.
     const node = join(dir, 'node');
-    writeFileSync(node, `#!/bin/sh\nprintf '%s\\n' "$@" > ${dir}/argv\necho "\${NODE_EXTRA_CA_CERTS-unset}" > ${dir}/ca\nexec ${process.execPath} "$@"\n`, { mode: 0o755 });
+    writeFileSync(node, `#!/bin/sh\nprintf '%s\\n' "$@" > ${dir}/argv\necho "\${NODE_EXTRA_CA_CERTS-unset} \${MALLOC_ARENA_MAX-unset}" > ${dir}/env\nexec ${process.execPath} "$@"\n`, { mode: 0o755 });
     const launcher = join(dir, 'manager');
     const text = read('image/bin/manager')
       .replaceAll('/usr/local/bin/node', node)
@@ -88,17 +88,17 @@ test('the launcher starts Node from the snapshot, or from the bundle when NODE_O
       .replaceAll('/opt/pg-instance-manager/', `${ROOT}/`);
     writeFileSync(launcher, text, { mode: 0o755 });
     const cases = [
-      { env: {}, first: '--snapshot-blob' },
+      { env: {}, entry: ['--snapshot-blob', snapshotBlob()], arenas: '2' },
       // Under another V8 flag the snapshot would refuse to load (exit 14): the bundle runs instead.
-      { env: { NODE_OPTIONS: '--max-old-space-size=256' }, first: join(ROOT, 'dist', 'bundle', 'main.js') },
+      { env: { NODE_OPTIONS: '--max-old-space-size=256', MALLOC_ARENA_MAX: '4' }, entry: [join(ROOT, 'dist', 'bundle', 'main.js')], arenas: '4' },
     ];
     for (const c of cases) {
       const env = { PATH: process.env.PATH, NODE_EXTRA_CA_CERTS: '/etc/ssl/certs/ca-certificates.crt', ...c.env };
       const r = spawnSync(launcher, ['instance', 'status', '--bogus'], { encoding: 'utf8', env });
-      assert.equal(r.status, 2, `the manager ran and refused --bogus (${c.first}): ${r.stderr}`);
+      assert.equal(r.status, 2, `the manager ran and refused --bogus (${c.entry.join(' ')}): ${r.stderr}`);
       assert.match(r.stderr, /--bogus/);
-      assert.equal(readFileSync(join(dir, 'argv'), 'utf8').split('\n')[0], c.first);
-      assert.equal(readFileSync(join(dir, 'ca'), 'utf8'), 'unset\n', 'NODE_EXTRA_CA_CERTS is not passed on to Node');
+      assert.deepEqual(readFileSync(join(dir, 'argv'), 'utf8').split('\n').slice(0, 1 + c.entry.length), ['--v8-pool-size=1', ...c.entry]);
+      assert.equal(readFileSync(join(dir, 'env'), 'utf8'), `unset ${c.arenas}\n`, 'no NODE_EXTRA_CA_CERTS; MALLOC_ARENA_MAX 2 unless set');
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
