@@ -31,6 +31,9 @@ function settle<T>(read: Promise<T>): Promise<{ text: T } | { error: unknown }> 
   );
 }
 
+/** How many of our own status patches are remembered (a poll normally sees one or two). */
+const OWN_PATCHES_KEPT = 16;
+
 /** The manifest and status file as read together (or why they could not be read). */
 interface Texts {
   manifest: { text: string } | { error: unknown };
@@ -42,13 +45,8 @@ export class FileSpecSource implements SpecSource, SecretWriter {
   readonly #options: FileSourceOptions;
   /** What load() last returned was made from, so watch() starts from what the caller has. */
   #loaded: Texts | undefined;
-  /**
-   * The status file's text as our own last patch left it: finding it there is not a change, unless the
-   * patch was applied on top of an edit that watch() had not seen yet.
-   */
-  #patched: string | undefined;
-  /** The status text that load() or watch() last saw. */
-  #seenStatus: string | undefined;
+  /** Our own recent status patches: the text each one wrote, mapped to the text it was applied to. */
+  readonly #ownPatches = new Map<string, string | undefined>();
 
   constructor(options: FileSourceOptions) {
     this.#options = options;
@@ -77,7 +75,8 @@ export class FileSpecSource implements SpecSource, SecretWriter {
   /**
    * The fingerprint of what the Cluster is built from, in two parts: the spec (manifest, secrets, ConfigMaps)
    * and the status file's text. The status is part of the Cluster (the operator writes
-   * operatorCertificateFingerprint there), but a status text that our own last patch wrote is no change.
+   * operatorCertificateFingerprint there), but a status text reached through our own patches alone is no
+   * change (see #onlyOwnPatches).
    */
   async #fingerprint(texts: Texts): Promise<{ spec: string; status: string | undefined }> {
     const spec = createHash('sha256')
@@ -103,7 +102,6 @@ export class FileSpecSource implements SpecSource, SecretWriter {
     const texts = await this.#read();
     const cluster = this.#clusterFrom(texts);
     this.#loaded = texts;
-    this.#seenStatus = 'text' in texts.status ? texts.status.text : undefined;
     return cluster;
   }
 
@@ -113,7 +111,6 @@ export class FileSpecSource implements SpecSource, SecretWriter {
    */
   async *watch(signal: AbortSignal, onInvalid: (err: unknown) => void): AsyncIterable<Cluster> {
     let last = await this.#fingerprint(this.#loaded ?? (await this.#read()));
-    this.#seenStatus = last.status;
     const pollMs = this.#options.pollMs ?? 250;
     while (!signal.aborted) {
       try {
@@ -123,10 +120,9 @@ export class FileSpecSource implements SpecSource, SecretWriter {
       }
       const texts = await this.#read();
       const now = await this.#fingerprint(texts);
-      const statusChanged = now.status !== last.status && !(now.status !== undefined && now.status === this.#patched);
+      const statusChanged = now.status !== last.status && !this.#onlyOwnPatches(last.status, now.status);
       const changed = now.spec !== last.spec || statusChanged;
       last = now;
-      this.#seenStatus = now.status;
       if (!changed) continue;
       let cluster: Cluster;
       try {
@@ -137,6 +133,21 @@ export class FileSpecSource implements SpecSource, SecretWriter {
       }
       yield cluster;
     }
+  }
+
+  /**
+   * Whether the status file went from `from` to `to` through our own patches alone, each applied to the text
+   * the one before it wrote: then nothing changed that we did not already have. An edit by anyone else on
+   * the way (even one that a patch of ours was merged over) breaks the chain, and the new text is a change.
+   */
+  #onlyOwnPatches(from: string | undefined, to: string | undefined): boolean {
+    let text = to;
+    for (let step = 0; step <= OWN_PATCHES_KEPT; step++) {
+      if (text === from) return true;
+      if (text === undefined || !this.#ownPatches.has(text)) return false;
+      text = this.#ownPatches.get(text);
+    }
+    return false;
   }
 
   /** Reads a Secret folder by name. */
@@ -156,8 +167,12 @@ export class FileSpecSource implements SpecSource, SecretWriter {
   /** Merges a patch into the status file. */
   async patchStatus(patch: StatusPatch): Promise<void> {
     const { before, after } = await patchStatusFile(this.#options.statusFile, patch);
-    const onTopOfSeen = before === this.#seenStatus || (before !== undefined && before === this.#patched);
-    this.#patched = onTopOfSeen ? after : undefined;
+    this.#ownPatches.delete(after);
+    this.#ownPatches.set(after, before);
+    for (const oldest of this.#ownPatches.keys()) {
+      if (this.#ownPatches.size <= OWN_PATCHES_KEPT) break;
+      this.#ownPatches.delete(oldest);
+    }
   }
 
   /** Creates a Secret folder; never overwrites one. */
