@@ -8,7 +8,7 @@ import { ManifestError } from '../errors.js';
 import { parseClusterManifest } from '../spec/load-manifest.js';
 import type { Cluster } from '../spec/cluster.js';
 import { readSecretDir, createSecretDir, fingerprintSecretsDir } from './secrets-dir.js';
-import { parseStatusText, patchStatusFile, readStatusText } from './status-file.js';
+import { mergeStatusPatch, parseStatusText, readStatusText, writeStatusText } from './status-file.js';
 import type { ConfigMapObject, SecretObject, SecretWriter, SpecSource, StatusPatch } from './spec-source.js';
 
 export interface FileSourceOptions {
@@ -166,13 +166,15 @@ export class FileSpecSource implements SpecSource, SecretWriter {
 
   /** Merges a patch into the status file. */
   async patchStatus(patch: StatusPatch): Promise<void> {
-    const { before, after } = await patchStatusFile(this.#options.statusFile, patch);
+    const { before, after } = await mergeStatusPatch(this.#options.statusFile, patch);
+    // Remembered before the write: a poll may read the new text the moment it is renamed into place.
     this.#ownPatches.delete(after);
     this.#ownPatches.set(after, before);
     for (const oldest of this.#ownPatches.keys()) {
       if (this.#ownPatches.size <= OWN_PATCHES_KEPT) break;
       this.#ownPatches.delete(oldest);
     }
+    await writeStatusText(this.#options.statusFile, after);
   }
 
   /** Creates a Secret folder; never overwrites one. */

@@ -43,10 +43,13 @@ export function parseStatusText(text: string | undefined, path: string): Record<
   }
 }
 
-/** Applies a merge patch to the status file atomically; returns the text before and after. */
-export async function patchStatusFile(path: string, patch: StatusPatch): Promise<{ before: string | undefined; after: string }> {
+/** The status file's text now, and as a merge patch would leave it (written with writeStatusText). */
+export async function mergeStatusPatch(path: string, patch: StatusPatch): Promise<{ before: string | undefined; after: string }> {
   const before = await readStatusText(path);
-  const after = `${JSON.stringify(mergePatch(parseStatusText(before, path), patch), null, 2)}\n`;
-  await writeFileAtomic(path, after, 0o600);
-  return { before, after };
+  return { before, after: `${JSON.stringify(mergePatch(parseStatusText(before, path), patch), null, 2)}\n` };
+}
+
+/** Replaces the status file atomically. */
+export async function writeStatusText(path: string, text: string): Promise<void> {
+  await writeFileAtomic(path, text, 0o600);
 }

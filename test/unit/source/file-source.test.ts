@@ -17,7 +17,7 @@ function clusterYaml(parameters: Record<string, string> = {}): string {
   return `${lines.join('\n')}\n`;
 }
 
-function fixture(): { dir: string; source: FileSpecSource; write: (text: string) => void; stop: AbortController; done: () => void } {
+function fixture(pollMs = 20): { dir: string; source: FileSpecSource; write: (text: string) => void; stop: AbortController; done: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'pgim-filesource-'));
   mkdirSync(join(dir, 'secrets'));
   const manifestPath = join(dir, 'cluster.yaml');
@@ -26,7 +26,7 @@ function fixture(): { dir: string; source: FileSpecSource; write: (text: string)
     renameSync(`${manifestPath}.tmp`, manifestPath);
   };
   write(clusterYaml());
-  const source = new FileSpecSource({ manifestPath, secretsDir: join(dir, 'secrets'), statusFile: join(dir, 'status.json'), pollMs: 20 });
+  const source = new FileSpecSource({ manifestPath, secretsDir: join(dir, 'secrets'), statusFile: join(dir, 'status.json'), pollMs });
   const stop = new AbortController();
   return { dir, source, write, stop, done: () => { stop.abort(); rmSync(dir, { recursive: true, force: true }); } };
 }
@@ -110,8 +110,13 @@ test('a status file edit and a secret edit are each yielded; the status is merge
 });
 
 test('our own status patch is not a change, but an edit under it or after it is', async () => {
-  const f = fixture();
+  // Polled every 2 ms, so a poll also lands between a patch's rename and its return.
+  const f = fixture(2);
   const statusFile = join(f.dir, 'status.json');
+  const editStatus = (status: object): void => {
+    writeFileSync(`${statusFile}.edit`, JSON.stringify(status));
+    renameSync(`${statusFile}.edit`, statusFile);
+  };
   try {
     await f.source.load();
     const w = follow(f.source, f.stop.signal);
@@ -123,17 +128,18 @@ test('our own status patch is not a change, but an edit under it or after it is'
     assert.equal(workMem(edited), '8MB');
     assert.equal((edited.status)['instances'], 1);
     // An edit that our patch merged before watch() saw it is still yielded.
-    writeFileSync(statusFile, JSON.stringify({ phase: 'x', operatorCertificateFingerprint: 'ab:cd' }));
+    editStatus({ phase: 'x', operatorCertificateFingerprint: 'ab:cd' });
     await f.source.patchStatus({ phase: 'Cluster in healthy state' });
     const merged = await w.next('the status edit under our patch');
     assert.equal((merged.status)['operatorCertificateFingerprint'], 'ab:cd');
     // And an edit after our patch is yielded too.
     await f.source.patchStatus({ instances: 2 });
     await new Promise((r) => setTimeout(r, 100));
-    writeFileSync(statusFile, JSON.stringify({ operatorCertificateFingerprint: 'ef:01' }));
+    editStatus({ operatorCertificateFingerprint: 'ef:01' });
     assert.equal((await w.next('the status edit after our patch')).status['operatorCertificateFingerprint'], 'ef:01');
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(w.pending(), 0, 'nothing else was yielded');
+    assert.deepEqual(w.invalid, []);
   } finally {
     f.done();
   }
