@@ -28,7 +28,7 @@ const TIMEOUT_MS = 60_000;
 
 /**
  * Left out of the child's environment. NODE_EXTRA_CA_CERTS makes Node read and parse a CA bundle before any
- * JavaScript runs (~50 ms per start for Debian's ~140 certificates, on this project's machines); the
+ * JavaScript runs (~50 ms per start for Debian's 144 certificates, on this project's machines); the
  * generator trusts no CA, it only signs.
  */
 const GENERATOR_ENV_DROPPED = ['NODE_EXTRA_CA_CERTS'];
