@@ -41,7 +41,7 @@ report() {
   row '1 empty dir -> ready (isready + owner conn)' m1_owner b1_ready / '<=' 1.10
   row '  1a empty dir -> TCP pg_isready only' m1_isready b1_ready /
   row '  1b empty dir -> "instance ready" log line' m1_log b1_ready /
-  row '  1c initdb alone (manager: its own log)' ph2_initdb b1_initdb /
+  row '  1c initdb alone (manager: --no-sync, log)' ph2_initdb b1_initdb /
   row '  1d vs bare + psql CREATE DATABASE app' m1_owner b1_ready_createdb /
   row '2 existing dir -> ready (isready + owner)' m2_owner b2_pgctl_start - '<=' 150
   row '  2a existing dir -> TCP pg_isready only' m2_isready b2_pgctl_start -
@@ -61,7 +61,7 @@ report() {
   echo
   echo "# manager fresh start, phases from its own log timestamps (ms)"
   local k
-  for k in ph0_launch_to_first_secret ph1_launch_to_initdb ph2_initdb ph3_files_to_spawn ph4_spawn_to_accepting ph5_bootstrap_sql ph6_roles_reload_ready; do
+  for k in ph0_launch_to_first_secret ph1_launch_to_initdb ph2_initdb ph3_files_to_spawn ph4_spawn_to_accepting ph5_bootstrap_sql ph6_roles_reload_ready ph7_spawn_to_synced; do
     printf '  %-26s %s\n' "${k#ph?_}" "$(fmt_stats "$(SMP "$k")" 1000 0)"
   done
   echo

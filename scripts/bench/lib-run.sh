@@ -58,8 +58,9 @@ wait_ready() {
 
 # The manager's own timestamps for the phases of a fresh start (µs).
 record_phases() {
-  local log=$1 a b c d e f z
+  local log=$1 a b c d e f s z
   z=$(log_us "$log" '"msg":"created secret"')
+  s=$(log_us "$log" '"msg":"new PGDATA synced to disk"')
   a=$(log_us "$log" '"msg":"initdb started"')
   b=$(log_us "$log" '"msg":"initdb finished"')
   c=$(log_us "$log" '"msg":"postmaster started"')
@@ -74,6 +75,8 @@ record_phases() {
   rec ph4_spawn_to_accepting $((d - c))
   rec ph5_bootstrap_sql $((e - d))
   rec ph6_roles_reload_ready $((f - e))
+  # initdb runs with --no-sync; PGDATA is synced from the spawn on, beside the start-up and the bootstrap SQL.
+  [[ -z $s ]] || rec ph7_spawn_to_synced $((s - c))
 }
 
 # record_marks PREFIX LOG T0 [NTH] NAME:PATTERN...: µs from T0 to the NTH log line matching each pattern.

@@ -26,17 +26,20 @@ export interface BootstrapSqlInput {
   log: Logger;
 }
 
-/** Runs the bootstrap SQL against a freshly initialised, running server. */
+/**
+ * Runs the bootstrap SQL against a freshly initialised, running server: one session on `postgres` for the
+ * whole run, plus a short one on template1 and on the application database when their lists are not empty.
+ */
 export async function runBootstrapSql({ target, spec, ownerPassword, log }: BootstrapSqlInput): Promise<void> {
   await withClient({ ...target, database: 'postgres' }, async (client) => {
     await runList(client, spec.postInitSQL, 'postInitSQL', log);
     await ensureLoginRole(client, spec.owner);
     if (ownerPassword !== undefined) await setRolePassword(client, spec.owner, ownerPassword);
+    if (spec.postInitTemplateSQL.length) {
+      await withClient({ ...target, database: 'template1' }, (t1) => runList(t1, spec.postInitTemplateSQL, 'postInitTemplateSQL', log));
+    }
+    await ensureDatabase(client, spec.database, spec.owner);
   });
-  if (spec.postInitTemplateSQL.length) {
-    await withClient({ ...target, database: 'template1' }, (client) => runList(client, spec.postInitTemplateSQL, 'postInitTemplateSQL', log));
-  }
-  await withClient({ ...target, database: 'postgres' }, (client) => ensureDatabase(client, spec.database, spec.owner));
   if (spec.postInitApplicationSQL.length) {
     await withClient({ ...target, database: spec.database }, (client) =>
       runList(client, spec.postInitApplicationSQL, 'postInitApplicationSQL', log),

@@ -1,5 +1,7 @@
 // `instance init` / first `instance run`: initdb into a temporary sibling folder, then rename it into place,
-// so a failed initdb never leaves a half-made PGDATA. A marker file stays until the bootstrap SQL is done.
+// so a failed initdb never leaves a half-made PGDATA. A marker file stays until the bootstrap SQL is done and
+// the new files are on disk: initdb runs with --no-sync, and the caller syncs PGDATA (sync-pgdata.ts) while
+// postgres starts. The marker itself, its folder and the rename are made durable first.
 import { readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
@@ -10,9 +12,13 @@ import type { ChildRegistry } from '../supervisor/child-registry.js';
 import { runToCompletion } from '../supervisor/run-to-completion.js';
 import { spawnProcess } from '../supervisor/spawn.js';
 import { initdbArgs } from './initdb-args.js';
+import { fsyncDir } from '../pgfiles/write-file-atomic.js';
 
 /** Present in PGDATA from initdb until the application database and owner exist. */
 export const BOOTSTRAP_MARKER = 'pgim.bootstrap-pending';
+
+// initdb's warning about --no-sync: the caller does sync, before it trusts the new PGDATA.
+const NO_SYNC_WARNING = /^(Sync to disk skipped\.|The data directory might become corrupt if the operating system crashes\.)$/;
 
 export type PgDataState = 'missing' | 'empty' | 'initialised' | 'bootstrap-pending';
 
@@ -62,24 +68,25 @@ export async function runInitdb(options: InitdbOptions): Promise<void> {
   const started = Date.now();
   log.info({ pgdata: options.pgData }, 'initdb started');
   try {
-    const result = await runToCompletion(join(options.pgBin, 'initdb'), initdbArgs(temp, options.spec), {
+    const result = await runToCompletion(join(options.pgBin, 'initdb'), [...initdbArgs(temp, options.spec), '--no-sync'], {
       registry: options.registry,
       timeoutMs: options.timeoutMs ?? 600_000,
       errorCode: 'BOOTSTRAP',
       // The first step of a first start: spawned at once, not after execa has loaded.
       spawn: spawnProcess,
     });
-    for (const line of `${result.stdout}\n${result.stderr}`.split('\n')) if (line.trim()) log.info(line);
+    for (const line of `${result.stdout}\n${result.stderr}`.split('\n')) if (line.trim() && !NO_SYNC_WARNING.test(line)) log.info(line);
     if (result.exitCode !== 0) {
       const why = result.timedOut ? 'timed out' : result.signal ?? `exit code ${String(result.exitCode)}`;
       const last = result.stderr.trim().split('\n').pop() ?? '';
       throw new ManagerError('BOOTSTRAP', `initdb failed (${why})${last ? `: ${last}` : ''}`);
     }
     // eslint-disable-next-line security/detect-non-literal-fs-filename -- inside our temp PGDATA
-    await writeFile(join(temp, BOOTSTRAP_MARKER), `${new Date().toISOString()}\n`, { mode: 0o600 });
+    await writeFile(join(temp, BOOTSTRAP_MARKER), `${new Date().toISOString()}\n`, { mode: 0o600, flush: true });
+    await fsyncDir(temp);
     await moveIntoPlace(temp, options.pgData);
+    await fsyncDir(dirname(options.pgData));
   } catch (err) {
-     
     await rm(temp, { recursive: true, force: true });
     throw err;
   }
@@ -104,8 +111,8 @@ async function moveIntoPlace(temp: string, pgData: string): Promise<void> {
   if (((await stat(pgData)).mode & 0o777) !== 0o700) throw new ManagerError('BOOTSTRAP', `${pgData} is not mode 0700 after initdb`);
 }
 
-/** Removes the marker once the bootstrap SQL has committed. */
+/** Removes the marker once the bootstrap SQL has committed and PGDATA is on disk, durably. */
 export async function clearBootstrapMarker(pgData: string): Promise<void> {
-   
   await rm(join(pgData, BOOTSTRAP_MARKER), { force: true });
+  await fsyncDir(pgData);
 }

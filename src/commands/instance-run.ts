@@ -4,11 +4,12 @@
 import { EXIT } from '../config/constants.js';
 import type { Config } from '../config/config.js';
 import { ManagerError, describeError } from '../errors.js';
-import { child, type Logger } from '../log/logger.js';
+import { child, namedLogger, type Logger } from '../log/logger.js';
 import { startLogPipes } from '../log/log-pipes.js';
 import type { Pool, DbTarget } from '../db/pool.js';
 import { ensureSystemRoles } from '../db/roles.js';
 import { clearBootstrapMarker, inspectPgData, readPgMajor, runInitdb } from '../bootstrap/initdb.js';
+import { startDataDirectorySync } from '../bootstrap/sync-pgdata.js';
 import { createInstanceState } from '../reconcile/instance-state.js';
 import { Reconciler } from '../reconcile/reconciler.js';
 import { createChildRegistry } from '../supervisor/child-registry.js';
@@ -68,6 +69,13 @@ export async function instanceRun(
     await provisioned;
   }
   let bootstrapPending = pgState === 'bootstrap-pending';
+  // initdb ran with --no-sync: its files go to disk while postgres starts and the bootstrap SQL runs (started
+  // with the postmaster, not before: the walk's writeback would slow the fsyncs of the files written before
+  // the spawn), and the bootstrap marker is removed only once both are done.
+  let newPgDataSynced: Promise<void> = Promise.resolve();
+  let syncNewPgData = needsInitdb
+    ? (): void => void (newPgDataSynced = startDataDirectorySync({ pgBin: config.pgBin, pgData: config.pgData, registry, log: namedLogger(root, 'initdb') }))
+    : (): void => undefined;
   const pgMajor = await readPgMajor(config.pgData);
 
   let onReload = (): void => log.info('SIGHUP before start-up finished: nothing to reload yet');
@@ -116,6 +124,8 @@ export async function instanceRun(
   const spawned = new Promise<void>((resolve) => (onSpawned = resolve));
   const lifecycle: Lifecycle = new Lifecycle({
     onSpawned: () => {
+      syncNewPgData();
+      syncNewPgData = () => undefined;
       void loadDb();
       onSpawned();
     },
@@ -140,10 +150,17 @@ export async function instanceRun(
       if (bootstrapPending) {
         const { runBootstrapSql } = await import('../bootstrap/bootstrap-sql.js');
         await runBootstrapSql({ target, spec: cluster.spec.bootstrap.initdb, ownerPassword: undefined, log });
+        await newPgDataSynced;
         await clearBootstrapMarker(config.pgData);
         bootstrapPending = false;
       }
-      await db.withClient(target, (c) => ensureSystemRoles(c));
+      // Through the pool: the session stays open for applyRunning's queries, one connection instead of two.
+      const session = await getPool().connect();
+      try {
+        await ensureSystemRoles(session);
+      } finally {
+        session.release();
+      }
       await reconciler.applyRunning(pm, getPool());
       state.ready = true;
       log.info(

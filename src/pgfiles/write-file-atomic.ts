@@ -19,7 +19,8 @@ async function readIfExists(path: string): Promise<Buffer | undefined> {
   }
 }
 
-async function fsyncDir(dir: string): Promise<void> {
+/** fsync(2) on a folder: makes the creation, rename or removal of its entries durable. */
+export async function fsyncDir(dir: string): Promise<void> {
   // eslint-disable-next-line security/detect-non-literal-fs-filename -- the parent directory of a managed file
   const handle = await open(dir, 'r');
   try {

@@ -50,6 +50,11 @@ describe('lifecycle: bootstrap', () => {
     await first.waitForLine(READY, 60_000, 'instance ready (first run)');
     assert.ok(first.lines.some(INITDB_STARTED), 'the first run ran initdb');
     assert.ok(existsSync(join(first.stateDir, 'pgdata', 'PG_VERSION')));
+    // initdb ran with --no-sync: PGDATA was synced while postgres started, and before the instance was ready.
+    const synced = first.lines.findIndex((l) => l.msg === 'new PGDATA synced to disk');
+    assert.ok(synced >= 0 && synced < first.lines.findIndex(READY), 'the new PGDATA is synced to disk before "instance ready"');
+    assert.ok(!first.lines.some((l) => String(l.msg).startsWith('Sync to disk skipped')), "initdb's --no-sync warning is not passed on");
+    assert.ok(!existsSync(join(first.stateDir, 'pgdata', 'pgim.bootstrap-pending')), 'the bootstrap marker is gone once ready');
 
     const who = await ownerQuery<{ current_user: string; current_database: string }>(first, 'SELECT current_user, current_database()');
     assert.deepEqual(who.rows, [{ current_user: secretValue(first.stateDir, 't1-app', 'username'), current_database: secretValue(first.stateDir, 't1-app', 'dbname') }]);
