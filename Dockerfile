@@ -67,6 +67,7 @@ COPY --from=build /src/package.json /opt/pg-instance-manager/package.json
 COPY --from=build /src/node_modules/ /opt/pg-instance-manager/node_modules/
 COPY --from=build /src/dist/bundle/ /opt/pg-instance-manager/dist/bundle/
 COPY --from=build /src/dist/snapshot/manager.blob /opt/pg-instance-manager/dist/snapshot/manager.blob
+COPY --from=build /src/dist/snapshot/v8-flags /opt/pg-instance-manager/dist/snapshot/v8-flags
 COPY --from=build /src/build/Release/os_calls.node /opt/pg-instance-manager/build/Release/os_calls.node
 COPY image/ /opt/pg-instance-manager/image/
 COPY image/bin/manager /usr/local/bin/manager

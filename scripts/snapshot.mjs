@@ -48,7 +48,11 @@ await build({
 });
 // Node warns that some built-ins (module, worker_threads, child_process) are "not yet fully verified" in a
 // snapshot; the test suite starts the manager from this blob (test/integration/lifecycle-snapshot.test.ts).
-execFileSync(process.execPath, ['--no-warnings', '--snapshot-blob', `${outdir}manager.blob`, '--build-snapshot', `${outdir}manager.cjs`], {
+// Built under the V8 flags the launcher will run it with (src/config/launch-v8-flags.ts), recorded for it.
+const { launchV8Flags } = await import(new URL('../dist/src/config/launch-v8-flags.js', import.meta.url).pathname);
+const v8Flags = launchV8Flags();
+execFileSync(process.execPath, ['--no-warnings', ...v8Flags, '--snapshot-blob', `${outdir}manager.blob`, '--build-snapshot', `${outdir}manager.cjs`], {
   stdio: 'inherit',
 });
 writeFileSync(`${outdir}node-version`, `${process.version}\n`);
+writeFileSync(`${outdir}v8-flags`, `${v8Flags.join(' ')}\n`);

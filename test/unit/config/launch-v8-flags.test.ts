@@ -1,0 +1,15 @@
+// The launcher's V8 flags by Node major: memory-saving flags only where they were measured (Node >= 24).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { launchV8Flags } from '../../../src/config/launch-v8-flags.js';
+
+test('Node >= 24 runs with --optimize-for-size --no-opt; Node 20 and 22 with no V8 flags', () => {
+  const table: [string, string[]][] = [
+    ['v20.20.2', []],
+    ['v22.12.0', []],
+    ['v24.21.0', ['--optimize-for-size', '--no-opt']],
+    ['v25.0.0', ['--optimize-for-size', '--no-opt']],
+  ];
+  for (const [version, flags] of table) assert.deepEqual(launchV8Flags(version), flags, version);
+  assert.deepEqual(launchV8Flags(), launchV8Flags(process.version), 'defaults to the running Node');
+});
