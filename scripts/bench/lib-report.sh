@@ -39,7 +39,7 @@ report() {
   printf '%-46s | %-30s | %-30s | %-30s | %-22s | %s\n' measure manager bare 'manager vs bare' target result
   printf '%.0s-' {1..180}; echo
   row '1 empty dir -> ready (isready + owner conn)' m1_owner b1_ready / '<=' 1.10
-  row '  1a empty dir -> TCP pg_isready only' m1_isready b1_ready /
+  row '  1a empty dir -> accepting (TCP pg_isready)' m1_isready b1_ready / '<=' 1.10
   row '  1b empty dir -> "instance ready" log line' m1_log b1_ready /
   row '  1c initdb alone (manager: --no-sync, log)' ph2_initdb b1_initdb /
   row '  1d vs bare + psql CREATE DATABASE app' m1_owner b1_ready_createdb /
