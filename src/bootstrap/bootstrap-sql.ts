@@ -1,9 +1,10 @@
 // The SQL half of an initdb bootstrap, run on the first start of a new PGDATA: the post-init SQL lists,
-// the application owner with its password, and the application database (CNPG initdb.go, in that order).
+// the application owner and the application database (CNPG initdb.go, in that order). The owner's password
+// follows at once, from the app Secret, through the password reconciler.
 // The system roles (streaming_replica, cnpg_metrics_exporter) are ensured on every start, not here.
 import type { Logger } from '../log/logger.js';
 import { withClient, type DbTarget, type Client } from '../db/pool.js';
-import { ensureDatabase, ensureLoginRole, setRolePassword } from '../db/roles.js';
+import { ensureDatabase, ensureLoginRole } from '../db/roles.js';
 import type { InitdbSpec } from '../spec/cluster.js';
 import { wrap } from '../errors.js';
 
@@ -22,7 +23,6 @@ async function runList(client: Client, statements: readonly string[], what: stri
 export interface BootstrapSqlInput {
   target: DbTarget;
   spec: InitdbSpec;
-  ownerPassword: string | undefined;
   log: Logger;
 }
 
@@ -30,11 +30,11 @@ export interface BootstrapSqlInput {
  * Runs the bootstrap SQL against a freshly initialised, running server: one session on `postgres` for the
  * whole run, plus a short one on template1 and on the application database when their lists are not empty.
  */
-export async function runBootstrapSql({ target, spec, ownerPassword, log }: BootstrapSqlInput): Promise<void> {
+export async function runBootstrapSql({ target, spec, log }: BootstrapSqlInput): Promise<void> {
   await withClient({ ...target, database: 'postgres' }, async (client) => {
     await runList(client, spec.postInitSQL, 'postInitSQL', log);
+    // Its password comes from the app Secret through the password reconciler, right after this SQL.
     await ensureLoginRole(client, spec.owner);
-    if (ownerPassword !== undefined) await setRolePassword(client, spec.owner, ownerPassword);
     if (spec.postInitTemplateSQL.length) {
       await withClient({ ...target, database: 'template1' }, (t1) => runList(t1, spec.postInitTemplateSQL, 'postInitTemplateSQL', log));
     }

@@ -149,7 +149,9 @@ export async function instanceRun(
       db = await loadDb();
       if (bootstrapPending) {
         const { runBootstrapSql } = await import('../bootstrap/bootstrap-sql.js');
-        await runBootstrapSql({ target, spec: cluster.spec.bootstrap.initdb, ownerPassword: undefined, log });
+        await runBootstrapSql({ target, spec: cluster.spec.bootstrap.initdb, log });
+        // The owner can log in once the bootstrap is done, not only after the first reconcile below.
+        await reconciler.applyPasswords(getPool());
         await newPgDataSynced;
         await clearBootstrapMarker(config.pgData);
         bootstrapPending = false;

@@ -57,6 +57,15 @@ export class Reconciler {
     return result.changedFiles;
   }
 
+  /**
+   * The owner's and the superuser's passwords from their Secrets, once per Secret version; applyRunning does
+   * this too. Called right after the bootstrap SQL so the owner can log in before the rest of the start-up.
+   */
+  async applyPasswords(pool: Pool): Promise<void> {
+    const cluster = this.#cluster;
+    if (cluster) await this.#passwords.reconcile(pool, cluster, this.#o.source);
+  }
+
   /** Post-start and post-change work against a running server. */
   async applyRunning(pm: Postmaster, pool: Pool): Promise<void> {
     const cluster = this.#cluster;

@@ -55,6 +55,9 @@ describe('lifecycle: bootstrap', () => {
     assert.ok(synced >= 0 && synced < first.lines.findIndex(READY), 'the new PGDATA is synced to disk before "instance ready"');
     assert.ok(!first.lines.some((l) => String(l.msg).startsWith('Sync to disk skipped')), "initdb's --no-sync warning is not passed on");
     assert.ok(!existsSync(join(first.stateDir, 'pgdata', 'pgim.bootstrap-pending')), 'the bootstrap marker is gone once ready');
+    // The owner's password is applied right after the bootstrap SQL, once: the first reconcile does not repeat it.
+    const applied = first.lines.filter((l) => l.msg === 'password applied from secret' && l.role === 'app');
+    assert.equal(applied.length, 1, 'the owner password is applied once on the first start');
 
     const who = await ownerQuery<{ current_user: string; current_database: string }>(first, 'SELECT current_user, current_database()');
     assert.deepEqual(who.rows, [{ current_user: secretValue(first.stateDir, 't1-app', 'username'), current_database: secretValue(first.stateDir, 't1-app', 'dbname') }]);
