@@ -33,7 +33,6 @@ export interface BootstrapSqlInput {
 export async function runBootstrapSql({ target, spec, log }: BootstrapSqlInput): Promise<void> {
   await withClient({ ...target, database: 'postgres' }, async (client) => {
     await runList(client, spec.postInitSQL, 'postInitSQL', log);
-    // Its password comes from the app Secret through the password reconciler, right after this SQL.
     await ensureLoginRole(client, spec.owner);
     if (spec.postInitTemplateSQL.length) {
       await withClient({ ...target, database: 'template1' }, (t1) => runList(t1, spec.postInitTemplateSQL, 'postInitTemplateSQL', log));

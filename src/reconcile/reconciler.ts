@@ -58,8 +58,8 @@ export class Reconciler {
   }
 
   /**
-   * The owner's and the superuser's passwords from their Secrets, once per Secret version; applyRunning does
-   * this too. Called right after the bootstrap SQL so the owner can log in before the rest of the start-up.
+   * The owner's and the superuser's passwords from their Secrets, once per Secret version. Part of applyRunning;
+   * also called right after the bootstrap SQL, so the owner can log in before the rest of the start-up.
    */
   async applyPasswords(pool: Pool): Promise<void> {
     const cluster = this.#cluster;
@@ -88,7 +88,7 @@ export class Reconciler {
     }
     state.pendingRestart = loaded.pendingRestart;
     state.pendingRestartSettings = loaded.pendingRestartSettings;
-    await this.#passwords.reconcile(pool, cluster, this.#o.source);
+    await this.applyPasswords(pool);
     await this.#o.source.patchStatus(statusPatch(cluster, state));
   }
 
