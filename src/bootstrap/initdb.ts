@@ -9,7 +9,7 @@ import { ManagerError } from '../errors.js';
 import { namedLogger, type Logger } from '../log/logger.js';
 import type { InitdbSpec } from '../spec/cluster.js';
 import type { ChildRegistry } from '../supervisor/child-registry.js';
-import { runToCompletion } from '../supervisor/run-to-completion.js';
+import { failureReason, runToCompletion } from '../supervisor/run-to-completion.js';
 import { spawnProcess } from '../supervisor/spawn.js';
 import { initdbArgs } from './initdb-args.js';
 import { fsyncDir } from '../pgfiles/write-file-atomic.js';
@@ -77,9 +77,8 @@ export async function runInitdb(options: InitdbOptions): Promise<void> {
     });
     for (const line of `${result.stdout}\n${result.stderr}`.split('\n')) if (line.trim() && !NO_SYNC_WARNING.test(line)) log.info(line);
     if (result.exitCode !== 0) {
-      const why = result.timedOut ? 'timed out' : result.signal ?? `exit code ${String(result.exitCode)}`;
-      const last = result.stderr.trim().split('\n').pop() ?? '';
-      throw new ManagerError('BOOTSTRAP', `initdb failed (${why})${last ? `: ${last}` : ''}`);
+      const { why, lastLine } = failureReason(result);
+      throw new ManagerError('BOOTSTRAP', `initdb failed (${why})${lastLine ? `: ${lastLine}` : ''}`);
     }
     // eslint-disable-next-line security/detect-non-literal-fs-filename -- inside our temp PGDATA
     await writeFile(join(temp, BOOTSTRAP_MARKER), `${new Date().toISOString()}\n`, { mode: 0o600, flush: true });

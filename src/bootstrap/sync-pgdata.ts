@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { ManagerError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { ChildRegistry } from '../supervisor/child-registry.js';
-import { runToCompletion } from '../supervisor/run-to-completion.js';
+import { failureReason, runToCompletion } from '../supervisor/run-to-completion.js';
 import { spawnProcess } from '../supervisor/spawn.js';
 
 export interface SyncOptions {
@@ -31,9 +31,8 @@ async function syncDataDirectory(options: SyncOptions): Promise<void> {
   // stdout is "syncing data to disk ... ok"; stderr names files removed since the walk listed them.
   for (const line of result.stderr.split('\n')) if (line.trim()) options.log.info(line);
   if (result.exitCode !== 0) {
-    const why = result.timedOut ? 'timed out' : result.signal ?? `exit code ${String(result.exitCode)}`;
-    const last = result.stderr.trim().split('\n').pop() ?? '';
-    throw new ManagerError('BOOTSTRAP', `syncing the new PGDATA ${options.pgData} to disk failed (initdb --sync-only: ${why})${last ? `: ${last}` : ''}`);
+    const { why, lastLine } = failureReason(result);
+    throw new ManagerError('BOOTSTRAP', `syncing the new PGDATA ${options.pgData} to disk failed (initdb --sync-only: ${why})${lastLine ? `: ${lastLine}` : ''}`);
   }
   options.log.info({ pgdata: options.pgData, durationMs: Date.now() - started }, 'new PGDATA synced to disk');
 }

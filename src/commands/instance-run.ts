@@ -72,10 +72,7 @@ export async function instanceRun(
   // initdb ran with --no-sync: its files go to disk while postgres starts and the bootstrap SQL runs (started
   // with the postmaster, not before: the walk's writeback would slow the fsyncs of the files written before
   // the spawn), and the bootstrap marker is removed only once both are done.
-  let newPgDataSynced: Promise<void> = Promise.resolve();
-  let syncNewPgData = needsInitdb
-    ? (): void => void (newPgDataSynced = startDataDirectorySync({ pgBin: config.pgBin, pgData: config.pgData, registry, log: namedLogger(root, 'initdb') }))
-    : (): void => undefined;
+  let newPgDataSynced: Promise<void> | undefined;
   const pgMajor = await readPgMajor(config.pgData);
 
   let onReload = (): void => log.info('SIGHUP before start-up finished: nothing to reload yet');
@@ -124,8 +121,7 @@ export async function instanceRun(
   const spawned = new Promise<void>((resolve) => (onSpawned = resolve));
   const lifecycle: Lifecycle = new Lifecycle({
     onSpawned: () => {
-      syncNewPgData();
-      syncNewPgData = () => undefined;
+      if (needsInitdb) newPgDataSynced ??= startDataDirectorySync({ pgBin: config.pgBin, pgData: config.pgData, registry, log: namedLogger(root, 'initdb') });
       void loadDb();
       onSpawned();
     },

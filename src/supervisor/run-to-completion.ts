@@ -121,3 +121,9 @@ async function spawnTool(file: string, args: readonly string[], opts: SpawnOptio
     return { message: result.shortMessage ?? 'not started', cause: result.cause ?? result };
   });
 }
+
+/** Why a tool failed ("timed out", the signal, or "exit code N") and the last line of its stderr, for a message. */
+export function failureReason(result: RunResult): { why: string; lastLine: string } {
+  const why = result.timedOut ? 'timed out' : result.signal ?? `exit code ${String(result.exitCode)}`;
+  return { why, lastLine: result.stderr.trim().split('\n').pop() ?? '' };
+}
