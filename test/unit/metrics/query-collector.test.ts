@@ -7,6 +7,7 @@ import type { MonitoringOutcome } from '../../../src/db/metrics-pool.js';
 import { QueryCollector, mapLimited, type QueryRunner } from '../../../src/metrics/query-collector.js';
 import { compileQuery } from '../../../src/metrics/query-results.js';
 import { parseQueries } from '../../../src/metrics/query-spec.js';
+import { promtoolCheck } from '../../helpers/metrics-scrape.js';
 
 const log = pino({ level: 'silent' });
 
@@ -56,6 +57,12 @@ test('plans by role, version and pattern; a failing query is reported while the 
   assert.match(text, /^cnpg_last_error 1$/m);
   assert.match(text, /^cnpg_cache_miss 1$/m);
   assert.match(text, /^cnpg_last_update_timestamp 1000$/m);
+  // With errors the text still parses; promtool's one finding is CNPG's camelCase label name (kept: contract).
+  const check = promtoolCheck(text);
+  if (check) {
+    assert.ok(check.ok, check.output);
+    assert.match(check.output, /cnpg_errors_total label names should be written in 'snake_case'/);
+  }
 });
 
 test('within the TTL the cached text is served; after it, errors are recomputed from scratch', async () => {
