@@ -11,6 +11,7 @@ row() {
   local label=$1 mk=$2 bk=$3 op=${4:-} top=${5:-} tlim=${6:-} mode=${7:-pair} div=1000 dec=0 unit=ms cmp='' med='nan' res=''
   [[ $mk == *_kb ]] && { div=1024; dec=1; unit=MiB; }
   [[ $mk == *tps* ]] && { div=1; dec=0; unit=tps; }
+  [[ $mk == *_cpu ]] && dec=2
   local m b
   m=$([[ -n $mk ]] && fmt_stats "$(SMP "$mk")" "$div" "$dec" || echo -)
   b=$([[ -n $bk ]] && fmt_stats "$(SMP "$bk")" "$div" "$dec" || echo -)
@@ -58,6 +59,7 @@ report() {
   row '  6c manager VmRSS, 3 s idle' m6_rss3_kb ''
   row '  6a manager idle Pss' m6_pss_kb ''
   row '  6b manager VmHWM (peak)' m6_hwm_kb ''
+  row "  6d manager CPU, ms per s over ${IDLE_SECONDS} s idle" m6_idle_cpu ''
   echo
   echo "# manager fresh start, phases from its own log timestamps (ms)"
   local k

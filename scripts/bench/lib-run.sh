@@ -118,9 +118,13 @@ round_manager() {
   bench_sql "$P_MGR" 'create table bench_probe (t timestamptz)' >/dev/null
 
   # Read after 3 s for reference, then after IDLE_SECONDS (25 s: peers.md read Patroni's RSS after 25 s idle).
+  # Its CPU over the same idle window (utime + stime, in clock ticks), as µs per idle second.
+  local ticks0 ticks1 hz; hz=$(getconf CLK_TCK); ticks0=$(cpu_ticks "$MGR_PID"); now_us; t0=$T
   nap 3
   rec m6_rss3_kb "$(awk '/^VmRSS:/ { print $2 }' "/proc/$MGR_PID/status")"
   nap "$((IDLE_SECONDS > 3 ? IDLE_SECONDS - 3 : 0))"
+  ticks1=$(cpu_ticks "$MGR_PID"); now_us
+  rec m6_idle_cpu $(( (ticks1 - ticks0) * 1000000 / hz * 1000000 / (T - t0) ))
   kb=$(awk '/^VmRSS:/ { print $2 }' "/proc/$MGR_PID/status"); rec m6_rss_kb "$kb"
   rec m6_pss_kb "$(awk '/^Pss:/ { print $2 }' "/proc/$MGR_PID/smaps_rollup")"
   rec m6_hwm_kb "$(awk '/^VmHWM:/ { print $2 }' "/proc/$MGR_PID/status")"

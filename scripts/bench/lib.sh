@@ -29,6 +29,16 @@ alive() {
   [[ ${stat:0:1} != Z ]]
 }
 
+# cpu_ticks PID: the process's utime + stime in clock ticks (fields 14 and 15 of /proc/PID/stat).
+cpu_ticks() {
+  local stat
+  read -r stat <"/proc/$1/stat"
+  stat=${stat##*) }
+  # shellcheck disable=SC2086 # split the fields after the command name
+  set -- $stat
+  echo $(( ${12} + ${13} ))
+}
+
 # The postmaster PID recorded in a data dir, if that process still runs postgres.
 live_postmaster() {
   local pid cmd

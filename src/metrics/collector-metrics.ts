@@ -38,10 +38,17 @@ const WAL_STAT_HELP: Record<(typeof WAL_STAT_COLUMNS)[number], string> = {
 /** prom-client default metrics whose names promtool's linter refuses (gauges ending in _total). */
 const LINT_REFUSED_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
 
+/**
+ * Sampling period of the nodejs_eventloop_lag_* histogram (prom-client's default is 10 ms). Each sample is a
+ * timer wake-up: 10 ms meant 100 wake-ups a second and ~0.6 % of a core on an idle manager. Every sample is
+ * still measured to the microsecond; a stall shorter than the period may fall between two samples.
+ */
+export const EVENT_LOOP_SAMPLE_MS = 100;
+
 /** Builds the registry with the built-in families and the process metrics. */
 export function createCollectorMetrics(): CollectorMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
   for (const name of LINT_REFUSED_DEFAULTS) registry.removeSingleMetric(name);
   const registers = [registry];
   const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[] = []): Gauge<L> =>

@@ -70,20 +70,22 @@ export async function createSecretDir(root: string, name: string, data: Record<s
   }
 }
 
-/** A cheap fingerprint of every Secret folder, used to notice edits while running. */
-export async function fingerprintSecretsDir(root: string): Promise<string> {
+/** A cheap fingerprint of every Secret folder, used to notice edits while running, and the folders it read. */
+export async function fingerprintSecretsDir(root: string): Promise<{ fingerprint: string; folders: string[] }> {
   const hash = createHash('sha256');
   let names: string[];
   try {
     // eslint-disable-next-line security/detect-non-literal-fs-filename -- the configured secrets dir
     names = (await readdir(root)).filter((e) => !e.startsWith('.')).sort();
   } catch (err) {
-    if (isMissing(err)) return 'none';
+    if (isMissing(err)) return { fingerprint: 'none', folders: [] };
     throw err;
   }
+  const folders = [root];
   for (const name of names) {
     const secret = await readSecretDir(root, name).catch(() => undefined);
     hash.update(name).update('\0').update(secret?.resourceVersion ?? '-');
+    if (secret) folders.push(join(root, name));
   }
-  return hash.digest('hex');
+  return { fingerprint: hash.digest('hex'), folders };
 }

@@ -144,3 +144,37 @@ test('our own status patch is not a change, but an edit under it or after it is'
     f.done();
   }
 });
+
+test('with the poll 60 s away, inotify alone brings each kind of edit within a second; other files beside the manifest are ignored', async () => {
+  const f = fixture(60_000);
+  const secret = join(f.dir, 'secrets', 'c1-app');
+  const within = async (what: string, edit: () => void, w: ReturnType<typeof follow>): Promise<Cluster> => {
+    const started = Date.now();
+    edit();
+    const c = await w.next(what);
+    assert.ok(Date.now() - started < 1_000, `${what}: ${Date.now() - started} ms`);
+    return c;
+  };
+  try {
+    await f.source.load();
+    const w = follow(f.source, f.stop.signal);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(workMem(await within('a manifest edit (temp + rename)', () => f.write(clusterYaml({ work_mem: '8MB' })), w)), '8MB');
+    await within('a new secret folder', () => {
+      mkdirSync(`${secret}.tmp`);
+      writeFileSync(join(`${secret}.tmp`, 'password'), 'one');
+      renameSync(`${secret}.tmp`, secret);
+    }, w);
+    // The new folder is watched from the check that found it on.
+    await new Promise((r) => setTimeout(r, 50));
+    await within('a key rewritten in place inside that folder', () => writeFileSync(join(secret, 'password'), 'two'), w);
+    await within('a status file edit', () => writeFileSync(join(f.dir, 'status.json'), JSON.stringify({ operatorCertificateFingerprint: 'ab:cd' })), w);
+    // Other files beside the manifest do not wake the check, and nothing is yielded for them.
+    writeFileSync(join(f.dir, 'notes.txt'), 'unrelated');
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(w.pending(), 0);
+    assert.deepEqual(w.invalid, []);
+  } finally {
+    f.done();
+  }
+});
