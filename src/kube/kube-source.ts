@@ -148,9 +148,14 @@ export class KubeSpecSource implements SpecSource {
     try {
       while (!signal.aborted) {
         if (!dirty) {
+          // The abort listener goes with the wait: one left behind per refresh (every 5 s) would pile up.
           await new Promise<void>((resolve) => {
-            wake = resolve;
-            signal.addEventListener('abort', () => resolve(), { once: true });
+            const done = (): void => {
+              signal.removeEventListener('abort', done);
+              resolve();
+            };
+            wake = done;
+            signal.addEventListener('abort', done, { once: true });
           });
         }
         wake = undefined;

@@ -176,13 +176,19 @@ export class Lifecycle {
       // While idle the loop beats, so a stale tick in this phase means the event loop itself is stuck.
       const heartbeat = setInterval(() => (this.#lastTick = Date.now()), 1000);
       heartbeat.unref();
+      let onStop = (): void => undefined;
       const outcome = await Promise.race([
         pm.exited.then((exit) => ({ kind: 'exit' as const, exit })),
         new Promise<{ kind: 'stop' }>((resolve) => {
-          if (stop.aborted) resolve({ kind: 'stop' });
-          stop.addEventListener('abort', () => resolve({ kind: 'stop' }), { once: true });
+          onStop = () => resolve({ kind: 'stop' });
+          if (stop.aborted) onStop();
+          stop.addEventListener('abort', onStop, { once: true });
         }),
-      ]).finally(() => clearInterval(heartbeat));
+      ]).finally(() => {
+        clearInterval(heartbeat);
+        // Not left on `stop` after a crash: each restart in place would add one more.
+        stop.removeEventListener('abort', onStop);
+      });
       if (outcome.kind === 'stop') return this.#stop(pm);
       await this.#afterCrash(pm, outcome.exit);
       if (this.#o.policy === 'exit') {
