@@ -54,12 +54,19 @@ export class FolderWatch {
    * without a change, or on abort. Changes during the caller's check are kept for the next call.
    */
   async next(pollMs: number, signal: AbortSignal): Promise<void> {
-    if (!this.#dirty) {
-      const woken = new Promise<void>((resolve) => (this.#wake = resolve));
-      const early = new AbortController(); // a wake-up cancels the poll's timer
-      await Promise.race([woken, sleep(pollMs, undefined, { signal: AbortSignal.any([signal, early.signal]) }).catch(() => undefined)]);
-      early.abort();
-      this.#wake = undefined;
+    if (!this.#dirty && !signal.aborted) {
+      // Timer and abort listener both go when the wait ends, however it ends: nothing piles up per wait.
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          clearTimeout(timer);
+          signal.removeEventListener('abort', done);
+          this.#wake = undefined;
+          resolve();
+        };
+        const timer = setTimeout(done, pollMs);
+        this.#wake = done;
+        signal.addEventListener('abort', done, { once: true });
+      });
     }
     if (this.#dirty && !signal.aborted) await sleep(SETTLE_MS, undefined, { signal }).catch(() => undefined);
     this.#dirty = false;

@@ -2,6 +2,7 @@
 // while nobody waits is kept for the next wait, and that the poll still ends a wait when nothing happens.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,6 +59,8 @@ test('a change while nobody waits is kept for the next wait; set() drops folders
     w.set(new Map([[join(dir, 'missing'), 'all']]));
     assert.deepEqual(w.folders(), [], 'a missing folder is left to the poll');
     const aborted = new AbortController();
+    for (let i = 0; i < 20; i++) await w.next(1, aborted.signal);
+    assert.equal(getEventListeners(aborted.signal, 'abort').length, 0, 'no listener left by finished waits');
     const waiting = timed(w, 60_000, aborted.signal);
     aborted.abort();
     assert.ok((await waiting) < 1_000, 'abort ends the wait');
