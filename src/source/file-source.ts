@@ -26,9 +26,10 @@ export interface FileSourceOptions {
 
 /**
  * The safety poll: inotify wakes the check at once after an edit, so the poll only matters where inotify
- * is silent. Every 250 ms, as before inotify, it cost an idle manager ~2 % of a core (reading every file).
+ * is silent. Every 5 s, as Kubernetes mode re-reads the referenced Secrets; every 250 ms, as before inotify,
+ * it cost an idle manager ~2 % of a core (reading every file).
  */
-export const DEFAULT_POLL_MS = 2_000;
+export const DEFAULT_POLL_MS = 5_000;
 
 /** The file-backed SpecSource, which can also create Secrets (it stands in for the operator). */
 /** A read's text or its error, kept for later: the error only matters if the Cluster is built from it. */
