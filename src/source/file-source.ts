@@ -100,7 +100,7 @@ export class FileSpecSource implements SpecSource, SecretWriter {
     return { spec, status: 'text' in texts.status ? texts.status.text : undefined, folders: [...secrets.folders, ...configmaps.folders] };
   }
 
-  /** The folders whose changes wake the check: the manifest's and the status file's (those files only), and the secret folders. */
+  /** The folders whose changes wake the check: the manifest's and the status file's (those files only), the secret and ConfigMap folders. */
   #watchedFolders(secretFolders: readonly string[]): Map<string, FolderFilter> {
     const folders = new Map<string, FolderFilter>();
     for (const file of [this.#options.manifestPath, this.#options.statusFile]) {

@@ -1,5 +1,5 @@
 // Wakes the embedded default's change check when a watched folder changes (inotify through fs.watch), so
-// an edit is seen at once while the poll behind it can be slow: an idle manager then reads no files.
+// an edit is seen at once while the poll behind it can be slow: an idle manager reads its files seldom.
 // The poll stays as the safety net, for file systems where inotify says nothing (NFS, some FUSE mounts)
 // and for a folder that could not be watched (missing now, created later: re-watched at the next check).
 import { watch, type FSWatcher } from 'node:fs';

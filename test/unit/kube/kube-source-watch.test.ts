@@ -40,7 +40,7 @@ function scriptedApi(): { api: KubeApi; secretReads: () => number } {
   return { api, secretReads: () => reads };
 }
 
-test('a refresh every millisecond for 400 ms leaves no abort listener behind and raise no warning', async () => {
+test('a refresh every millisecond for 400 ms leaves no abort listener behind and raises no warning', async () => {
   const { api, secretReads } = scriptedApi();
   const source = new KubeSpecSource({ api: () => Promise.resolve(api), clusterName: 'c1', log: pino({ level: 'silent' }), startupTimeoutMs: 1000, refreshMs: 1 });
   const warnings: Error[] = [];

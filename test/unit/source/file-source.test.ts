@@ -145,14 +145,14 @@ test('our own status patch is not a change, but an edit under it or after it is'
   }
 });
 
-test('with the poll 60 s away, inotify alone brings each kind of edit within a second', async () => {
+test('with the poll 60 s away, inotify alone brings each kind of edit within 2 s', async () => {
   const f = fixture(60_000);
   const secret = join(f.dir, 'secrets', 'c1-app');
   const within = async (what: string, edit: () => void, w: ReturnType<typeof follow>): Promise<Cluster> => {
     const started = Date.now();
     edit();
     const c = await w.next(what);
-    assert.ok(Date.now() - started < 1_000, `${what}: ${Date.now() - started} ms`);
+    assert.ok(Date.now() - started < 2_000, `${what}: ${Date.now() - started} ms`);
     return c;
   };
   try {
