@@ -3,12 +3,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchV8Flags } from '../../../src/config/launch-v8-flags.js';
 
-test('Node >= 24 runs with --optimize-for-size --no-opt; Node 20 and 22 with no V8 flags', () => {
+test('Node >= 24 runs with --optimize-for-size --no-opt and early code flushing; Node 20 and 22 with no V8 flags', () => {
+  const node24 = ['--optimize-for-size', '--no-opt', '--bytecode-old-age=1', '--flush-baseline-code'];
   const table: [string, string[]][] = [
     ['v20.20.2', []],
     ['v22.12.0', []],
-    ['v24.21.0', ['--optimize-for-size', '--no-opt']],
-    ['v25.0.0', ['--optimize-for-size', '--no-opt']],
+    ['v24.21.0', node24],
+    ['v25.0.0', node24],
   ];
   for (const [version, flags] of table) assert.deepEqual(launchV8Flags(version), flags, version);
   assert.deepEqual(launchV8Flags(), launchV8Flags(process.version), 'defaults to the running Node');
