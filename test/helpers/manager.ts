@@ -12,17 +12,33 @@ export const PG_BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
 
 export type LogLine = Record<string, unknown> & { msg?: string; level?: string; logger?: string };
 
-/** A free TCP port on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
+// Ports are drawn below Linux's ephemeral range (ip_local_port_range, 32768-60999 by default): a port the
+// kernel picked with listen(0) and we released could be handed out again as the source port of any outgoing
+// loopback connection before the manager binds it (CI saw EADDRINUSE that way). 20000-25999 also stays clear
+// of the benches' defaults (26432+, 27432+, 27532+).
+const PORT_FIRST = 20_000;
+const PORT_COUNT = 6_000;
+const handedOut = new Set<number>();
+
+function canListen(port: number, host: string): Promise<boolean> {
+  return new Promise((res) => {
     const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => res(port));
-    });
+    s.once('error', () => res(false));
+    s.listen({ port, host, exclusive: true }, () => s.close(() => res(true)));
   });
+}
+
+/** A free TCP port (on every address, so also on 127.0.0.1), not handed out before by this process. */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = PORT_FIRST + Math.floor(Math.random() * PORT_COUNT);
+    if (handedOut.has(port)) continue;
+    if (await canListen(port, '0.0.0.0')) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error(`no free TCP port found in ${PORT_FIRST}-${PORT_FIRST + PORT_COUNT - 1}`);
 }
 
 /** A temp directory every user can traverse (the manager drops to `postgres` when started as root). */
