@@ -5,7 +5,7 @@
 // stays external: it is only loaded in Kubernetes mode, from node_modules.
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
-import { builtinsThroughRequire, iconvUtf8Only, pgWithoutCloudflareProbe } from './esbuild-plugins.mjs';
+import { builtinsThroughRequire, iconvUtf8Only, mimeDbSubset, pgWithoutCloudflareProbe } from './esbuild-plugins.mjs';
 
 const outdir = new URL('../dist/bundle/', import.meta.url).pathname;
 rmSync(outdir, { recursive: true, force: true });
@@ -32,5 +32,5 @@ await build({
   // CommonJS dependencies (pg, pino, express...) call require() for Node's built-ins.
   banner: { js: "import { createRequire as __pgimRequire } from 'node:module'; const require = __pgimRequire(import.meta.url);" },
   chunkNames: 'chunks/[name]-[hash]',
-  plugins: [pgWithoutCloudflareProbe, iconvUtf8Only, builtinsThroughRequire],
+  plugins: [pgWithoutCloudflareProbe, iconvUtf8Only, mimeDbSubset, builtinsThroughRequire],
 });

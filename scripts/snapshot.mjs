@@ -7,7 +7,7 @@
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { iconvUtf8Only, pgWithoutCloudflareProbe } from './esbuild-plugins.mjs';
+import { iconvUtf8Only, mimeDbSubset, pgWithoutCloudflareProbe } from './esbuild-plugins.mjs';
 
 const outdir = new URL('../dist/snapshot/', import.meta.url).pathname;
 const EXTERNAL = /^@kubernetes\/client-node(\/.*)?$/;
@@ -44,7 +44,7 @@ await build({
   keepNames: true,
   // There is no module URL in a snapshot: snapshot-main.ts sets this global from the blob's path at start.
   define: { 'import.meta.url': 'globalThis.__pgimModuleUrl' },
-  plugins: [pgWithoutCloudflareProbe, iconvUtf8Only, externalAtRunTime],
+  plugins: [pgWithoutCloudflareProbe, iconvUtf8Only, mimeDbSubset, externalAtRunTime],
 });
 // Node warns that some built-ins (module, worker_threads, child_process) are "not yet fully verified" in a
 // snapshot; the test suite starts the manager from this blob (test/integration/lifecycle-snapshot.test.ts).
