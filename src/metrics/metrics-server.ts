@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { TRUST_NO_CA } from '../config/constants.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 
@@ -43,7 +44,7 @@ export class MetricsServer {
     let tlsVersion = '';
     if (this.#o.tls) {
       tlsVersion = this.#o.tls.version();
-      server = createHttpsServer({ ...(await this.#readTls()), minVersion: 'TLSv1.3', requestCert: false }, handler);
+      server = createHttpsServer({ ...(await this.#readTls()), ca: TRUST_NO_CA, minVersion: 'TLSv1.3', requestCert: false }, handler);
     } else {
       server = createHttpServer(handler);
     }
@@ -67,7 +68,7 @@ export class MetricsServer {
       const version = this.#o.tls.version();
       if (version === tlsVersion) continue;
       try {
-        (server as HttpsServer).setSecureContext({ ...(await this.#readTls()), minVersion: 'TLSv1.3' });
+        (server as HttpsServer).setSecureContext({ ...(await this.#readTls()), ca: TRUST_NO_CA, minVersion: 'TLSv1.3' });
         tlsVersion = version;
         log.info('metrics server certificate reloaded');
       } catch (err) {

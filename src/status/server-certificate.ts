@@ -5,7 +5,7 @@ import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SecureContextOptions } from 'node:tls';
-import { TLS_FILES } from '../config/constants.js';
+import { TLS_FILES, TRUST_NO_CA } from '../config/constants.js';
 import type { Logger } from '../log/logger.js';
 
 /** TLS 1.3 only, as CNPG's status server (tls.Config MinVersion TLS13) and our postgres defaults. */
@@ -81,7 +81,7 @@ export class ServerCertificate {
       return undefined;
     }
     this.#loaded = {
-      context: { cert: certPem, key: keyPem, minVersion: STATUS_TLS_MIN_VERSION },
+      context: { cert: certPem, key: keyPem, ca: TRUST_NO_CA, minVersion: STATUS_TLS_MIN_VERSION },
       subject: cert.subject,
       notAfter: cert.validTo,
       fingerprint256: cert.fingerprint256,

@@ -4,6 +4,7 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { Config } from '../config/config.js';
+import { TRUST_NO_CA } from '../config/constants.js';
 import type { Pool } from '../db/pool.js';
 import { createProbePool } from '../db/probe-pool.js';
 import { ManagerError } from '../errors.js';
@@ -62,7 +63,7 @@ export class StatusServer {
     const common = { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, maxHeaderSize: 16 * 1024, connectionsCheckingInterval: 500 };
     // No certificate until the reconciler wrote one: handshakes fail with an alert, never a plaintext answer.
     this.#tlsServer = config.statusPortTls
-      ? createHttpsServer({ ...common, minVersion: STATUS_TLS_MIN_VERSION, requestCert: true, rejectUnauthorized: false, handshakeTimeout: HEADERS_TIMEOUT_MS }, handler)
+      ? createHttpsServer({ ...common, minVersion: STATUS_TLS_MIN_VERSION, ca: TRUST_NO_CA, requestCert: true, rejectUnauthorized: false, handshakeTimeout: HEADERS_TIMEOUT_MS }, handler)
       : undefined;
     this.#server = this.#tlsServer ?? createHttpServer(common, handler);
     this.#server.on('clientError', (_err, socket) => socket.destroy());
