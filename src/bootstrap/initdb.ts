@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { ManagerError } from '../errors.js';
 import { namedLogger, type Logger } from '../log/logger.js';
+import { isoTime } from '../log/iso-time.js';
 import type { InitdbSpec } from '../spec/cluster.js';
 import type { ChildRegistry } from '../supervisor/child-registry.js';
 import { failureReason, runToCompletion } from '../supervisor/run-to-completion.js';
@@ -81,7 +82,7 @@ export async function runInitdb(options: InitdbOptions): Promise<void> {
       throw new ManagerError('BOOTSTRAP', `initdb failed (${why})${lastLine ? `: ${lastLine}` : ''}`);
     }
     // eslint-disable-next-line security/detect-non-literal-fs-filename -- inside our temp PGDATA
-    await writeFile(join(temp, BOOTSTRAP_MARKER), `${new Date().toISOString()}\n`, { mode: 0o600, flush: true });
+    await writeFile(join(temp, BOOTSTRAP_MARKER), `${isoTime()}\n`, { mode: 0o600, flush: true });
     await fsyncDir(temp);
     await moveIntoPlace(temp, options.pgData);
     await fsyncDir(dirname(options.pgData));

@@ -4,6 +4,7 @@
 // merge patch replaces lists whole, so the full list is sent with ours upserted and every other kept as read.
 import { describeError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
+import { isoTime } from '../log/iso-time.js';
 import type { KubeObject } from './kube-api.js';
 import type { StatusWriter } from './status-writer.js';
 
@@ -36,7 +37,7 @@ export function upsertCondition(obj: KubeObject, wanted: Omit<StatusCondition, '
   const old = index >= 0 ? list.at(index) : undefined;
   if (!old && onlyIfPresent) return undefined;
   if (old && old.status === wanted.status && old.reason === wanted.reason && old.message === wanted.message) return undefined;
-  const since = old && old.status === wanted.status && typeof old.lastTransitionTime === 'string' ? old.lastTransitionTime : now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const since = old && old.status === wanted.status && typeof old.lastTransitionTime === 'string' ? old.lastTransitionTime : isoTime(now.getTime()).replace(/\.\d{3}Z$/, 'Z');
   const next = { ...wanted, lastTransitionTime: since };
   return index >= 0 ? list.map((c, i) => (i === index ? next : c)) : [...list, next];
 }

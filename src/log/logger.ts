@@ -1,5 +1,6 @@
 // Root pino logger with CloudNativePG's JSON envelope: level, ts, logger, msg, fields, logging_pod.
 import { pino, type Logger, type LevelWithSilent } from 'pino';
+import { isoTime } from './iso-time.js';
 
 /** CNPG log levels; `warning` is pino's `warn`. */
 export type LogLevel = 'error' | 'warning' | 'info' | 'debug' | 'trace';
@@ -52,7 +53,7 @@ export function createRootLogger(options: LoggerOptions): Logger {
       level: toPinoLevel(options.level),
       base,
       messageKey: 'msg',
-      timestamp: () => `,"ts":"${new Date().toISOString()}"`,
+      timestamp: () => `,"ts":"${isoTime()}"`,
       formatters: {
         level: (label) => ({ level: label === 'warn' ? 'warning' : label }),
       },

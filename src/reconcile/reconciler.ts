@@ -2,6 +2,7 @@
 // postgres runs, reload and wait until the new hashes are loaded, apply passwords and patch our status fields.
 import { describeError } from '../errors.js';
 import { child, type Logger } from '../log/logger.js';
+import { isoTime } from '../log/iso-time.js';
 import type { Pool } from '../db/pool.js';
 import { loadedSettings } from '../db/settings.js';
 import { authFileErrors } from '../db/auth-file-errors.js';
@@ -78,7 +79,7 @@ export class Reconciler {
     if (this.#reloadPending && (loaded.configSha256 !== expected.configSha256 || loaded.filesSha256 !== expected.filesSha256)) {
       this.#log.info('Requesting configuration reload');
       loaded = await reloadAndWait(pm, pool, expected);
-      state.lastReloadAt = new Date().toISOString();
+      state.lastReloadAt = isoTime();
       this.#log.info({ configSha256: loaded.configSha256 }, 'configuration reloaded');
     }
     this.#reloadPending = false;

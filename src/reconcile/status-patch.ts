@@ -1,4 +1,5 @@
 // The status fields this pod owns, as one JSON merge patch (CNPG instance_controller.go / instance_startup.go).
+import { isoTime } from '../log/iso-time.js';
 import type { Cluster } from '../spec/cluster.js';
 import type { StatusPatch } from '../source/spec-source.js';
 import type { InstanceState } from './instance-state.js';
@@ -14,7 +15,7 @@ export function statusPatch(cluster: Cluster, state: InstanceState): StatusPatch
   const patch: StatusPatch = {};
   if (cluster.status.currentPrimary !== state.podName) {
     patch.currentPrimary = state.podName;
-    patch.currentPrimaryTimestamp = new Date().toISOString();
+    patch.currentPrimaryTimestamp = isoTime();
     patch.targetPrimary = state.podName;
   }
   patch.phase = state.pendingRestart ? PHASES.applyingConfiguration : PHASES.healthy;

@@ -5,6 +5,7 @@ import { createHash, createPrivateKey, X509Certificate, type KeyObject } from 'n
 import { join } from 'node:path';
 import { TLS_FILES } from '../config/constants.js';
 import { ManagerError, wrap } from '../errors.js';
+import { isoTime } from '../log/iso-time.js';
 import { writeFileAtomic } from '../pgfiles/write-file-atomic.js';
 import type { SecretObject } from '../source/spec-source.js';
 
@@ -68,7 +69,7 @@ function checkKeyPair(secret: SecretObject, certPem: Buffer, keyPem: Buffer): X5
 function checkNotExpired(secret: SecretObject, key: string, cert: X509Certificate, now: Date): void {
   const notAfter = new Date(cert.validTo);
   if (notAfter.getTime() <= now.getTime()) {
-    throw new ManagerError('TLS', `${key} in Secret ${secret.name} expired on ${notAfter.toISOString()}`);
+    throw new ManagerError('TLS', `${key} in Secret ${secret.name} expired on ${isoTime(notAfter.getTime())}`);
   }
 }
 
