@@ -6,6 +6,7 @@ import { parseArgv, usageText } from './config/flags.js';
 import { ManagerError, describeError } from './errors.js';
 import { createRootLogger, child, type Logger } from './log/logger.js';
 import { instanceRun } from './commands/instance-run.js';
+import { refuseInspectorSignal } from './supervisor/signals.js';
 
 const EXIT_BY_CODE: Partial<Record<ManagerError['code'], number>> = { USAGE: EXIT.usage };
 
@@ -13,6 +14,9 @@ const EXIT_BY_CODE: Partial<Record<ManagerError['code'], number>> = { USAGE: EXI
 export async function main(argv: readonly string[]): Promise<number> {
   let parsed;
   let root: Logger | undefined;
+  refuseInspectorSignal(() => {
+    if (root) child(root, 'main').warn({ signal: 'SIGUSR1' }, 'SIGUSR1 ignored: the Node.js inspector is disabled');
+  });
   try {
     parsed = parseArgv(argv);
     if (parsed.command === 'help') {

@@ -28,3 +28,14 @@ export function handleSignals(onReload: () => void, onRepeat: (signal: string) =
     },
   };
 }
+
+/**
+ * SIGUSR1 would start Node's inspector on 127.0.0.1:9229: a debugger that runs any JavaScript inside the
+ * manager, for anyone who may signal it (every process of its user, such as a superuser's COPY ... TO PROGRAM
+ * or an archive command) and can then reach the pod's loopback (any container of the pod). A listener of our own
+ * replaces Node's handler on every Node version (`--disable-sigusr1` exists only from Node 22.14), so the signal
+ * is reported and ignored. Installed first thing, before any other work.
+ */
+export function refuseInspectorSignal(onSignal: () => void): void {
+  process.on('SIGUSR1', onSignal);
+}
