@@ -3,8 +3,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchV8Flags } from '../../../src/config/launch-v8-flags.js';
 
-test('Node >= 24 runs with --optimize-for-size --no-opt and early code flushing; Node 20 and 22 with no V8 flags', () => {
-  const node24 = ['--optimize-for-size', '--no-opt', '--bytecode-old-age=1', '--flush-baseline-code'];
+test('Node >= 24 runs with --optimize-for-size --no-opt, early code flushing and late Maglev; Node 20 and 22 with no V8 flags', () => {
+  const node24 = [
+    '--optimize-for-size',
+    '--no-opt',
+    '--bytecode-old-age=1',
+    '--flush-baseline-code',
+    '--invocation-count-for-maglev=200000',
+    '--invocation-count-for-maglev-osr=200000',
+  ];
   const table: [string, string[]][] = [
     ['v20.20.2', []],
     ['v22.12.0', []],
