@@ -72,7 +72,7 @@ export const TLS_FILES = Object.freeze({
 
 /**
  * The trust store of the manager's TLS servers: empty. Without `ca`, Node loads its ~140 public root
- * certificates into every context (a process-wide store, ~1 MiB resident on Node 24, kept for life), and no
+ * certificates into every context (a process-wide store, ~0.4 MiB resident on Node 24, kept for life), and no
  * server of ours trusts them: the status server pins the operator's client certificate by its key's
  * fingerprint (status/operator-auth.ts) and never reads `authorized`; the metrics server asks for no certificate.
  */
