@@ -6,7 +6,8 @@ import { dirname, resolve } from 'node:path';
 import type { Config } from '../config/config.js';
 import { ManagerError } from '../errors.js';
 import { packageRoot } from '../config/package-root.js';
-import { assertOwnedBy, dropPrivileges, lookupUser, prepareDirs, type OsUser } from '../supervisor/drop-privileges.js';
+import { assertOwnedBy, createDirs, dropPrivileges, lookupUser, type OsUser } from '../supervisor/drop-privileges.js';
+import { prepareDirsAsRoot } from '../supervisor/prepare-dirs.js';
 
 /** Fails with one clear line when `port` on `host` is taken (postgres would only say so in its own log). */
 export async function assertPortFree(port: number, host: string, what: string): Promise<void> {
@@ -79,13 +80,12 @@ export async function becomeRunUser(config: Config): Promise<OsUser> {
     const user = await lookupUser(config.runAs);
     if (!user) throw new ManagerError('PRIVILEGES', `--run-as ${config.runAs}: no such user in /etc/passwd`);
     await assertOwnedBy(config.pgData, user);
-    await prepareDirs(user, writableDirs(config));
+    await prepareDirsAsRoot(user, config.stateDir, writableDirs(config));
     dropPrivileges(user);
     assertReachable(config.pgData, 'PGDATA', user.name);
     assertReachable(packageRoot(), 'the manager\'s own files', user.name);
   } else {
-    const me = { uid: process.getuid?.() ?? -1, gid: process.getgid?.() ?? -1, name: '', home: '' };
-    await prepareDirs(me, writableDirs(config));
+    await createDirs(writableDirs(config));
   }
   try {
     const info = userInfo();

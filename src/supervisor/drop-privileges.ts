@@ -1,7 +1,7 @@
 // Started as root (a fresh build machine, `npm start`), the manager prepares its folders, hands them to the
 // run-as user and drops its own privileges for good, so initdb, postgres and every file it writes belong to
 // that user. postgres itself refuses to run as root.
-import { readFile, mkdir, chown, chmod, stat } from 'node:fs/promises';
+import { readFile, mkdir, chmod, stat } from 'node:fs/promises';
 import { ManagerError } from '../errors.js';
 
 export interface OsUser {
@@ -22,20 +22,14 @@ export async function lookupUser(nameOrUid: string): Promise<OsUser | undefined>
   return undefined;
 }
 
-/** Creates each folder (0700, or the given mode) when missing; as root, gives it to the user. */
-export async function prepareDirs(user: OsUser, dirs: readonly { path: string; mode?: number }[]): Promise<void> {
+/** Not root: creates each folder (0700, or the given mode) when missing, as ourselves. */
+export async function createDirs(dirs: readonly { path: string; mode?: number }[]): Promise<void> {
   for (const { path, mode } of dirs) {
     // eslint-disable-next-line security/detect-non-literal-fs-filename -- folders from the validated Config
     const created = await mkdir(path, { recursive: true, mode: mode ?? 0o700 });
     // mkdir's mode passes through the umask: set an explicit mode (TMPDIR's 01777) on folders we created.
     // eslint-disable-next-line security/detect-non-literal-fs-filename -- same
     if (created !== undefined && mode !== undefined) await chmod(path, mode);
-    // eslint-disable-next-line security/detect-non-literal-fs-filename -- same
-    const info = await stat(path);
-    if (info.uid !== user.uid && process.getuid?.() === 0) {
-      // eslint-disable-next-line security/detect-non-literal-fs-filename -- same
-      await chown(path, user.uid, user.gid);
-    }
   }
 }
 

@@ -2,7 +2,7 @@
 // its Secrets (CA, server and replication certificates, app credentials), the RBAC objects printed by the
 // real `rbac` command, and a ServiceAccount mount (token, ca.crt, namespace) for the manager to use.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { provisionLocalSecrets } from '../../src/tls/provision-local.js';
@@ -40,6 +40,8 @@ export async function kubeFixture(options: { namespace?: string; clusterName?: s
   const clusterName = options.clusterName ?? 'c1';
   const server = options.server ?? (await startTestApiServer({ bookmarkMs: 500 }));
   const dir = tempDir('pgim-kube-');
+  // The pod's volume belongs to postgres (fsGroup): a manager started as root hands over only folders it creates.
+  if (process.getuid?.() === 0) chownSync(dir, postgresId('-u'), postgresId('-g'));
   const manifestPath = join(dir, `${clusterName}.yaml`);
   const text = manifest(clusterName, options.specYaml ?? '');
   writeFileSync(manifestPath, text);
@@ -154,4 +156,8 @@ export async function runKubeManager(
       return code;
     },
   };
+}
+
+function postgresId(flag: '-u' | '-g'): number {
+  return Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
 }
