@@ -1,6 +1,6 @@
 // postmaster.pid handling (cnpg pkg/management/postgres/pidfile.go): adopt a live postmaster, clean a stale file.
 // Layout of the file: src/include/miscadmin.h, LOCK_FILE_LINE_* (line 1 pid, line 8 status).
-import { readFile, readdir, rm } from 'node:fs/promises';
+import { readFile, readdir, readlink, realpath, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PGDATA_FILES } from '../config/constants.js';
 
@@ -51,7 +51,39 @@ export async function inspectPidFile(pgData: string): Promise<PidFileState> {
   const name = await processName(pid);
   if (name === undefined) return { kind: 'stale', pid, reason: 'process is gone' };
   if (name !== 'postgres' && name !== 'postmaster') return { kind: 'stale', pid, reason: `pid reused by ${name}` };
+  const foreign = await notOurPostmaster(pid, pgData, text.split('\n')[1]?.trim() ?? '');
+  if (foreign) return { kind: 'stale', pid, reason: foreign };
   return { kind: 'live', pid };
+}
+
+/**
+ * Why the postgres process `pid` is not the postmaster of `pgData`, or undefined when it is. After a reboot a
+ * small pid is easily another cluster's postmaster (the distribution's own runs as postgres too): adopting it
+ * would mean signalling it. The postmaster chdirs into its data directory (ChangeToDataDir in
+ * src/backend/utils/init/miscinit.c) and writes it on line 2 of postmaster.pid (LOCK_FILE_LINE_DATA_DIR);
+ * a backend has the same cwd but a process title "postgres: ..." (src/backend/utils/misc/ps_status.c).
+ */
+async function notOurPostmaster(pid: number, pgData: string, dataDirLine: string): Promise<string | undefined> {
+  // eslint-disable-next-line security/detect-non-literal-fs-filename -- PGDATA from the Config
+  const ours = await realpath(pgData);
+  // eslint-disable-next-line security/detect-non-literal-fs-filename -- the path the pid file names, only resolved
+  if (dataDirLine === '' || (await realpath(dataDirLine).catch(() => dataDirLine)) !== ours) {
+    return `postmaster.pid names data directory '${dataDirLine}', not ${ours}`;
+  }
+  let cwd: string;
+  let argv0: string;
+  try {
+    // eslint-disable-next-line security/detect-non-literal-fs-filename -- /proc/<pid>/cwd of a numeric pid
+    cwd = await readlink(`/proc/${pid}/cwd`);
+    // eslint-disable-next-line security/detect-non-literal-fs-filename -- /proc/<pid>/cmdline of a numeric pid
+    argv0 = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0')[0] ?? '';
+  } catch (err) {
+    // Not readable: another user's process, which cannot be the postmaster of a data directory we own.
+    return `pid ${pid} is a postgres process we cannot inspect (${(err as NodeJS.ErrnoException).code ?? 'error'})`;
+  }
+  if (cwd !== ours) return `pid ${pid} is the postgres of another data directory (${cwd})`;
+  if (argv0.startsWith('postgres:')) return `pid ${pid} is a postgres backend, not a postmaster`;
+  return undefined;
 }
 
 /** Removes a stale postmaster.pid and the socket lock files, so postgres starts cleanly (CNPG empties /controller/run). */

@@ -63,4 +63,37 @@ describe('lifecycle: postmaster.pid', () => {
     await second.waitForLine(READY, 60_000, 'instance ready');
     assert.notEqual(pidFromFile(second), process.pid);
   });
+
+  test('a stale postmaster.pid whose pid is now another cluster\'s postmaster: that cluster is left alone', async () => {
+    const dir = tempDir('pgim-foreign-');
+    const otherDir = tempDir('pgim-other-');
+    dirs.push(dir, otherDir);
+    const first = await startManager({ dir });
+    handles.push(first);
+    await first.waitForLine(READY, 60_000, 'instance ready');
+    assert.equal((await first.stop(30_000)).code, 0);
+    // Another cluster of the same OS user, as the distribution's own cluster after a reboot.
+    const other = await startManager({ dir: otherDir });
+    handles.push(other);
+    await other.waitForLine(READY, 60_000, 'the other instance ready');
+    const otherPm = pidFromFile(other);
+    const pidFile = join(first.stateDir, 'pgdata', 'postmaster.pid');
+    // As the crash left it: our data directory on line 2, a pid that now belongs to the other postmaster.
+    writeFileSync(pidFile, `${otherPm}\n${join(first.stateDir, 'pgdata')}\n0\n${first.port}\n\n\n\nready\n`);
+
+    const second = await startManager({ dir, port: first.port });
+    handles.push(second);
+    const stale = await second.waitForLine((l) => l.msg === 'removing stale postmaster.pid', 30_000, 'stale pid cleanup');
+    assert.match(String(stale.reason), /another data directory/);
+    await second.waitForLine(READY, 60_000, 'instance ready');
+    assert.equal(second.lines.some((l) => l.msg === 'adopting the running postmaster'), false);
+    assert.notEqual(pidFromFile(second), otherPm);
+    const { code } = await second.stop(30_000);
+    assert.equal(code, 0);
+    // The other cluster never got a shutdown request and still serves.
+    assert.ok(procInfo(otherPm) !== undefined && procInfo(otherPm)?.state !== 'Z', 'the other postmaster is gone');
+    assert.equal(other.lines.some((l) => /shutdown request/.test(String(l.msg ?? '')) || l.msg === 'postmaster exited unexpectedly'), false);
+    const res = await ownerQuery<{ one: number }>(other, 'SELECT 1 AS one');
+    assert.equal(res.rows[0]?.one, 1);
+  });
 });
