@@ -3,8 +3,9 @@
 import { buildConfig } from './config/config.js';
 import { EXIT } from './config/constants.js';
 import { parseArgv, usageText } from './config/flags.js';
-import { ManagerError, describeError } from './errors.js';
+import { ManagerError, PartFailedError, describeError } from './errors.js';
 import { createRootLogger, child, type Logger } from './log/logger.js';
+import { instanceInit } from './commands/instance-init.js';
 import { instanceRun } from './commands/instance-run.js';
 import { refuseInspectorSignal } from './supervisor/signals.js';
 
@@ -36,9 +37,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.on('uncaughtException', fatal('uncaught exception'));
     switch (parsed.command) {
       case 'instance run':
-        return await instanceRun(config, root, 'run', emergency);
+        return await instanceRun(config, root, emergency);
       case 'instance init':
-        return await instanceRun(config, root, 'init', emergency);
+        return await instanceInit(config, root, emergency);
       case 'instance status':
         return await (await import('./commands/instance-status.js')).instanceStatus(config, (t) => process.stdout.write(t));
       case 'rbac':
@@ -46,7 +47,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
   } catch (err) {
     const code = err instanceof ManagerError ? err.code : 'INTERNAL';
-    const exit = (err instanceof ManagerError && EXIT_BY_CODE[err.code]) || EXIT.failure;
+    const exit = err instanceof PartFailedError ? err.exitCode : (err instanceof ManagerError && EXIT_BY_CODE[err.code]) || EXIT.failure;
     if (root) child(root, 'main').error({ code, err: describeError(err) }, describeError(err));
     // One clear line on stderr too, for a human at a terminal and for kubectl describe.
     process.stderr.write(`pg-instance-manager: ${describeError(err)}\n`);

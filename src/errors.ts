@@ -53,3 +53,16 @@ export function wrap(code: ErrorCode, doing: string, cause: unknown): ManagerErr
 export function describeError(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/** A part of `instance run` (or its bootstrap step) failed; `exitCode` says which (config/constants.ts EXIT.parts). */
+export class PartFailedError extends ManagerError {
+  readonly part: string;
+  readonly exitCode: number;
+
+  constructor(part: string, exitCode: number, cause: unknown) {
+    super(cause instanceof ManagerError ? cause.code : 'INTERNAL', describeError(cause), { cause });
+    this.name = 'PartFailedError';
+    this.part = part;
+    this.exitCode = exitCode;
+  }
+}

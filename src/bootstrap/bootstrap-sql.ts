@@ -24,22 +24,24 @@ export interface BootstrapSqlInput {
   target: DbTarget;
   spec: InitdbSpec;
   log: Logger;
+  /** False when finishing an interrupted bootstrap whose SQL has run: only the owner and database are ensured. */
+  postInitLists?: boolean;
 }
 
 /**
  * Runs the bootstrap SQL against a freshly initialised, running server: one session on `postgres` for the
  * whole run, plus a short one on template1 and on the application database when their lists are not empty.
  */
-export async function runBootstrapSql({ target, spec, log }: BootstrapSqlInput): Promise<void> {
+export async function runBootstrapSql({ target, spec, log, postInitLists = true }: BootstrapSqlInput): Promise<void> {
   await withClient({ ...target, database: 'postgres' }, async (client) => {
-    await runList(client, spec.postInitSQL, 'postInitSQL', log);
+    if (postInitLists) await runList(client, spec.postInitSQL, 'postInitSQL', log);
     await ensureLoginRole(client, spec.owner);
-    if (spec.postInitTemplateSQL.length) {
+    if (postInitLists && spec.postInitTemplateSQL.length) {
       await withClient({ ...target, database: 'template1' }, (t1) => runList(t1, spec.postInitTemplateSQL, 'postInitTemplateSQL', log));
     }
     await ensureDatabase(client, spec.database, spec.owner);
   });
-  if (spec.postInitApplicationSQL.length) {
+  if (postInitLists && spec.postInitApplicationSQL.length) {
     await withClient({ ...target, database: spec.database }, (client) =>
       runList(client, spec.postInitApplicationSQL, 'postInitApplicationSQL', log),
     );

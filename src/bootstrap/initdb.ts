@@ -1,22 +1,19 @@
-// `instance init` / first `instance run`: initdb into a temporary sibling folder, then rename it into place,
-// so a failed initdb never leaves a half-made PGDATA. A marker file stays until the bootstrap SQL is done and
-// the new files are on disk: initdb runs with --no-sync, and the caller syncs PGDATA (sync-pgdata.ts) while
-// postgres starts. The marker itself, its folder and the rename are made durable first.
-import { readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+// initdb into a temporary sibling folder, then rename it into place, so a failed initdb never leaves a
+// half-made PGDATA. The bootstrap marker (bootstrap-marker.ts, phase `initdb`) goes in first: initdb runs
+// with --no-sync, and the init step syncs PGDATA (sync-pgdata.ts) while postgres starts. The marker itself,
+// its folder and the rename are made durable first.
+import { readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { ManagerError } from '../errors.js';
 import { namedLogger, type Logger } from '../log/logger.js';
-import { isoTime } from '../log/iso-time.js';
 import type { InitdbSpec } from '../spec/cluster.js';
 import type { ChildRegistry } from '../supervisor/child-registry.js';
 import { failureReason, runToCompletion } from '../supervisor/run-to-completion.js';
 import { spawnProcess } from '../supervisor/spawn.js';
 import { initdbArgs } from './initdb-args.js';
 import { fsyncDir } from '../pgfiles/write-file-atomic.js';
-
-/** Present in PGDATA from initdb until the application database and owner exist. */
-export const BOOTSTRAP_MARKER = 'pgim.bootstrap-pending';
+import { BOOTSTRAP_MARKER, writeMarker } from './bootstrap-marker.js';
 
 // initdb's warning about --no-sync: the caller does sync, before it trusts the new PGDATA.
 const NO_SYNC_WARNING = /^(Sync to disk skipped\.|The data directory might become corrupt if the operating system crashes\.)$/;
@@ -81,9 +78,7 @@ export async function runInitdb(options: InitdbOptions): Promise<void> {
       const { why, lastLine } = failureReason(result);
       throw new ManagerError('BOOTSTRAP', `initdb failed (${why})${lastLine ? `: ${lastLine}` : ''}`);
     }
-    // eslint-disable-next-line security/detect-non-literal-fs-filename -- inside our temp PGDATA
-    await writeFile(join(temp, BOOTSTRAP_MARKER), `${isoTime()}\n`, { mode: 0o600, flush: true });
-    await fsyncDir(temp);
+    await writeMarker(temp, 'initdb');
     await moveIntoPlace(temp, options.pgData);
     await fsyncDir(dirname(options.pgData));
   } catch (err) {
@@ -109,10 +104,4 @@ async function moveIntoPlace(temp: string, pgData: string): Promise<void> {
   }
   // eslint-disable-next-line security/detect-non-literal-fs-filename -- PGDATA
   if (((await stat(pgData)).mode & 0o777) !== 0o700) throw new ManagerError('BOOTSTRAP', `${pgData} is not mode 0700 after initdb`);
-}
-
-/** Removes the marker once the bootstrap SQL has committed and PGDATA is on disk, durably. */
-export async function clearBootstrapMarker(pgData: string): Promise<void> {
-  await rm(join(pgData, BOOTSTRAP_MARKER), { force: true });
-  await fsyncDir(pgData);
 }

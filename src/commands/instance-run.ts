@@ -1,235 +1,140 @@
-// `instance run` (and `instance init`, which is the same path stopping after the bootstrap): wiring only.
-// Load the Cluster, become the run user, provision, bootstrap if needed, write the files, start the log
-// pipes, the reaper and the postmaster, follow spec changes, and stop cleanly on SIGTERM/SIGINT.
+// `instance run`: wiring only. Prepare (load, check, become the run user), start the reaper and the log pipes,
+// run the one-shot bootstrap step when PGDATA needs one (embedded default) or write the files, then the
+// postmaster's lifecycle, the servers and the spec watch; wait until stopped and map the outcome to an exit code.
 import { EXIT } from '../config/constants.js';
 import type { Config } from '../config/config.js';
-import { ManagerError, describeError } from '../errors.js';
-import { child, namedLogger, type Logger } from '../log/logger.js';
-import { startLogPipes } from '../log/log-pipes.js';
-import type { Pool, DbTarget } from '../db/pool.js';
+import { ManagerError, PartFailedError, describeError } from '../errors.js';
+import { child, type Logger } from '../log/logger.js';
 import { ensureSystemRoles } from '../db/roles.js';
-import { clearBootstrapMarker, inspectPgData, readPgMajor, runInitdb } from '../bootstrap/initdb.js';
-import { startDataDirectorySync } from '../bootstrap/sync-pgdata.js';
-import { createInstanceState } from '../reconcile/instance-state.js';
-import { Reconciler } from '../reconcile/reconciler.js';
-import { createChildRegistry } from '../supervisor/child-registry.js';
+import { runInitStep } from '../bootstrap/init-step.js';
+import { osCalls } from '../native/os-calls.js';
+import type { Cluster } from '../spec/cluster.js';
 import { createReaper } from '../supervisor/reaper.js';
 import { Lifecycle } from '../supervisor/lifecycle.js';
-import { inspectPidFile } from '../supervisor/pidfile.js';
+import type { Postmaster } from '../supervisor/postmaster.js';
 import { handleSignals } from '../supervisor/signals.js';
-import { assertPortFree, becomeRunUser, bindHosts } from './preflight.js';
-import { osCalls } from '../native/os-calls.js';
-import { createSpecSource, provisionIfLocal } from './source-setup.js';
-import { statusListenHost } from '../status/listen-host.js';
-import { startServers, type Servers } from './servers.js';
+import { stopPostmaster } from '../supervisor/stop.js';
+import { PartGroup } from './part-group.js';
+import { prepareInstance, type Prepared } from './prepare.js';
+import { initStepOptions } from './init-options.js';
+import { lifecyclePart, logPipesPart, reaperPart, serversPart, watchPart } from './run-parts.js';
+import type { Servers } from './servers.js';
+import { provisionIfLocal } from './source-setup.js';
+import { withTimeout } from './with-timeout.js';
 
 /** Runs the instance until stopped; resolves with the process exit code. */
-export async function instanceRun(
-  config: Config,
-  root: Logger,
-  mode: 'run' | 'init',
-  emergency: { stopPostgres?: () => void } = {},
-): Promise<number> {
+export async function instanceRun(config: Config, root: Logger, emergency: { stopPostgres?: () => void } = {}): Promise<number> {
   const log = child(root, 'instance');
-  const source = await createSpecSource(config, root);
-  const cluster = await source.load();
-  if (config.clusterName && config.clusterName !== cluster.name) {
-    throw new ManagerError('USAGE', `--cluster-name ${config.clusterName} does not match metadata.name ${cluster.name} of the manifest`);
+  const p = await prepareInstance(config, root, true);
+  if (p.pgState !== 'initialised' && config.source === 'kube') {
+    const what = p.pgState === 'bootstrap-pending' ? 'holds a bootstrap that did not finish' : 'is empty';
+    throw new ManagerError('PGDATA', `PGDATA ${config.pgData} ${what}: run \`instance init\` first (it finishes or redoes an interrupted bootstrap)`);
   }
-  const podName = config.podName ?? `${cluster.name}-1`;
-  // Before anything is created: a taken port found after initdb would leave a PGDATA whose bootstrap never
-  // finished, and the next start would refuse it. (Skipped when a live postmaster will be adopted.)
-  if ((await inspectPidFile(config.pgData).catch(() => undefined))?.kind !== 'live') {
-    for (const host of bindHosts(config.listenAddresses)) await assertPortFree(config.port, host, 'postgres');
-  }
-  // The status port too: found taken later, it would stop a manager whose postgres already runs.
-  if (mode === 'run') await assertPortFree(config.statusPort, statusListenHost(config) ?? '0.0.0.0', 'status');
-  const user = await becomeRunUser(config);
-
-  const registry = createChildRegistry();
-  let pgState = await inspectPgData(config.pgData);
-  if (pgState === 'bootstrap-pending') {
-    throw new ManagerError('PGDATA', `PGDATA ${config.pgData} holds an unfinished bootstrap (initdb ran, the application database was not created): remove it to start over`);
-  }
-  if (mode === 'init' && pgState === 'initialised') {
-    log.info({ pgdata: config.pgData }, 'PGDATA already initialised: nothing to do');
-    return EXIT.ok;
-  }
-  const needsInitdb = pgState === 'missing' || pgState === 'empty';
-  if (needsInitdb && config.source === 'kube' && mode === 'run') {
-    throw new ManagerError('PGDATA', `PGDATA ${config.pgData} is empty: run \`instance init\` first`);
-  }
-  // Provisioning (key generation in a child process) and initdb do not depend on each other:
-  // side by side they share the two cores instead of adding up.
-  const provisioned = provisionIfLocal(source, cluster, root, registry);
-  if (needsInitdb) {
-    await Promise.all([runInitdb({ pgBin: config.pgBin, pgData: config.pgData, spec: cluster.spec.bootstrap.initdb, registry, root }), provisioned]);
-    pgState = 'bootstrap-pending';
-  } else {
-    await provisioned;
-  }
-  let bootstrapPending = pgState === 'bootstrap-pending';
-  // initdb ran with --no-sync: its files go to disk while postgres starts and the bootstrap SQL runs (started
-  // with the postmaster, not before: the walk's writeback would slow the fsyncs of the files written before
-  // the spawn), and the bootstrap marker is removed only once both are done.
-  let newPgDataSynced: Promise<void> | undefined;
-  const pgMajor = await readPgMajor(config.pgData);
-
   let onReload = (): void => log.info('SIGHUP before start-up finished: nothing to reload yet');
   const signals = handleSignals(
     () => onReload(),
     (signal) => log.info({ signal }, 'already stopping'),
   );
-  const selfStop = new AbortController();
-  const stop = AbortSignal.any([signals.stop, selfStop.signal]);
-  const background = new AbortController();
-  const reaper = createReaper({ registry, log: child(root, 'reaper'), subreaper: process.pid !== 1 });
-  const reaperDone = reaper.start(background.signal);
-  const pipes = startLogPipes({ logDir: config.controller.log, root, signal: background.signal });
+  const group = new PartGroup(log, signals.stop);
+  const holder: { servers?: Servers } = {};
+  const closeConnections = async (): Promise<void> => {
+    await p.db.close();
+    await holder.servers?.closeConnections();
+  };
+  try {
+    await group.start(reaperPart(createReaper({ registry: p.registry, log: child(root, 'reaper'), subreaper: process.pid !== 1 }), log));
+    await group.start(logPipesPart(config.controller.log, root));
+    const provisioned = provisionIfLocal(p.source, p.cluster, root, p.registry);
+    const handedOver = await group.during('bootstrap', EXIT.parts.bootstrap, async (signal): Promise<Postmaster | false> => {
+      if (p.pgState !== 'initialised') return runInitStep(initStepOptions(p, provisioned, closeConnections), signal);
+      await provisioned;
+      await (await p.reconciler()).writeFiles(p.cluster);
+      return false;
+    });
+    if (handedOver && group.ended) {
+      // The bootstrap finished just as the stop came: nobody takes its postmaster over, so stop it here.
+      log.info({ mode: await stopPostmaster(handedOver, { ...p.budget(), log, closeConnections }) }, 'postmaster stopped');
+    } else if (handedOver !== undefined) {
+      const spawned: { ready?: () => void } = {};
+      const lifecycle = await buildLifecycle(p, log, closeConnections, spawned);
+      emergency.stopPostgres = () => lifecycle.current()?.signal('SIGINT');
+      const reconciler = await p.reconciler();
+      const running = (): { pm: Postmaster; pool: ReturnType<Prepared['db']['pool']> } | undefined => {
+        const pm = lifecycle.current();
+        return pm && lifecycle.isReady() ? { pm, pool: p.db.pool() } : undefined;
+      };
+      // SIGHUP: re-read the Cluster, rewrite what changed, and pass the reload on to postgres (pg_ctl reload).
+      onReload = () =>
+        void p.source
+          .load()
+          .then((c) => reconciler.reconcile(c, running))
+          .catch((err: unknown) => log.error({ err: describeError(err) }, 'reload: Cluster invalid, files left as they were'))
+          .finally(() => lifecycle.current()?.signal('SIGHUP'));
+      await group.start(lifecyclePart(lifecycle, spawned, handedOver || undefined, log));
+      const servers = { config, state: p.state, lifecycle, cluster: () => reconciler.cluster(), source: p.source, registry: p.registry, root };
+      await group.start(serversPart(servers, holder));
+      const onInvalid = (err: unknown): void => log.error({ err: describeError(err) }, 'new Cluster version refused; the previous one stays in force');
+      await group.start(
+        watchPart(
+          (signal) => p.source.watch(signal, onInvalid),
+          async (next: Cluster) => {
+            log.info({ source: p.source.description }, 'Cluster changed');
+            await reconciler.reconcile(next, running);
+          },
+          log,
+        ),
+      );
+    }
+    const outcome = await group.wait();
+    if (outcome.kind === 'failed') throw new PartFailedError(outcome.part.name, outcome.part.exitCode, outcome.error);
+    return EXIT.ok;
+  } finally {
+    signals.dispose();
+    await closeConnections();
+  }
+}
 
-  const state = createInstanceState(cluster.name, podName);
-  source.observe?.(state);
-  const reconciler = new Reconciler({
-    source,
-    pgData: config.pgData,
-    controller: config.controller,
-    port: config.port,
-    listenAddresses: config.listenAddresses,
-    pgMajor,
-    osUser: user.name,
-    state,
-    root,
-  });
-  const target: DbTarget = { socketDir: config.controller.run, port: config.port };
-  // pg is loaded once the postmaster is spawned, while postgres starts, not before the spawn (~10 ms).
-  let dbModule: Promise<DbModule> | undefined;
-  const loadDb = (): Promise<DbModule> => (dbModule ??= import('../db/pool.js'));
-  let db: DbModule | undefined;
-  let pool: Pool | undefined;
-  const getPool = (): Pool => {
-    if (!db) throw new ManagerError('INTERNAL', 'database pool wanted before the database module was loaded');
-    return (pool ??= db.createPool(target, child(root, 'db')));
-  };
-  const closePool = async (): Promise<void> => {
-    const p = pool;
-    pool = undefined;
-    await p?.end().catch(() => undefined);
-    await servers?.closeConnections();
-  };
-  let servers: Servers | undefined;
-  let onSpawned: () => void = () => undefined;
-  const spawned = new Promise<void>((resolve) => (onSpawned = resolve));
-  const lifecycle: Lifecycle = new Lifecycle({
-    onSpawned: () => {
-      if (needsInitdb) newPgDataSynced ??= startDataDirectorySync({ pgBin: config.pgBin, pgData: config.pgData, registry, log: namedLogger(root, 'initdb') });
-      void loadDb();
-      onSpawned();
-    },
+// `spawned.ready` is set by the lifecycle part: Lifecycle's onSpawned fires per postmaster, the part is ready at the first.
+async function buildLifecycle(p: Prepared, log: Logger, closeConnections: () => Promise<void>, spawned: { ready?: () => void }): Promise<Lifecycle> {
+  const { config, root, db, state } = p;
+  const reconciler = await p.reconciler();
+  return new Lifecycle({
     pgBin: config.pgBin,
     pgData: config.pgData,
     socketDir: config.controller.run,
-    registry,
+    registry: p.registry,
     root,
-    policy: mode === 'init' ? 'exit' : config.onPostmasterExit,
-    budget: () => {
-      const spec = reconciler.cluster()?.spec ?? cluster.spec;
-      return { smartShutdownTimeout: spec.smartShutdownTimeout, stopDelay: spec.stopDelay, startDelay: spec.startDelay };
+    policy: config.onPostmasterExit,
+    budget: p.budget,
+    onSpawned: () => {
+      void db.load();
+      spawned.ready?.();
     },
     checkpoint: async (timeoutMs) => {
-      const { withClient } = await loadDb();
-      await withTimeout(withClient(target, async (c) => void (await c.query('CHECKPOINT'))), timeoutMs, 'CHECKPOINT');
+      const { withClient } = await db.load();
+      await withTimeout(withClient(db.target, async (c) => void (await c.query('CHECKPOINT'))), timeoutMs, 'CHECKPOINT');
     },
-    closeConnections: closePool,
+    closeConnections,
+    // After every start: the system roles, then the running reconcile (reload check, passwords, status).
     onReady: async (pm) => {
       state.postmasterPid = pm.pid;
-      db = await loadDb();
-      if (bootstrapPending) {
-        const { runBootstrapSql } = await import('../bootstrap/bootstrap-sql.js');
-        await runBootstrapSql({ target, spec: cluster.spec.bootstrap.initdb, log });
-        // The owner can log in once the bootstrap is done, not only after the first reconcile below.
-        await reconciler.applyPasswords(getPool());
-        await newPgDataSynced;
-        await clearBootstrapMarker(config.pgData);
-        bootstrapPending = false;
-      }
+      await db.load();
       // Through the pool: the session stays open for applyRunning's queries, one connection instead of two.
-      const session = await getPool().connect();
+      const session = await db.pool().connect();
       try {
         await ensureSystemRoles(session);
       } finally {
         session.release();
       }
-      await reconciler.applyRunning(pm, getPool());
+      await reconciler.applyRunning(pm, db.pool());
       state.ready = true;
       log.info(
         { pgdata: config.pgData, socketDir: config.controller.run, port: config.port, listenAddresses: config.listenAddresses, logDir: config.controller.log, statusFile: config.statusFile, secretsDir: config.secretsDir, pid: pm.pid },
         'instance ready',
       );
-      if (mode === 'init') selfStop.abort('init complete');
       // Start-up garbage (bootstrap SQL, file rendering, TLS set-up) was freed but stays in malloc's arenas
       // until trimmed: hand it back so the idle manager's RSS is what it actually uses.
-      else osCalls().mallocTrim();
+      osCalls().mallocTrim();
     },
   });
-  emergency.stopPostgres = () => lifecycle.current()?.signal('SIGINT');
-  // SIGHUP: re-read the Cluster, rewrite what changed, and pass the reload on to postgres (pg_ctl reload).
-  onReload = () =>
-    void source
-      .load()
-      .then((c) => reconciler.reconcile(c, running))
-      .catch((err: unknown) => log.error({ err: describeError(err) }, 'reload: Cluster invalid, files left as they were'))
-      .finally(() => lifecycle.current()?.signal('SIGHUP'));
-  function running(): { pm: NonNullable<ReturnType<Lifecycle['current']>>; pool: Pool } | undefined {
-    const pm = lifecycle.current();
-    return pm && lifecycle.isReady() ? { pm, pool: getPool() } : undefined;
-  }
-  try {
-    await withTimeout(pipes.ready, 10_000, 'opening the log FIFOs');
-    await reconciler.writeFiles(cluster);
-    if (mode === 'run') void followChanges();
-    const run = lifecycle.run(stop);
-    if (mode === 'run') {
-      await Promise.race([spawned, run.catch(() => undefined)]);
-      try {
-        servers = await startServers({ config, state, lifecycle, cluster: () => reconciler.cluster(), source, registry, root }, background.signal);
-      } catch (err) {
-        // Without its servers the instance cannot be probed: stop postgres cleanly and fail.
-        selfStop.abort(err);
-        await run.catch(() => undefined);
-        throw err;
-      }
-    }
-    const how = await run;
-    log.info({ mode: how }, 'instance manager stopping');
-    return EXIT.ok;
-  } finally {
-    // postgres's logger outlives the postmaster by a moment; reap it rather than leave a zombie behind.
-    if (!(await reaper.drain(2000))) log.warn('orphaned processes still running at exit');
-    background.abort();
-    signals.dispose();
-    await closePool();
-    await Promise.allSettled([pipes.done, reaperDone, servers?.done]);
-  }
-
-  async function followChanges(): Promise<void> {
-    const onInvalid = (err: unknown): void => log.error({ err: describeError(err) }, 'new Cluster version refused; the previous one stays in force');
-    for await (const next of source.watch(background.signal, onInvalid)) {
-      log.info({ source: source.description }, 'Cluster changed');
-      await reconciler.reconcile(next, running);
-    }
-  }
-}
-
-type DbModule = typeof import('../db/pool.js');
-
-async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ManagerError('INTERNAL', `${what} did not finish within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -6,8 +6,8 @@ import { ManagerError, describeError } from '../errors.js';
 import { child, type Logger } from '../log/logger.js';
 import type { ChildRegistry } from './child-registry.js';
 import { readControlData, summarise } from './controldata.js';
-import { cleanStalePidFile, inspectPidFile } from './pidfile.js';
-import { adoptPostmaster, spawnPostmaster, waitGroupGone, waitUntilReady, type Postmaster, type PostmasterExit } from './postmaster.js';
+import { waitGroupGone, waitUntilReady, type Postmaster, type PostmasterExit } from './postmaster.js';
+import { startOrAdoptPostmaster } from './start-postmaster.js';
 import { stopPostmaster, type StopBudget, type StopMode } from './stop.js';
 
 export interface LifecycleOptions {
@@ -73,19 +73,9 @@ export class Lifecycle {
     this.#lastTick = Date.now();
   }
 
-  async #startOrAdopt(): Promise<Postmaster> {
-    const state = await inspectPidFile(this.#o.pgData);
-    if (state.kind === 'live') {
-      this.#log.info({ pid: state.pid }, 'adopting the running postmaster');
-      return adoptPostmaster(state.pid);
-    }
-    if (state.kind === 'stale') {
-      this.#log.info({ pid: state.pid, reason: state.reason }, 'removing stale postmaster.pid');
-      await cleanStalePidFile(this.#o.pgData, this.#o.socketDir);
-    }
-    const pm = await spawnPostmaster({ pgBin: this.#o.pgBin, pgData: this.#o.pgData, registry: this.#o.registry, root: this.#o.root });
-    this.#log.info({ pid: pm.pid }, 'postmaster started');
-    return pm;
+  #startOrAdopt(): Promise<Postmaster> {
+    const o = this.#o;
+    return startOrAdoptPostmaster({ pgBin: o.pgBin, pgData: o.pgData, socketDir: o.socketDir, registry: o.registry, root: o.root, log: this.#log });
   }
 
   async #stop(pm: Postmaster): Promise<StopMode> {
@@ -134,14 +124,19 @@ export class Lifecycle {
     }
   }
 
-  /** Runs until `stop` aborts (resolves) or the postmaster dies and the policy says exit (rejects). */
-  async run(stop: AbortSignal): Promise<StopMode> {
+  /**
+   * Runs until `stop` aborts (resolves) or the postmaster dies and the policy says exit (rejects). `handedOver`
+   * is a postmaster a bootstrap step started and hands on, already ready: the first round takes it.
+   */
+  async run(stop: AbortSignal, handedOver?: Postmaster): Promise<StopMode> {
+    let initial = handedOver;
     let failedStarts = 0;
     let backoffMs = 0;
     for (;;) {
       if (stop.aborted) return 'smart';
       this.#enter('starting');
-      const pm = await this.#startOrAdopt();
+      const pm = initial ?? (await this.#startOrAdopt());
+      initial = undefined;
       this.#o.onSpawned?.(pm);
       this.#pm = pm;
       const startedAt = Date.now();

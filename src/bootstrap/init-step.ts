@@ -1,0 +1,102 @@
+// `instance init` as a one-shot step (CNPG internal/cmd/manager/instance/initdb): make PGDATA with initdb,
+// start a postmaster, run the bootstrap SQL, make it durable, set the passwords, and hand that running
+// postmaster back: `instance init` stops it, the embedded default's `instance run` takes it over.
+// A first start interrupted at any moment is finished or redone here (bootstrap-marker.ts has the phases).
+import { rename, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { basename, dirname, join } from 'node:path';
+import { ManagerError } from '../errors.js';
+import { child, namedLogger, type Logger } from '../log/logger.js';
+import type { LazyDb } from '../db/lazy-db.js';
+import type { Pool } from '../db/pool.js';
+import type { InitdbSpec } from '../spec/cluster.js';
+import type { ChildRegistry } from '../supervisor/child-registry.js';
+import { inspectPidFile } from '../supervisor/pidfile.js';
+import { adoptPostmaster, waitUntilReady, type Postmaster } from '../supervisor/postmaster.js';
+import { startOrAdoptPostmaster } from '../supervisor/start-postmaster.js';
+import { stopPostmaster, type StopBudget } from '../supervisor/stop.js';
+import { clearMarker, readMarker, writeMarker } from './bootstrap-marker.js';
+import { inspectPgData, runInitdb } from './initdb.js';
+import { startDataDirectorySync } from './sync-pgdata.js';
+
+export interface InitStepOptions {
+  pgBin: string;
+  pgData: string;
+  socketDir: string;
+  spec: InitdbSpec;
+  registry: ChildRegistry;
+  root: Logger;
+  db: LazyDb;
+  budget: () => StopBudget & { startDelay: number };
+  /** Writes the configuration files into PGDATA, before postgres starts. */
+  writeFiles: () => Promise<void>;
+  /** Work that runs beside initdb (the embedded default's certificates and Secrets). */
+  beside: Promise<void>;
+  /** Applies the owner's (and the superuser's) passwords. */
+  applyPasswords: (pool: Pool) => Promise<void>;
+  /** Closes the manager's own sessions before postgres is stopped. */
+  closeConnections: () => Promise<void>;
+}
+
+/** Whether PGDATA needs this step: missing, empty, or holding an unfinished bootstrap. */
+export async function needsInitStep(pgData: string): Promise<boolean> {
+  return (await inspectPgData(pgData)) !== 'initialised';
+}
+
+/** Runs the step; resolves with the running, bootstrapped postmaster. On abort or failure postgres is stopped. */
+export async function runInitStep(o: InitStepOptions, signal: AbortSignal): Promise<Postmaster> {
+  const log = child(o.root, 'bootstrap');
+  let state = await inspectPgData(o.pgData);
+  const phase = state === 'bootstrap-pending' ? await readMarker(o.pgData) : undefined;
+  if (phase === 'initdb') {
+    log.warn({ pgdata: o.pgData }, 'the first start was interrupted before PGDATA was on disk and before anyone could log in: creating it again');
+    await discard(o, log);
+    state = 'missing';
+  } else if (phase) {
+    log.warn({ pgdata: o.pgData, phase }, 'the first start was interrupted after the bootstrap SQL: finishing it');
+  }
+  const fresh = state === 'missing' || state === 'empty';
+  if (fresh) await Promise.all([runInitdb({ pgBin: o.pgBin, pgData: o.pgData, spec: o.spec, registry: o.registry, root: o.root }), o.beside]);
+  else await o.beside;
+  signal.throwIfAborted();
+  await o.writeFiles();
+  const pm = await startOrAdoptPostmaster({ ...o, log });
+  // initdb ran with --no-sync: the same walk runs beside postgres's start-up (for a bootstrap being finished,
+  // it is cheap insurance that what the marker says is on disk really is).
+  const synced = startDataDirectorySync({ pgBin: o.pgBin, pgData: o.pgData, registry: o.registry, log: namedLogger(o.root, 'initdb') });
+  void o.db.load();
+  try {
+    await waitUntilReady(pm, o.pgData, o.budget().startDelay * 1000, signal);
+    await o.db.load();
+    const { runBootstrapSql } = await import('./bootstrap-sql.js');
+    await runBootstrapSql({ target: o.db.target, spec: o.spec, log, postInitLists: fresh });
+    await synced;
+    await writeMarker(o.pgData, 'bootstrapped');
+    signal.throwIfAborted();
+    // The owner can log in once the bootstrap is done, not only after the first reconcile.
+    await o.applyPasswords(o.db.pool());
+    await clearMarker(o.pgData);
+    log.info({ pgdata: o.pgData }, 'bootstrap complete');
+    return pm;
+  } catch (err) {
+    await synced.catch(() => undefined);
+    const mode = await stopPostmaster(pm, { ...o.budget(), log, closeConnections: o.closeConnections });
+    log.info({ mode }, 'postmaster stopped');
+    if (signal.aborted) throw new ManagerError('BOOTSTRAP', 'the bootstrap was interrupted; the next start finishes or redoes it', { cause: err });
+    throw err;
+  }
+}
+
+// A PGDATA that never reached the disk holds nothing of anyone's: it goes aside under initdb's temporary
+// name (removed with the other leftovers if this is interrupted too) and is removed.
+async function discard(o: InitStepOptions, log: Logger): Promise<void> {
+  // A postmaster of it may still run (the manager before was killed): stop it first (pidfile.ts checks it is ours).
+  const pidFile = await inspectPidFile(o.pgData);
+  if (pidFile.kind === 'live') {
+    await stopPostmaster(adoptPostmaster(pidFile.pid), { smartShutdownTimeout: 0, stopDelay: o.budget().stopDelay, log, closeConnections: o.closeConnections });
+  }
+  const aside = join(dirname(o.pgData), `.${basename(o.pgData)}.initdb-discarded-${randomBytes(4).toString('hex')}`);
+  // eslint-disable-next-line security/detect-non-literal-fs-filename -- PGDATA -> a sibling of ours
+  await rename(o.pgData, aside);
+  await rm(aside, { recursive: true, force: true });
+}

@@ -1,0 +1,22 @@
+// The bootstrap step's dependencies, taken from what `prepareInstance` built.
+import type { InitStepOptions } from '../bootstrap/init-step.js';
+import type { Prepared } from './prepare.js';
+
+/** Options of runInitStep for this instance; `beside` runs beside initdb (the embedded default's provisioning). */
+export function initStepOptions(p: Prepared, beside: Promise<void>, closeConnections: () => Promise<void>): InitStepOptions {
+  const { config } = p;
+  return {
+    pgBin: config.pgBin,
+    pgData: config.pgData,
+    socketDir: config.controller.run,
+    spec: p.cluster.spec.bootstrap.initdb,
+    registry: p.registry,
+    root: p.root,
+    db: p.db,
+    budget: p.budget,
+    writeFiles: async () => void (await (await p.reconciler()).writeFiles(p.cluster)),
+    beside,
+    applyPasswords: async (pool) => (await p.reconciler()).applyPasswords(pool),
+    closeConnections,
+  };
+}

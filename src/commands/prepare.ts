@@ -1,0 +1,77 @@
+// What `instance run` and `instance init` do before any part starts: load the Cluster, check the ports,
+// become the run user, and build the objects the parts share (instance state, reconciler, database access).
+// Every refusal here comes before anything is written.
+import type { Config } from '../config/config.js';
+import { ManagerError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import { createLazyDb, type LazyDb } from '../db/lazy-db.js';
+import { inspectPgData, readPgMajor, type PgDataState } from '../bootstrap/initdb.js';
+import { createInstanceState, type InstanceState } from '../reconcile/instance-state.js';
+import { Reconciler } from '../reconcile/reconciler.js';
+import type { Cluster } from '../spec/cluster.js';
+import type { SpecSource } from '../source/spec-source.js';
+import { createChildRegistry, type ChildRegistry } from '../supervisor/child-registry.js';
+import { inspectPidFile } from '../supervisor/pidfile.js';
+import type { StopBudget } from '../supervisor/stop.js';
+import { statusListenHost } from '../status/listen-host.js';
+import { assertPortFree, becomeRunUser, bindHosts } from './preflight.js';
+import { createSpecSource } from './source-setup.js';
+
+export interface Prepared {
+  config: Config;
+  root: Logger;
+  source: SpecSource;
+  /** The Cluster as loaded at start. */
+  cluster: Cluster;
+  osUser: string;
+  registry: ChildRegistry;
+  state: InstanceState;
+  db: LazyDb;
+  pgState: PgDataState;
+  /** The reconciler, made once PGDATA exists (it renders for PGDATA's major version). */
+  reconciler: () => Promise<Reconciler>;
+  /** The shutdown and start-up budget of the Cluster in force. */
+  budget: () => StopBudget & { startDelay: number };
+}
+
+/** Loads, checks and becomes the run user; `serves` is false for `instance init` (no status port). */
+export async function prepareInstance(config: Config, root: Logger, serves: boolean): Promise<Prepared> {
+  const source = await createSpecSource(config, root);
+  const cluster = await source.load();
+  if (config.clusterName && config.clusterName !== cluster.name) {
+    throw new ManagerError('USAGE', `--cluster-name ${config.clusterName} does not match metadata.name ${cluster.name} of the manifest`);
+  }
+  // Before anything is created: ports found taken later would stop a start half-way. (The postgres port is
+  // not checked when a live postmaster of this PGDATA will be adopted.)
+  if ((await inspectPidFile(config.pgData).catch(() => undefined))?.kind !== 'live') {
+    for (const host of bindHosts(config.listenAddresses)) await assertPortFree(config.port, host, 'postgres');
+  }
+  if (serves) await assertPortFree(config.statusPort, statusListenHost(config) ?? '0.0.0.0', 'status');
+  const user = await becomeRunUser(config);
+  const pgState = await inspectPgData(config.pgData);
+  const state = createInstanceState(cluster.name, config.podName ?? `${cluster.name}-1`);
+  source.observe?.(state);
+  let reconciler: Promise<Reconciler> | undefined;
+  let current: Reconciler | undefined;
+  const made = (): Promise<Reconciler> =>
+    (reconciler ??= readPgMajor(config.pgData).then(
+      (pgMajor) =>
+        (current = new Reconciler({ source, pgData: config.pgData, controller: config.controller, port: config.port, listenAddresses: config.listenAddresses, pgMajor, osUser: user.name, state, root })),
+    ));
+  return {
+    config,
+    root,
+    source,
+    cluster,
+    osUser: user.name,
+    registry: createChildRegistry(),
+    state,
+    db: createLazyDb({ socketDir: config.controller.run, port: config.port }, root),
+    pgState,
+    reconciler: made,
+    budget: () => {
+      const spec = current?.cluster()?.spec ?? cluster.spec;
+      return { smartShutdownTimeout: spec.smartShutdownTimeout, stopDelay: spec.stopDelay, startDelay: spec.startDelay };
+    },
+  };
+}
