@@ -65,14 +65,16 @@ describe('lifecycle: PG* variables in the environment', { skip: process.getuid?.
     for (const d of dirs) await cleanupDir(d);
   });
 
-  test('PGSSLMODE=require: bootstraps, reaches instance ready and serves', async () => {
-    const dir = tempDir('pgim-pgenv-');
-    dirs.push(dir);
-    const h = await startManager({ dir, env: { PGSSLMODE: 'require' } });
-    handles.push(h);
-    await ready(h);
-    await checkServes(h);
-  });
+  for (const mode of ['prefer', 'require']) {
+    test(`PGSSLMODE=${mode}: bootstraps, reaches instance ready and serves`, async () => {
+      const dir = tempDir('pgim-pgenv-');
+      dirs.push(dir);
+      const h = await startManager({ dir, env: { PGSSLMODE: mode } });
+      handles.push(h);
+      await ready(h);
+      await checkServes(h);
+    });
+  }
 
   test('PGSSLMODE=verify-full with PGHOST, PGUSER, PGDATABASE, PGOPTIONS elsewhere: ignored by the manager and postgres', async () => {
     const dir = tempDir('pgim-pgenv-');
