@@ -10,7 +10,7 @@ import { namedLogger, type Logger } from '../log/logger.js';
 import type { InitdbSpec } from '../spec/cluster.js';
 import type { ChildRegistry } from '../supervisor/child-registry.js';
 import { failureReason, runToCompletion } from '../supervisor/run-to-completion.js';
-import { spawnProcess } from '../supervisor/spawn.js';
+import { postgresEnv, spawnProcess } from '../supervisor/spawn.js';
 import { initdbArgs } from './initdb-args.js';
 import { fsyncDir } from '../pgfiles/write-file-atomic.js';
 import { BOOTSTRAP_MARKER, writeMarker } from './bootstrap-marker.js';
@@ -70,6 +70,7 @@ export async function runInitdb(options: InitdbOptions): Promise<void> {
       registry: options.registry,
       timeoutMs: options.timeoutMs ?? 600_000,
       errorCode: 'BOOTSTRAP',
+      env: postgresEnv(),
       // The first step of a first start: spawned at once, not after execa has loaded.
       spawn: spawnProcess,
     });

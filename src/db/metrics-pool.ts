@@ -4,7 +4,7 @@
 // or BigInts it would throw away.
 import pg from 'pg';
 import type { Logger } from '../log/logger.js';
-import { listenForErrors } from './pool.js';
+import { connectionParams, listenForErrors } from './pool.js';
 import { sqlState } from './sql-text.js';
 
 export interface ExporterTarget {
@@ -50,18 +50,12 @@ export class ExporterPools {
     let pool = this.#pools.get(database);
     if (pool) return pool;
     pool = new pg.Pool({
-      host: this.#target.socketDir,
-      port: this.#target.port,
-      user: EXPORTER_ROLE,
-      database,
-      application_name: EXPORTER_ROLE,
-      ssl: false,
+      ...connectionParams({ ...this.#target, user: EXPORTER_ROLE, database }, EXPORTER_ROLE, '-c TimeZone=UTC -c DateStyle=ISO -c extra_float_digits=1'),
       max: this.#maxPerDatabase,
       // Short: an idle exporter connection would make DROP DATABASE fail ("being accessed by other users").
       idleTimeoutMillis: 10_000,
       connectionTimeoutMillis: this.#connectTimeoutMs,
       types: RAW_TYPES,
-      options: '-c TimeZone=UTC -c DateStyle=ISO -c extra_float_digits=1',
     });
     listenForErrors(pool, (err) => this.#log.debug({ err: { message: err.message, code: sqlState(err) }, database }, 'idle exporter connection failed'));
     this.#pools.set(database, pool);

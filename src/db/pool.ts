@@ -13,14 +13,46 @@ export interface DbTarget {
 export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
 
-/** Socket, port, role and database of a target, with our application_name (overridable). */
-export function connectionParams(target: DbTarget, applicationName = 'pg-instance-manager'): pg.ClientConfig {
+/**
+ * Every connection parameter node-postgres would otherwise take from libpq's variables (PGHOST, PGUSER,
+ * PGSSLMODE, PGOPTIONS, PGAPPNAME, PGPASSWORD, PGSSLNEGOTIATION...; lib/connection-parameters.js in pg 8),
+ * set by us. It reads a variable whenever our value is absent or falsy, so every value here is truthy:
+ * PGSSLMODE=prefer (libpq's default, often exported) would otherwise send an SSLRequest on the Unix socket
+ * and fail with "The server does not support SSL connections".
+ */
+export type InternalClientConfig = pg.ClientConfig & {
+  host: string;
+  user: string;
+  database: string;
+  application_name: string;
+  options: string;
+  /** Read from PGREPLICATION when falsy; "false" is a normal session (postgres parses it as a boolean). */
+  replication: 'false';
+};
+
+/** An error, never a password lookup (PGPASSWORD, PGPASSFILE, ~/.pgpass): the socket uses peer authentication. */
+function noPassword(): Promise<string> {
+  return Promise.reject(new Error('postgres asked the instance manager for a password on its Unix socket: peer authentication is expected (pg_hba.conf local lines)'));
+}
+
+/**
+ * Socket, port, role and database of a target, with our application_name (overridable) and `-c` settings
+ * appended to the startup options. client_encoding is UTF8, the only encoding node-postgres decodes.
+ */
+export function connectionParams(target: DbTarget, applicationName = 'pg-instance-manager', settings = ''): InternalClientConfig {
   return {
     host: target.socketDir,
     port: target.port,
     user: target.user ?? 'postgres',
     database: target.database ?? 'postgres',
+    password: noPassword,
     application_name: applicationName,
+    ssl: false,
+    sslnegotiation: 'postgres',
+    client_encoding: 'UTF8',
+    replication: 'false',
+    options: `-c client_encoding=UTF8${settings === '' ? '' : ` ${settings}`}`,
+    connectionTimeoutMillis: 5_000,
   };
 }
 
@@ -30,11 +62,9 @@ export function connectionParams(target: DbTarget, applicationName = 'pg-instanc
  */
 export function createPool(target: DbTarget, log: Logger, max = 3): Pool {
   const pool = new pg.Pool({
-    ...connectionParams(target),
+    ...connectionParams(target, undefined, '-c search_path=pg_catalog,public,pg_temp -c synchronous_commit=local -c datestyle=ISO'),
     max,
     idleTimeoutMillis: 10_000,
-    connectionTimeoutMillis: 5_000,
-    options: '-c search_path=pg_catalog,public,pg_temp -c synchronous_commit=local -c datestyle=ISO',
   });
   listenForErrors(pool, (err) => log.warn({ err: { message: err.message, code: sqlState(err) } }, 'idle database connection failed'));
   return pool;
@@ -52,7 +82,7 @@ export function listenForErrors(pool: pg.Pool, onIdleError: (err: Error) => void
 
 /** One query on a fresh single connection, for moments when no pool should linger (bootstrap, shutdown). */
 export async function withClient<T>(target: DbTarget, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ ...connectionParams(target), connectionTimeoutMillis: 5_000 });
+  const client = new pg.Client(connectionParams(target));
   // A server that dies between two queries makes the client emit 'error'; unheard, it would crash the
   // manager. The query in flight (or the next one) rejects with the error anyway.
   client.on('error', () => undefined);

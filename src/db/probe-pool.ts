@@ -22,13 +22,12 @@ export interface ProbePoolOptions {
  */
 export function createProbePool(target: DbTarget, log: Logger, options: ProbePoolOptions): Pool {
   const pool = new pg.Pool({
-    ...connectionParams(target, 'pg-instance-manager-status'),
+    ...connectionParams(target, 'pg-instance-manager-status', '-c search_path=pg_catalog,public,pg_temp -c datestyle=ISO -c lock_timeout=500'),
     max: options.max ?? 2,
     idleTimeoutMillis: 30_000,
     connectionTimeoutMillis: options.timeoutMs,
     query_timeout: options.timeoutMs,
     statement_timeout: options.statementTimeoutMs ?? options.timeoutMs,
-    options: '-c search_path=pg_catalog,public,pg_temp -c datestyle=ISO -c lock_timeout=500',
   });
   listenForErrors(pool, (err) => log.debug({ err: { message: err.message, code: sqlState(err) } }, 'idle status connection failed'));
   return pool;

@@ -88,7 +88,7 @@ export async function ensureSystemRoles(db: Queryable): Promise<string[]> {
 
 /**
  * streaming_replica authenticates by certificate only (pg_hba `cert` lines). A password would let it in
- * through the catch-all `host all all all scram-sha-256` line without TLS, so one found there (set by
+ * through the catch-all `hostssl all all all scram-sha-256` line without a certificate, so one found there (set by
  * hand, or restored from elsewhere) is removed, and LOGIN REPLICATION is repaired if it drifted.
  */
 export async function enforceCertificateOnly(db: Queryable, role: string): Promise<void> {

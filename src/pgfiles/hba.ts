@@ -1,6 +1,8 @@
-// Renders pg_hba.conf byte for byte as CloudNativePG does (reference section 1; CNPG pkg/postgres/configuration.go
-// hbaTemplateString and pkg/management/postgres/configuration.go buildLDAPConfigString). The LDAP bind
-// password ends up in the text: never log what this returns.
+// Renders pg_hba.conf in CloudNativePG's layout (CNPG pkg/postgres/configuration.go hbaTemplateString and
+// pkg/management/postgres/configuration.go buildLDAPConfigString), except that what we add accepts TCP with
+// TLS only: the LDAP line and the catch-all are `hostssl`, and a last `hostnossl all all all reject` refuses
+// plain TCP (CNPG's `host` lines accept it). User rules come before both, so a user who wants plaintext on a
+// network says so with their own `host` line. The LDAP bind password ends up in the text: never log it.
 import type { LdapSpec } from '../spec/cluster.js';
 
 export interface PgHbaInput {
@@ -39,12 +41,13 @@ export function quoteHbaLiteral(literal: string): string {
 }
 
 /**
- * The single LDAP line, options in CNPG's order (simple bind, then search+bind). IPv4 only, as in CNPG.
+ * The single LDAP line, options in CNPG's order (simple bind, then search+bind). IPv4 only, as in CNPG; TLS only.
  * PostgreSQL refuses ldapsearchfilter together with ldapsearchattribute (whole file rejected at load), so
  * spec validation must refuse that pair; here it is rendered as CNPG does.
  */
 export function buildLdapLine(spec: LdapSpec, bindPassword: string): string {
-  let line = `host all all 0.0.0.0/0 ldap ldapserver=${quoteHbaLiteral(spec.server)}`;
+  // hostssl: the client sends its password in clear text for ldap (CNPG's line is `host`).
+  let line = `hostssl all all 0.0.0.0/0 ldap ldapserver=${quoteHbaLiteral(spec.server)}`;
   if (spec.port !== undefined && spec.port !== 0) line += ` ldapport=${spec.port}`;
   if (spec.scheme !== undefined) line += ` ldapscheme=${quoteHbaLiteral(spec.scheme)}`;
   if (spec.tls) line += ' ldaptls=1';
@@ -72,9 +75,19 @@ export function defaultAuthMethod(pgMajor: number): 'scram-sha-256' | 'md5' {
 }
 
 /**
+ * The default rules, last (first match wins, https://www.postgresql.org/docs/current/auth-pg-hba-conf.html):
+ * `hostssl` matches TCP with TLS only; `hostnossl` matches every TCP connection without TLS (a GSSAPI-encrypted
+ * one too), which is refused. Replication connections match no `all` line and are refused unless a rule above
+ * names `replication`.
+ */
+export function defaultRules(pgMajor: number): string {
+  return `hostssl all all all ${defaultAuthMethod(pgMajor)}\nhostnossl all all all reject\n`;
+}
+
+/**
  * Renders pg_hba.conf. Bytes follow CNPG's Go template: each user rule is "\n" + rule, then "\n\n", then
- * the optional LDAP block, then "\n\n#\n# DEFAULT RULES\n#\nhost all all all <method>\n". The catch-all is
- * unconditional; users can only shadow it with an earlier `reject` rule.
+ * the optional LDAP block, then "\n\n#\n# DEFAULT RULES\n#\n" and the default rules. The catch-all is
+ * unconditional; users can only shadow it with earlier rules.
  */
 export function renderPgHba(input: PgHbaInput): string {
   let text = HEAD;
@@ -84,6 +97,6 @@ export function renderPgHba(input: PgHbaInput): string {
     const ldapLine = buildLdapLine(input.ldap.spec, input.ldap.bindPassword ?? '');
     text += `\n#\n# LDAP CONFIGURATION (optional)\n#\n${ldapLine}\n`;
   }
-  text += `\n\n#\n# DEFAULT RULES\n#\nhost all all all ${defaultAuthMethod(input.pgMajor)}\n`;
+  text += `\n\n#\n# DEFAULT RULES\n#\n${defaultRules(input.pgMajor)}`;
   return text;
 }

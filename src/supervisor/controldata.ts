@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import type { ChildRegistry } from './child-registry.js';
 import { runToCompletion } from './run-to-completion.js';
+import { postgresEnv } from './spawn.js';
 
 /** The fields worth a log line after a crash, parsed from `pg_controldata` output. */
 export const SUMMARY_FIELDS = [
@@ -27,7 +28,7 @@ export function parseControlData(text: string): Record<string, string> {
 /** Runs pg_controldata (bounded) and returns its raw text, or an error string. */
 export async function readControlData(pgBin: string, pgData: string, registry: ChildRegistry): Promise<{ text: string; ok: boolean }> {
   try {
-    const r = await runToCompletion(join(pgBin, 'pg_controldata'), [pgData], { registry, timeoutMs: 5000 });
+    const r = await runToCompletion(join(pgBin, 'pg_controldata'), [pgData], { registry, timeoutMs: 5000, env: postgresEnv() });
     return r.exitCode === 0 ? { text: r.stdout, ok: true } : { text: r.stderr.trim(), ok: false };
   } catch (err) {
     return { text: (err as Error).message, ok: false };

@@ -7,7 +7,7 @@ import { namedLogger } from '../log/logger.js';
 import { reemitLines } from '../log/child-output.js';
 import { ManagerError } from '../errors.js';
 import type { ChildRegistry } from './child-registry.js';
-import { inheritedEnv, spawnProcess } from './spawn.js';
+import { postgresEnv, spawnProcess } from './spawn.js';
 import { processName, readPmStatus } from './pidfile.js';
 
 export interface PostmasterExit {
@@ -50,8 +50,8 @@ export async function spawnPostmaster(options: SpawnPostmasterOptions): Promise<
     stdout: 'pipe',
     stderr: 'pipe',
     errorCode: 'POSTMASTER',
-    // Let postgres children reset their OOM score (CNPG buildPostgresEnv).
-    env: { ...inheritedEnv(), PG_OOM_ADJUST_FILE: '/proc/self/oom_score_adj', PG_OOM_ADJUST_VALUE: '0' },
+    // Let postgres children reset their OOM score (CNPG buildPostgresEnv); no PG* variable of ours.
+    env: postgresEnv({ PG_OOM_ADJUST_FILE: '/proc/self/oom_score_adj', PG_OOM_ADJUST_VALUE: '0' }),
   });
   const pid = child.pid;
   const log = namedLogger(options.root, 'postgres');

@@ -16,6 +16,20 @@ export function inheritedEnv(drop: readonly string[] = []): Record<string, strin
   return env;
 }
 
+// libpq's variables (PGHOST, PGUSER, PGSSLMODE, PGPASSWORD, PGOPTIONS...: every name is PG and a letter,
+// https://www.postgresql.org/docs/current/libpq-envars.html) and the server's (PGDATA, PGPORT, PGDATESTYLE,
+// PGCLIENTENCODING, read as setting defaults by guc.c InitializeGUCOptions). The libpq inside postgres
+// (walreceiver, logical replication, dblink, postgres_fdw) and the programs its commands run would take the
+// former as defaults; the manager says what it means by argv and configuration files instead. PG_OOM_ADJUST_*
+// and PG_COLOR (PG and an underscore) stay.
+const PG_VARIABLE = /^PG[A-Z]/;
+
+/** Our environment without any PG* variable, plus `extra`: for postgres, initdb and pg_controldata. */
+export function postgresEnv(extra: Readonly<Record<string, string>> = {}): Record<string, string> {
+  const env = inheritedEnv(Object.keys(process.env).filter((k) => PG_VARIABLE.test(k)));
+  return { ...env, ...extra };
+}
+
 export type StdioChoice = 'pipe' | 'ignore' | 'inherit';
 
 export interface SpawnOptions {

@@ -43,7 +43,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-test('pg_hba.conf and pg_ident.conf in PGDATA are the CNPG bytes, and postgres loaded them without error', async () => {
+test('pg_hba.conf and pg_ident.conf in PGDATA are the rendered bytes (fixtures), and postgres loaded them without error', async () => {
   const fixture = (f: string): string => readFileSync(join(REPO_ROOT, 'test', 'fixtures', 'pgfiles', f), 'utf8');
   assert.equal(readFileSync(join(pgData(), 'pg_hba.conf'), 'utf8'), fixture('hba-no-user-rules.conf'));
   assert.equal(readFileSync(join(pgData(), 'pg_ident.conf'), 'utf8'), fixture('ident-no-user-rules.conf'));
@@ -123,7 +123,7 @@ test('streaming_replica: LOGIN REPLICATION without password; pg_basebackup needs
   assert.notEqual(other.code, 0);
   assert.match(other.stderr, /certificate|unknown ca/i);
 
-  // Without TLS a password is the only way in, and streaming_replica has none.
+  // Without TLS nothing gets in (hostnossl reject), and streaming_replica has no password anyway.
   const plain = await psql(h, { user: 'streaming_replica', dbname: 'postgres', sslmode: 'disable' }, 'SELECT 1', { PGPASSWORD: 'anything' });
   assert.notEqual(plain.code, 0);
   assert.equal(existsSync(join(dir, 'bb-nocert', 'PG_VERSION')) || existsSync(join(dir, 'bb-foreign', 'PG_VERSION')), false);

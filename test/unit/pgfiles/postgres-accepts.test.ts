@@ -78,7 +78,7 @@ test('postgres loads the rendered files', { skip: missing && 'PostgreSQL 15 bina
   const psql = (sql: string): Promise<string> =>
     asPostgres('psql', ['-h', paths.socketDir, '-d', 'postgres', '-X', '-At', '-c', sql]);
   assert.equal(await psql('SELECT count(*) FROM pg_hba_file_rules WHERE error IS NOT NULL'), '0\n');
-  assert.equal(await psql('SELECT count(*) FROM pg_hba_file_rules'), '8\n');
+  assert.equal(await psql('SELECT count(*) FROM pg_hba_file_rules'), '9\n');
   assert.match(await psql("SELECT options::text FROM pg_hba_file_rules WHERE auth_method = 'ldap'"), /ldapbindpasswd=p\\"ss\\\\word/);
   assert.equal(await psql('SELECT count(*) FROM pg_ident_file_mappings WHERE error IS NULL'), '5\n');
   assert.equal(await psql("SELECT current_setting('cnpg.config_sha256')"), `${conf.sha256}\n`);

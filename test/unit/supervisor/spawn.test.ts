@@ -7,7 +7,7 @@ import { ManagerError } from '../../../src/errors.js';
 import { createChildRegistry } from '../../../src/supervisor/child-registry.js';
 import { readProcStat } from '../../../src/supervisor/proc-stat.js';
 import { runToCompletion } from '../../../src/supervisor/run-to-completion.js';
-import { inheritedEnv, spawnProcess } from '../../../src/supervisor/spawn.js';
+import { inheritedEnv, postgresEnv, spawnProcess } from '../../../src/supervisor/spawn.js';
 
 test('a child is registered while alive and unregistered once Node has observed its exit', async () => {
   const registry = createChildRegistry();
@@ -62,6 +62,29 @@ test('env replaces (does not extend) ours, inheritedEnv drops what it is told to
   } finally {
     delete process.env.REAPER_TEST_LEAK;
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('postgresEnv drops every PG* variable (libpq and server defaults), keeps PG_* and the rest, adds extra', () => {
+  const cases: [string, boolean][] = [
+    ['PGSSLMODE', false],
+    ['PGHOST', false],
+    ['PGPASSWORD', false],
+    ['PGDATA', false],
+    ['PGPORT', false],
+    ['PGCLIENTENCODING', false],
+    ['PG_COLOR', true],
+    ['PGX', false],
+    ['XPGHOST', true],
+  ];
+  for (const [name] of cases) Reflect.set(process.env, name, 'set');
+  try {
+    const env = postgresEnv({ PG_OOM_ADJUST_VALUE: '0' });
+    for (const [name, kept] of cases) assert.equal(name in env, kept, name);
+    assert.equal(env.PG_OOM_ADJUST_VALUE, '0');
+    assert.equal(env.PATH, process.env.PATH);
+  } finally {
+    for (const [name] of cases) Reflect.deleteProperty(process.env, name);
   }
 });
 
