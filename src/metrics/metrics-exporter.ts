@@ -19,6 +19,16 @@ import { QueryCollector } from './query-collector.js';
 
 /** statement_timeout of every monitoring query: a stuck query is cancelled and reported, the scrape goes on. */
 export const QUERY_TIMEOUT_MS = 5_000;
+/**
+ * Client-side bounds of one scrape. statement_timeout cannot fire on a backend that is not running (postgres
+ * stopped by SIGSTOP, a stuck volume), so every database call also gives up on its own: the ping after 2 s,
+ * and every call of a collection by 5 s after it began. A scrape of a frozen postgres so answers within
+ * ~2 s with cnpg_collector_up 0, and no scrape's database work outlasts 5 s: well under Prometheus' default
+ * scrape_timeout of 10 s. A call that gave up destroys its connection (db/metrics-pool.ts).
+ */
+export const SCRAPE_DEADLINES = Object.freeze({ pingMs: 2_000, collectionMs: 5_000 });
+// Backstop over the whole scrape (the custom queries' ConfigMaps and Secrets are read in it too).
+const SCRAPE_BACKSTOP_MS = SCRAPE_DEADLINES.collectionMs + 1_000;
 
 export interface MetricsExporterOptions {
   config: Config;
@@ -100,10 +110,27 @@ export class MetricsExporter {
     this.#inflight ??= this.#collect().finally(() => {
       this.#inflight = undefined;
     });
-    return this.#inflight;
+    return this.#withBackstop(this.#inflight);
+  }
+
+  // What is known now, with the error counted, when the collection itself did not finish in time.
+  async #withBackstop(collection: Promise<string>): Promise<string> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, SCRAPE_BACKSTOP_MS, undefined)));
+    try {
+      const text = await Promise.race([collection, late]);
+      if (text !== undefined) return text;
+    } finally {
+      clearTimeout(timer);
+    }
+    this.#metrics.collectionErrors.inc({ collector: 'Collect.cnpg' });
+    this.#metrics.lastCollectionError.set(1);
+    this.#log.error({ ms: SCRAPE_BACKSTOP_MS }, 'metrics collection did not finish in time');
+    return (await registryText(this.#metrics)) + this.#queries.selfMetrics();
   }
 
   async #collect(): Promise<string> {
+    const deadline = performance.now() + SCRAPE_DEADLINES.collectionMs;
     const cluster = this.#o.cluster();
     if (!cluster) return registryText(this.#metrics);
     if (cluster !== this.#loadedFor) {
@@ -126,6 +153,8 @@ export class MetricsExporter {
           db: this.#pools,
           pgData: this.#o.config.pgData,
           timeoutMs: this.#o.queryTimeoutMs ?? QUERY_TIMEOUT_MS,
+          pingTimeoutMs: SCRAPE_DEADLINES.pingMs,
+          deadline,
         },
         this.#log,
       );

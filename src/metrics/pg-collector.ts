@@ -13,8 +13,8 @@ import { serverSemver } from './semver-range.js';
 
 /** The database access the built-in collector needs (ExporterPools implements it). */
 export interface CollectorDb {
-  ping(database: string): Promise<void>;
-  run(database: string, query: string, options: { timeoutMs: number }): Promise<MonitoringOutcome>;
+  ping(database: string, options: { timeoutMs: number }): Promise<void>;
+  run(database: string, query: string, options: { timeoutMs: number; deadline?: number }): Promise<MonitoringOutcome>;
 }
 
 export interface CollectInput {
@@ -25,6 +25,10 @@ export interface CollectInput {
   db: CollectorDb;
   pgData: string;
   timeoutMs: number;
+  /** Client-side bound of the ping (connect and SELECT 1), ms. */
+  pingTimeoutMs: number;
+  /** performance.now() time by which every database call of this collection has answered or given up. */
+  deadline: number;
 }
 
 const FACTS_SQL = [
@@ -59,7 +63,13 @@ export async function collectBuiltins(m: CollectorMetrics, input: CollectInput, 
   };
   try {
     if (!input.ready) throw new Error('postgres is not ready');
-    await input.db.ping(defaultDatabase);
+    try {
+      await input.db.ping(defaultDatabase, { timeoutMs: Math.min(input.pingTimeoutMs, input.deadline - performance.now()) });
+    } catch (err) {
+      // Counted only when a connection was tried: a postgres that is starting or stopping is not an error.
+      fail('Collect.up', err);
+      throw err;
+    }
     m.up.set({ cluster: cluster.name }, 1);
   } catch {
     m.up.set({ cluster: cluster.name }, 0);
@@ -71,7 +81,7 @@ export async function collectBuiltins(m: CollectorMetrics, input: CollectInput, 
   let context: QueryContext | undefined;
   let segmentSize = 0;
   try {
-    const facts = firstRow(await input.db.run(defaultDatabase, FACTS_SQL, { timeoutMs: input.timeoutMs }));
+    const facts = firstRow(await input.db.run(defaultDatabase, FACTS_SQL, { timeoutMs: input.timeoutMs, deadline: input.deadline }));
     const num = (k: string): number => Number(facts.get(k));
     const versionNum = num('version_num');
     const version = serverSemver(versionNum);
@@ -113,7 +123,7 @@ export async function collectBuiltins(m: CollectorMetrics, input: CollectInput, 
 
 async function collectWalStats(m: CollectorMetrics, input: CollectInput, database: string, versionNum: number): Promise<void> {
   const columns = versionNum >= 180000 ? WAL_STAT_COLUMNS.slice(0, 4) : WAL_STAT_COLUMNS;
-  const row = firstRow(await input.db.run(database, `SELECT ${columns.join(', ')}, stats_reset FROM pg_catalog.pg_stat_wal`, { timeoutMs: input.timeoutMs }));
+  const row = firstRow(await input.db.run(database, `SELECT ${columns.join(', ')}, stats_reset FROM pg_catalog.pg_stat_wal`, { timeoutMs: input.timeoutMs, deadline: input.deadline }));
   const statsReset = row.get('stats_reset') ?? '';
   for (const column of columns) {
     const gauge = m.walStats.get(column);

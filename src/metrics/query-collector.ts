@@ -12,7 +12,7 @@ import { ACCESSIBLE_DATABASES_SQL, expandTargets, isPattern } from './target-dat
 
 /** What the collector needs from the database layer (ExporterPools implements it). */
 export interface QueryRunner {
-  run(database: string, query: string, options: { predicate?: string; timeoutMs: number }): Promise<MonitoringOutcome>;
+  run(database: string, query: string, options: { predicate?: string; timeoutMs: number; deadline?: number }): Promise<MonitoringOutcome>;
 }
 
 /** Facts of the server a refresh depends on. */
@@ -20,6 +20,8 @@ export interface QueryContext {
   isPrimary: boolean;
   version: Version;
   defaultDatabase: string;
+  /** performance.now() time after which a query gives up on the client side (the scrape's deadline). */
+  deadline?: number;
 }
 
 export interface QueryCollectorOptions {
@@ -91,7 +93,7 @@ export class QueryCollector {
     for (const p of this.#loadProblems) report(p);
     const tasks = await this.#plan(ctx, report);
     const outcomes = await mapLimited(tasks, this.#o.concurrency ?? 4, (t) =>
-      this.#o.db.run(t.database, t.compiled.query.query, { predicate: t.compiled.query.predicateQuery, timeoutMs: this.#o.timeoutMs }),
+      this.#o.db.run(t.database, t.compiled.query.query, { predicate: t.compiled.query.predicateQuery, timeoutMs: this.#o.timeoutMs, deadline: ctx.deadline }),
     );
     // Applied in task order, so which of two duplicate rows survives does not depend on timing.
     const out = new Exposition(this.#o.reserved);
@@ -136,7 +138,7 @@ export class QueryCollector {
       }
       if (accessible === undefined && q.targetDatabases.some(isPattern)) {
         try {
-          const outcome = await this.#o.db.run(ctx.defaultDatabase, ACCESSIBLE_DATABASES_SQL, { timeoutMs: this.#o.timeoutMs });
+          const outcome = await this.#o.db.run(ctx.defaultDatabase, ACCESSIBLE_DATABASES_SQL, { timeoutMs: this.#o.timeoutMs, deadline: ctx.deadline });
           accessible = outcome.kind === 'rows' ? outcome.result.rows.map((r) => r[0] ?? '').filter((d) => d !== '') : [];
         } catch (err) {
           report(`${q.name}: while discovering databases: ${describeError(err)}`);

@@ -6,12 +6,15 @@ import type { ServerResponse } from 'node:http';
 export class HttpError extends Error {
   readonly status: number;
   readonly code: string;
+  /** The `Allow` header of a 405: the route's methods. */
+  readonly allow: string | undefined;
 
-  constructor(status: number, code: string, message: string) {
+  constructor(status: number, code: string, message: string, options: { allow?: string } = {}) {
     super(message);
     this.name = 'HttpError';
     this.status = status;
     this.code = code;
+    this.allow = options.allow;
   }
 }
 
@@ -38,7 +41,10 @@ export function sendError(res: ServerResponse, status: number, code: string, mes
 
 /** Answers any thrown value: an HttpError with its own status, anything else as a 500 with its message. */
 export function sendFailure(res: ServerResponse, err: unknown, fallbackCode = 'INTERNAL'): void {
-  if (err instanceof HttpError) sendError(res, err.status, err.code, err.message);
+  if (err instanceof HttpError) {
+    if (err.allow !== undefined && !res.headersSent) res.setHeader('allow', err.allow);
+    sendError(res, err.status, err.code, err.message);
+  }
   else sendError(res, 500, fallbackCode, err instanceof Error ? err.message : String(err));
 }
 

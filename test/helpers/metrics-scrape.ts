@@ -11,10 +11,10 @@ export interface Scrape {
 }
 
 /** GET http(s)://127.0.0.1:<port><path>; with `ca`, over TLS 1.3 verifying the server as `localhost`. */
-export function scrape(port: number, options: { path?: string; ca?: string; maxVersion?: 'TLSv1.2' | 'TLSv1.3' } = {}): Promise<Scrape> {
+export function scrape(port: number, options: { path?: string; method?: string; ca?: string; maxVersion?: 'TLSv1.2' | 'TLSv1.3'; timeoutMs?: number } = {}): Promise<Scrape> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const common = { host: '127.0.0.1', port, path: options.path ?? '/metrics', method: 'GET', timeout: 30_000, agent: false as const };
+    const common = { host: '127.0.0.1', port, path: options.path ?? '/metrics', method: options.method ?? 'GET', timeout: options.timeoutMs ?? 30_000, agent: false as const };
     const onResponse = (res: import('node:http').IncomingMessage): void => {
       let body = '';
       res.setEncoding('utf8');
@@ -25,7 +25,7 @@ export function scrape(port: number, options: { path?: string; ca?: string; maxV
     const req = options.ca
       ? httpsRequest({ ...common, ca: options.ca, servername: 'localhost', minVersion: 'TLSv1.2', maxVersion: options.maxVersion ?? 'TLSv1.3' }, onResponse)
       : httpRequest(common, onResponse);
-    req.on('timeout', () => req.destroy(new Error('scrape timed out')));
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${options.timeoutMs ?? 30_000} ms`)));
     req.on('error', reject);
     req.end();
   });

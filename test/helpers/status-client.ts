@@ -1,7 +1,7 @@
 // HTTPS client for the status server tests: one request with chosen TLS settings, returning the status, the
 // body and the certificate the server presented.
 import { request, type Agent } from 'node:https';
-import type { TLSSocket } from 'node:tls';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 
 export interface StatusResponse {
   status: number;
@@ -108,4 +108,54 @@ export function checkFields(obj: Record<string, unknown>, fields: Record<string,
 export function errorOf(body: string): { code: string; message: string } {
   const parsed = JSON.parse(body) as { error?: { code?: string; message?: string } };
   return { code: parsed.error?.code ?? '', message: parsed.error?.message ?? '' };
+}
+
+/** What a raw request got back: the status line and headers as sent, the body, and whether the server closed. */
+export interface RawResponse {
+  head: string;
+  status: number;
+  body: string;
+  /** The server ended the connection (after answering, or without a word). */
+  closed: boolean;
+}
+
+/**
+ * Writes `request` as it is over TLS 1.3 to 127.0.0.1 (verified as `localhost` with `ca`) and reads until the
+ * server closes or `timeoutMs` passes (a keep-alive answer then counts as not closed).
+ */
+export function rawTlsRequest(port: number, ca: string, request: string, timeoutMs = 5_000): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const socket = tlsConnect({ host: '127.0.0.1', servername: 'localhost', port, ca, minVersion: 'TLSv1.3' }, () => socket.write(request));
+    let text = '';
+    let settled = false;
+    const finish = (closed: boolean): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      const at = text.indexOf('\r\n\r\n');
+      const head = at < 0 ? text : text.slice(0, at);
+      resolve({ head, status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1] ?? 0), body: at < 0 ? '' : text.slice(at + 4), closed });
+    };
+    const timer = setTimeout(() => finish(false), timeoutMs);
+    socket.setEncoding('utf8');
+    socket.on('data', (c: string) => (text += c));
+    socket.on('end', () => finish(true));
+    socket.on('close', () => finish(true));
+    socket.on('error', (err: Error) => {
+      // A reset after the answer still counts as an answer and a close.
+      if (text !== '') finish(true);
+      else if (!settled) {
+        settled = true;
+        clearTimeout(timer);
+        reject(err);
+      }
+    });
+  });
+}
+
+/** The value of header `name` in a raw response head (case-insensitive), if present. */
+export function headerOf(head: string, name: string): string | undefined {
+  const line = head.split('\r\n').find((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`));
+  return line?.slice(line.indexOf(':') + 1).trim();
 }

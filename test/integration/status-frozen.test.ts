@@ -1,9 +1,8 @@
 // With postgres frozen (SIGSTOP on the postmaster and its backends) the status routes still answer in time.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { processesMentioning, secretValue, startManager, type ManagerHandle } from '../helpers/manager.js';
+import { freezePostgres, signalAll } from '../helpers/postgres-freeze.js';
 import { errorOf, statusRequest, waitForStatus } from '../helpers/status-client.js';
 
 let h: ManagerHandle | undefined;
@@ -14,32 +13,6 @@ after(async () => {
   for (const pid of h ? processesMentioning(h.dir) : []) process.kill(pid, 'SIGKILL');
 });
 
-// Every postgres child calls setsid() (InitPostmasterChild), so the postmaster's group is not enough.
-function postgresProcesses(postmaster: number): number[] {
-  const pids = [postmaster];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === postmaster) pids.push(Number(entry));
-    } catch {
-      // gone
-    }
-  }
-  return pids;
-}
-
-function signalAll(pids: number[], signal: NodeJS.Signals): void {
-  for (const pid of pids) {
-    try {
-      process.kill(pid, signal);
-    } catch {
-      // gone
-    }
-  }
-}
-
 test('a frozen postgres: /readyz within 2 s and /pg/status within 5 s, no pile-up, recovery after SIGCONT', async () => {
   h = await startManager();
   await h.waitForLine((l) => l.msg === 'instance ready', 60_000, 'instance ready');
@@ -49,11 +22,8 @@ test('a frozen postgres: /readyz within 2 s and /pg/status within 5 s, no pile-u
   assert.equal((await statusRequest({ port, path: '/pg/status', ca })).status, 200);
   assert.equal((await statusRequest({ port, path: '/readyz', ca })).status, 200);
 
-  const pid = Number(readFileSync(join(h.stateDir, 'pgdata', 'postmaster.pid'), 'utf8').split('\n')[0]);
-  // Children first, so the postmaster cannot fork a new one after it was stopped.
-  frozen = postgresProcesses(pid);
+  frozen = freezePostgres(h.stateDir);
   assert.ok(frozen.length >= 4, `postmaster and its children: ${frozen.join(' ')}`);
-  signalAll([...frozen].reverse(), 'SIGSTOP');
 
   const [ready, statuses, live] = await Promise.all([
     statusRequest({ port, path: '/readyz', ca }),

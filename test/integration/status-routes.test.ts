@@ -41,12 +41,12 @@ test('routes, operator pinning, /pg/status fields, instance status, and postgres
   const port = h.statusPort;
   const get = (path: string, extra: Partial<Parameters<typeof statusRequest>[0]> = {}): ReturnType<typeof statusRequest> => statusRequest({ port, path, ca, ...extra });
 
-  // Probes: CNPG's codes and bodies, any method.
+  // Probes: CNPG's codes and bodies; GET and HEAD (other methods: status-hostile-http.test.ts).
   for (const path of ['/healthz', '/readyz', '/startupz', '/failsafe']) {
-    for (const method of ['GET', 'POST']) {
+    for (const method of ['GET', 'HEAD']) {
       const r = await get(path, { method });
       assert.equal(r.status, 200, `${method} ${path}: ${r.body}`);
-      assert.equal(r.body, 'OK');
+      assert.equal(r.body, method === 'HEAD' ? '' : 'OK');
     }
   }
   const unknown = await get('/pg/nothing');
@@ -88,8 +88,8 @@ test('routes, operator pinning, /pg/status fields, instance status, and postgres
   const operator = await createClientCert({ ca: operatorCa, commonName: 'cnpg-operator' });
   const intruder = await createClientCert({ ca: operatorCa, commonName: 'someone-else' });
   const asOperator = { cert: operator.certPem, key: operator.keyPem };
-  for (const path of ['/pg/controldata', '/pg/mode/backup', '/pg/archive/partial', '/update']) {
-    const r = await get(path);
+  for (const [path, method] of [['/pg/controldata', 'GET'], ['/pg/mode/backup', 'GET'], ['/pg/archive/partial', 'POST'], ['/update', 'PUT']] as const) {
+    const r = await get(path, { method });
     assert.equal(r.status, 401, `${path} without a client certificate`);
     assert.equal(errorOf(r.body).message, 'client certificate required');
   }
