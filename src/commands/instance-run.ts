@@ -22,6 +22,7 @@ import { osCalls } from '../native/os-calls.js';
 import { createSpecSource, provisionIfLocal } from './source-setup.js';
 import { statusListenHost } from '../status/listen-host.js';
 import { startServers, type Servers } from './servers.js';
+import type { Cluster } from '../spec/cluster.js';
 
 /** Runs the instance until stopped; resolves with the process exit code. */
 export async function instanceRun(
@@ -33,6 +34,16 @@ export async function instanceRun(
   const log = child(root, 'instance');
   const source = await createSpecSource(config, root);
   const cluster = await source.load();
+  // Each warning (an unknown field) is logged once, at the load that first has it, not at every version.
+  const warned = new Set<string>();
+  const warnOnce = (c: Cluster): Cluster => {
+    for (const warning of c.warnings ?? []) {
+      if (!warned.has(warning)) log.warn({ source: source.description }, warning);
+      warned.add(warning);
+    }
+    return c;
+  };
+  warnOnce(cluster);
   if (config.clusterName && config.clusterName !== cluster.name) {
     throw new ManagerError('USAGE', `--cluster-name ${config.clusterName} does not match metadata.name ${cluster.name} of the manifest`);
   }
@@ -176,7 +187,7 @@ export async function instanceRun(
   onReload = () =>
     void source
       .load()
-      .then((c) => reconciler.reconcile(c, running))
+      .then((c) => reconciler.reconcile(warnOnce(c), running))
       .catch((err: unknown) => log.error({ err: describeError(err) }, 'reload: Cluster invalid, files left as they were'))
       .finally(() => lifecycle.current()?.signal('SIGHUP'));
   function running(): { pm: NonNullable<ReturnType<Lifecycle['current']>>; pool: Pool } | undefined {
@@ -215,7 +226,7 @@ export async function instanceRun(
     const onInvalid = (err: unknown): void => log.error({ err: describeError(err) }, 'new Cluster version refused; the previous one stays in force');
     for await (const next of source.watch(background.signal, onInvalid)) {
       log.info({ source: source.description }, 'Cluster changed');
-      await reconciler.reconcile(next, running);
+      await reconciler.reconcile(warnOnce(next), running);
     }
   }
 }
