@@ -67,7 +67,7 @@ export async function instanceRun(config: Config, root: Logger, emergency: { sto
       onReload = () =>
         void p.source
           .load()
-          .then((c) => reconciler.reconcile(c, running))
+          .then((c) => reconciler.reconcile(p.warnOnce(c), running))
           .catch((err: unknown) => log.error({ err: describeError(err) }, 'reload: Cluster invalid, files left as they were'))
           .finally(() => lifecycle.current()?.signal('SIGHUP'));
       await group.start(lifecyclePart(lifecycle, spawned, handedOver || undefined, log));
@@ -79,7 +79,7 @@ export async function instanceRun(config: Config, root: Logger, emergency: { sto
           (signal) => p.source.watch(signal, onInvalid),
           async (next: Cluster) => {
             log.info({ source: p.source.description }, 'Cluster changed');
-            await reconciler.reconcile(next, running);
+            await reconciler.reconcile(p.warnOnce(next), running);
           },
           log,
         ),

@@ -3,7 +3,7 @@
 // Every refusal here comes before anything is written.
 import type { Config } from '../config/config.js';
 import { ManagerError } from '../errors.js';
-import type { Logger } from '../log/logger.js';
+import { child, type Logger } from '../log/logger.js';
 import { createLazyDb, type LazyDb } from '../db/lazy-db.js';
 import { inspectPgData, readPgMajor, type PgDataState } from '../bootstrap/initdb.js';
 import { createInstanceState, type InstanceState } from '../reconcile/instance-state.js';
@@ -30,6 +30,8 @@ export interface Prepared {
   pgState: PgDataState;
   /** The reconciler, made once PGDATA exists (it renders for PGDATA's major version). */
   reconciler: () => Promise<Reconciler>;
+  /** Logs each of a Cluster version's warnings (an unknown field) once, at the load that first has it. */
+  warnOnce: (cluster: Cluster) => Cluster;
   /** The shutdown and start-up budget of the Cluster in force. */
   budget: () => StopBudget & { startDelay: number };
 }
@@ -37,7 +39,16 @@ export interface Prepared {
 /** Loads, checks and becomes the run user; `serves` is false for `instance init` (no status port). */
 export async function prepareInstance(config: Config, root: Logger, serves: boolean): Promise<Prepared> {
   const source = await createSpecSource(config, root);
-  const cluster = await source.load();
+  const log = child(root, 'instance');
+  const warned = new Set<string>();
+  const warnOnce = (c: Cluster): Cluster => {
+    for (const warning of c.warnings ?? []) {
+      if (!warned.has(warning)) log.warn({ source: source.description }, warning);
+      warned.add(warning);
+    }
+    return c;
+  };
+  const cluster = warnOnce(await source.load());
   if (config.clusterName && config.clusterName !== cluster.name) {
     throw new ManagerError('USAGE', `--cluster-name ${config.clusterName} does not match metadata.name ${cluster.name} of the manifest`);
   }
@@ -69,6 +80,7 @@ export async function prepareInstance(config: Config, root: Logger, serves: bool
     db: createLazyDb({ socketDir: config.controller.run, port: config.port }, root),
     pgState,
     reconciler: made,
+    warnOnce,
     budget: () => {
       const spec = current?.cluster()?.spec ?? cluster.spec;
       return { smartShutdownTimeout: spec.smartShutdownTimeout, stopDelay: spec.stopDelay, startDelay: spec.startDelay };

@@ -2,13 +2,14 @@
 // for the Kubernetes API. Edits to the manifest or the secrets are noticed through inotify (a slow poll
 // behind it as the safety net) and yielded as a new Cluster; an invalid edit is reported and the last good
 // Cluster stays in force.
-import { readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
-import { basename, dirname } from 'node:path';
-import { ManifestError } from '../errors.js';
+import { basename, dirname, join } from 'node:path';
+import { MANIFEST_MAX_BYTES } from '../config/limits.js';
+import { ManagerError, ManifestError } from '../errors.js';
 import { parseClusterManifest } from '../spec/load-manifest.js';
 import type { Cluster } from '../spec/cluster.js';
 import { FolderWatch, type FolderFilter } from './folder-watch.js';
+import { FileReadError, decodeUtf8, readBounded } from './read-bounded.js';
 import { readSecretDir, createSecretDir, fingerprintSecretsDir } from './secrets-dir.js';
 import { mergeStatusPatch, parseStatusText, readStatusText, writeStatusText } from './status-file.js';
 import type { ConfigMapObject, SecretObject, SecretWriter, SpecSource, StatusPatch } from './spec-source.js';
@@ -22,6 +23,8 @@ export interface FileSourceOptions {
   namespace?: string;
   /** How often the files are checked when inotify signalled nothing (default DEFAULT_POLL_MS). */
   pollMs?: number;
+  /** How long a change must stay quiet before it is applied (default QUIET_MS). */
+  quietMs?: number;
 }
 
 /**
@@ -30,6 +33,16 @@ export interface FileSourceOptions {
  * it cost an idle manager ~2 % of a core (reading every file).
  */
 export const DEFAULT_POLL_MS = 5_000;
+
+/**
+ * How long the files must stay unchanged before a changed version is applied: a writer that rewrites the
+ * manifest in place (an editor's save truncates it first; `generator > cluster.yaml` writes it in pieces)
+ * shows readers an empty or partial file, often valid YAML, a pg_hba.conf without its last line. inotify's
+ * IN_CLOSE_WRITE would say when the writer is done, but Node's fs.watch does not report it, so a change is
+ * applied once no change event arrived for this long and a second read finds the same text (the check
+ * where inotify is silent). A writer that pauses longer than this between two writes is seen twice.
+ */
+export const QUIET_MS = 300;
 
 /** The file-backed SpecSource, which can also create Secrets (it stands in for the operator). */
 /** A read's text or its error, kept for later: the error only matters if the Cluster is built from it. */
@@ -40,6 +53,15 @@ function settle<T>(read: Promise<T>): Promise<{ text: T } | { error: unknown }> 
   );
 }
 
+/** A ConfigMap value as text: ConfigMap data is UTF-8 (binary goes in binaryData, which this source has not). */
+function configMapText(bytes: Buffer, path: string): string {
+  try {
+    return decodeUtf8(bytes, path);
+  } catch (err) {
+    throw new ManagerError('INVALID_SECRET', `ConfigMap value file ${(err as Error).message}`, { cause: err });
+  }
+}
+
 /** How many of our own status patches are remembered (a poll normally sees one or two). */
 const OWN_PATCHES_KEPT = 16;
 
@@ -47,6 +69,13 @@ const OWN_PATCHES_KEPT = 16;
 interface Texts {
   manifest: { text: string } | { error: unknown };
   status: { text: string | undefined } | { error: unknown };
+}
+
+/** What a version of the files is recognised by (see #fingerprint), and the folders read for it. */
+interface Fingerprint {
+  spec: string;
+  status: string | undefined;
+  folders: string[];
 }
 
 export class FileSpecSource implements SpecSource, SecretWriter {
@@ -63,12 +92,12 @@ export class FileSpecSource implements SpecSource, SecretWriter {
   }
 
   async #readManifest(): Promise<string> {
+    const path = this.#options.manifestPath;
     try {
-      // eslint-disable-next-line security/detect-non-literal-fs-filename -- the manifest the user named
-      return await readFile(this.#options.manifestPath, 'utf8');
+      return decodeUtf8(await readBounded(path, MANIFEST_MAX_BYTES), path);
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? 'error';
-      throw new ManifestError(this.#options.manifestPath, `cannot read the Cluster manifest (${code})`, { cause: err });
+      if (err instanceof FileReadError) throw new ManifestError(path, `the Cluster manifest ${err.reason}`, { cause: err });
+      throw err;
     }
   }
 
@@ -87,11 +116,12 @@ export class FileSpecSource implements SpecSource, SecretWriter {
    * operatorCertificateFingerprint there), but a status text reached through our own patches alone is no
    * change (see #onlyOwnPatches).
    */
-  async #fingerprint(texts: Texts): Promise<{ spec: string; status: string | undefined; folders: string[] }> {
+  async #fingerprint(texts: Texts): Promise<Fingerprint> {
     const secrets = await fingerprintSecretsDir(this.#options.secretsDir);
     const configmaps = this.#options.configmapsDir ? await fingerprintSecretsDir(this.#options.configmapsDir) : { fingerprint: 'none', folders: [] };
     const spec = createHash('sha256')
-      .update('text' in texts.manifest ? texts.manifest.text : '')
+      // A refusal counts by its reason, so a different refusal (missing, then too large) is reported again.
+      .update('text' in texts.manifest ? texts.manifest.text : `\0${String(texts.manifest.error)}`)
       .update('\0')
       .update(secrets.fingerprint)
       .update('\0')
@@ -139,14 +169,27 @@ export class FileSpecSource implements SpecSource, SecretWriter {
       let last = await this.#fingerprint(this.#loaded ?? (await this.#read()));
       folders.set(this.#watchedFolders(last.folders));
       const pollMs = this.#options.pollMs ?? DEFAULT_POLL_MS;
+      const quietMs = this.#options.quietMs ?? QUIET_MS;
       while (!signal.aborted) {
         await folders.next(pollMs, signal);
         if (signal.aborted) return;
-        const texts = await this.#read();
-        const now = await this.#fingerprint(texts);
+        let texts = await this.#read();
+        let now = await this.#fingerprint(texts);
         folders.set(this.#watchedFolders(now.folders));
-        const statusChanged = now.status !== last.status && !this.#onlyOwnPatches(last.status, now.status);
-        const changed = now.spec !== last.spec || statusChanged;
+        // A change is applied once it is complete: no further change for quietMs and the same text read again.
+        // Until then nothing is reported, so an empty or truncated file of a save in progress is no error.
+        while (this.#differs(last, now) && !signal.aborted) {
+          await folders.quiet(quietMs, signal);
+          if (signal.aborted) return;
+          const again = await this.#read();
+          const settled = await this.#fingerprint(again);
+          folders.set(this.#watchedFolders(settled.folders));
+          const same = settled.spec === now.spec && settled.status === now.status;
+          texts = again;
+          now = settled;
+          if (same) break;
+        }
+        const changed = this.#differs(last, now);
         last = now;
         if (!changed) continue;
         let cluster: Cluster;
@@ -161,6 +204,11 @@ export class FileSpecSource implements SpecSource, SecretWriter {
     } finally {
       folders.close();
     }
+  }
+
+  /** Whether `now` is a new version after `last`: another spec, or a status reached by more than our own patches. */
+  #differs(last: Fingerprint, now: Fingerprint): boolean {
+    return now.spec !== last.spec || (now.status !== last.status && !this.#onlyOwnPatches(last.status, now.status));
   }
 
   /**
@@ -185,10 +233,11 @@ export class FileSpecSource implements SpecSource, SecretWriter {
 
   /** Reads a ConfigMap folder by name (same layout as a Secret folder; values are UTF-8 text). */
   async getConfigMap(name: string): Promise<ConfigMapObject | undefined> {
-    if (!this.#options.configmapsDir) return undefined;
-    const folder = await readSecretDir(this.#options.configmapsDir, name);
+    const root = this.#options.configmapsDir;
+    if (!root) return undefined;
+    const folder = await readSecretDir(root, name);
     if (!folder) return undefined;
-    const data = Object.fromEntries(Object.entries(folder.data).map(([key, bytes]) => [key, bytes.toString('utf8')]));
+    const data = Object.fromEntries(Object.entries(folder.data).map(([key, bytes]) => [key, configMapText(bytes, join(root, name, key))]));
     return { name, data, resourceVersion: folder.resourceVersion };
   }
 

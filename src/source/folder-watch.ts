@@ -54,22 +54,37 @@ export class FolderWatch {
    * without a change, or on abort. Changes during the caller's check are kept for the next call.
    */
   async next(pollMs: number, signal: AbortSignal): Promise<void> {
-    if (!this.#dirty && !signal.aborted) {
-      // Timer and abort listener both go when the wait ends, however it ends: nothing piles up per wait.
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          clearTimeout(timer);
-          signal.removeEventListener('abort', done);
-          this.#wake = undefined;
-          resolve();
-        };
-        const timer = setTimeout(done, pollMs);
-        this.#wake = done;
-        signal.addEventListener('abort', done, { once: true });
-      });
-    }
+    if (!this.#dirty) await this.#wait(pollMs, signal);
     if (this.#dirty && !signal.aborted) await sleep(SETTLE_MS, undefined, { signal }).catch(() => undefined);
     this.#dirty = false;
+  }
+
+  /**
+   * Resolves once `ms` have passed without a change in the watched folders (each change starts the wait
+   * again), or on abort. Where inotify is silent this is a plain wait, and the caller's second read decides.
+   */
+  async quiet(ms: number, signal: AbortSignal): Promise<void> {
+    do this.#dirty = false;
+    while ((await this.#wait(ms, signal)) && !signal.aborted);
+    this.#dirty = false;
+  }
+
+  /** Waits up to `ms` for a change; true when a change (or close()) ended the wait. */
+  async #wait(ms: number, signal: AbortSignal): Promise<boolean> {
+    if (signal.aborted) return false;
+    // Timer and abort listener both go when the wait ends, however it ends: nothing piles up per wait.
+    return new Promise<boolean>((resolve) => {
+      const done = (woken: boolean): void => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', aborted);
+        this.#wake = undefined;
+        resolve(woken);
+      };
+      const aborted = (): void => done(false);
+      const timer = setTimeout(done, ms, false);
+      this.#wake = () => done(true);
+      signal.addEventListener('abort', aborted, { once: true });
+    });
   }
 
   /** The folders being watched now. */

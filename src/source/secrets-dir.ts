@@ -1,10 +1,12 @@
 // A folder that stands in for the Secrets of a namespace: one folder per Secret, one file per key,
 // the layout of a Secret mounted into a pod (dot-entries such as `..data` are the kubelet's and skipped).
-import { readdir, readFile, mkdir, rename, rm, open } from 'node:fs/promises';
+import { readdir, mkdir, rename, rm, open } from 'node:fs/promises';
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { CONFIG_VALUE_MAX_BYTES } from '../config/limits.js';
 import { ManagerError } from '../errors.js';
 import { assertPathComponent } from '../pgfiles/pgpass.js';
+import { FileReadError, readBounded } from './read-bounded.js';
 import type { SecretObject } from './spec-source.js';
 
 function isMissing(err: unknown): boolean {
@@ -24,9 +26,9 @@ export async function readSecretDir(root: string, name: string): Promise<SecretO
     if (isMissing(err)) return undefined;
     throw new ManagerError('INVALID_SECRET', `reading secret folder ${dir}: ${(err as Error).message}`, { cause: err });
   }
-  // The key files are read side by side (a Secret has up to a dozen), then hashed in name order.
-  // eslint-disable-next-line security/detect-non-literal-fs-filename -- key files inside the secret folder
-  const contents = await Promise.all(entries.map(async (key) => [key, await readFile(join(dir, key))] as const));
+  // The key files are read side by side (a Secret has up to a dozen), then hashed in name order. Each is
+  // capped as the API server caps a whole Secret, and a FIFO or a device is refused rather than read.
+  const contents = await Promise.all(entries.map(async (key) => [key, await readKeyFile(join(dir, key))] as const));
   const data: Record<string, Buffer> = {};
   const hash = createHash('sha256');
   for (const [key, bytes] of contents) {
@@ -35,6 +37,15 @@ export async function readSecretDir(root: string, name: string): Promise<SecretO
     hash.update(key).update('\0').update(bytes).update('\0');
   }
   return { name, data, resourceVersion: hash.digest('hex').slice(0, 16), annotations: {} };
+}
+
+async function readKeyFile(path: string): Promise<Buffer> {
+  try {
+    return await readBounded(path, CONFIG_VALUE_MAX_BYTES);
+  } catch (err) {
+    if (err instanceof FileReadError) throw new ManagerError('INVALID_SECRET', `value file ${err.message}`, { cause: err });
+    throw err;
+  }
 }
 
 /** Creates a Secret folder atomically (temp folder + rename); never overwrites an existing one. */

@@ -1,7 +1,8 @@
 // The local stand-in for the Cluster's status subresource: a JSON file patched with RFC 7386 merge patches.
-import { readFile } from 'node:fs/promises';
+import { MANIFEST_MAX_BYTES } from '../config/limits.js';
 import { ManagerError } from '../errors.js';
 import { writeFileAtomic } from '../pgfiles/write-file-atomic.js';
+import { FileReadError, decodeUtf8, readBounded } from './read-bounded.js';
 import type { StatusPatch } from './spec-source.js';
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -24,11 +25,12 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
 /** The status file's text; undefined when it does not exist. */
 export async function readStatusText(path: string): Promise<string | undefined> {
   try {
-    // eslint-disable-next-line security/detect-non-literal-fs-filename -- the configured status file
-    return await readFile(path, 'utf8');
+    // Capped like the manifest: it stands in for the same object's status subresource.
+    return decodeUtf8(await readBounded(path, MANIFEST_MAX_BYTES), path);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
+    if (!(err instanceof FileReadError)) throw err;
+    if (err.code === 'ENOENT') return undefined;
+    throw new ManagerError('INVALID_MANIFEST', `the status file ${err.message}`, { cause: err });
   }
 }
 

@@ -111,6 +111,8 @@ export interface Cluster {
   status: Record<string, unknown>;
   /** The parsed object as received, for fields this view does not type yet. */
   raw: Record<string, unknown>;
+  /** What was accepted but deserves a warning ('unknown field "metadata.lables"'), for the caller to log once. */
+  warnings?: readonly string[];
 }
 
 /** Defaults of the Cluster CRD that the instance manager relies on (api/v1/cluster_types.go). */

@@ -73,6 +73,11 @@ export class Fields {
     }
   }
 
+  /** The paths of the keys outside `allowed`, for a warning where refusing them would be stricter than Kubernetes. */
+  unknownKeys(allowed: ReadonlySet<string>): string[] {
+    return [...this.map.keys()].filter((key) => !allowed.has(key)).map((key) => this.at(key));
+  }
+
   /** A nested optional mapping. */
   child(key: string): Fields | undefined {
     return Fields.optional(this.map.get(key), this.at(key));

@@ -1,7 +1,7 @@
 // Text -> validated Cluster. Pure: the caller reads the file (or gets the object from the API server) and
 // passes it in. YAML is read as Kubernetes reads it (YAML 1.1, so unquoted on/yes/off are booleans), with
 // duplicate keys refused because kubectl would keep only one of them without a word.
-import { parseAllDocuments } from 'yaml';
+import { LineCounter, parseAllDocuments, visit, type Alias, type Document } from 'yaml';
 import { ManifestError } from '../errors.js';
 import type { Cluster } from './cluster.js';
 import { Fields, describeType, isMapping } from './fields.js';
@@ -15,6 +15,21 @@ export interface ManifestDefaults {
   /** Namespace used when metadata.namespace is absent (the pod's NAMESPACE). */
   namespace: string;
 }
+
+/**
+ * How many nodes the aliases of one document may expand to (yaml's maxAliasCount): a CNPG manifest uses a
+ * handful at most, and a "billion laughs" document of a few hundred bytes would otherwise expand to gigabytes.
+ */
+export const MAX_ALIAS_COUNT = 100;
+
+// The top level of a Kubernetes object and its ObjectMeta (k8s.io/apimachinery/pkg/apis/meta/v1/types.go):
+// anything else is kept in Cluster.raw but warned about, as kubectl warns 'unknown field "metadata.lables"'.
+const OBJECT_KEYS: ReadonlySet<string> = new Set(['apiVersion', 'kind', 'metadata', 'spec', 'status']);
+const OBJECT_META_KEYS: ReadonlySet<string> = new Set([
+  'name', 'generateName', 'namespace', 'selfLink', 'uid', 'resourceVersion', 'generation', 'creationTimestamp',
+  'deletionTimestamp', 'deletionGracePeriodSeconds', 'labels', 'annotations', 'ownerReferences', 'finalizers',
+  'managedFields',
+]);
 
 // RFC 1123 label, the rule Kubernetes applies to the names of the Services CNPG derives from the cluster.
 const DNS_LABEL_CHARS = /^[a-z0-9-]{1,63}$/;
@@ -69,6 +84,8 @@ export function clusterFromObject(value: unknown, defaults: ManifestDefaults): C
     status: status ?? {},
     raw: value,
   };
+  const unknown = [...root.unknownKeys(OBJECT_KEYS), ...metadata.unknownKeys(OBJECT_META_KEYS)];
+  if (unknown.length > 0) cluster.warnings = unknown.map((path) => `unknown field "${path}"`);
   const resourceVersion = metadata.string('resourceVersion');
   if (resourceVersion !== undefined) cluster.resourceVersion = resourceVersion;
   const generation = metadata.int('generation', 0, Number.MAX_SAFE_INTEGER);
@@ -77,7 +94,8 @@ export function clusterFromObject(value: unknown, defaults: ManifestDefaults): C
 }
 
 function parseDocuments(text: string, origin: string): unknown[] {
-  const documents = parseAllDocuments(text, { version: '1.1', uniqueKeys: true, prettyErrors: true });
+  const lineCounter = new LineCounter();
+  const documents = parseAllDocuments(text, { version: '1.1', uniqueKeys: true, prettyErrors: true, lineCounter });
   // An input with no document at all comes back as an EmptyStream, which is not an array.
   if (!Array.isArray(documents)) return [];
   return documents.map((doc, index) => {
@@ -89,6 +107,36 @@ function parseDocuments(text: string, origin: string): unknown[] {
       const reason = error.message.split(/ at line \d+|\n/, 1)[0] ?? error.code;
       throw new ManifestError(origin, `invalid YAML at ${at}: ${reason}`, { cause: error });
     }
-    return doc.toJS({ maxAliasCount: 100 }) as unknown;
+    return toObject(doc, origin, lineCounter);
   });
+}
+
+/** The document as plain values; an alias refused by yaml (too many expansions, no anchor) names its line. */
+function toObject(doc: Document.Parsed, origin: string, lineCounter: LineCounter): unknown {
+  // yaml's ReferenceError does not say where: each alias records itself when its resolution throws, the
+  // innermost first, which is the one yaml refused.
+  let failed: Alias | undefined;
+  visit(doc, {
+    Alias: (_key, node) => {
+      const resolve = node.toJSON.bind(node);
+      node.toJSON = (arg, ctx) => {
+        try {
+          return resolve(arg, ctx);
+        } catch (err) {
+          failed ??= node;
+          throw err;
+        }
+      };
+    },
+  });
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown;
+  } catch (err) {
+    if (!(err instanceof ReferenceError) || failed?.range === undefined || failed.range === null) throw err;
+    const { line, col } = lineCounter.linePos(failed.range[0]);
+    const reason = err.message.startsWith('Excessive alias count')
+      ? `the alias *${failed.source} takes the document past ${MAX_ALIAS_COUNT} alias expansions (an alias bomb?)`
+      : err.message;
+    throw new ManifestError(origin, `invalid YAML at line ${line}, column ${col}: ${reason}`, { cause: err });
+  }
 }

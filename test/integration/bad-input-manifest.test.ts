@@ -44,6 +44,11 @@ const CASES: Case[] = [
     expect: ['spec.postgresql.parameters.listen_addresses', /blocked/],
   },
   { name: 'a missing manifest file', text: undefined, expect: ['cluster.yaml', /ENOENT|no such file|cannot read/i] },
+  {
+    name: 'a manifest over 1.5 MiB',
+    text: `${manifest('t1')}# ${'x'.repeat(2 * 1024 * 1024)}\n`,
+    expect: ['cluster.yaml: the Cluster manifest is 2 MiB', 'over the limit of 1.5 MiB (1572864 bytes)'],
+  },
 ];
 
 for (const c of CASES) {

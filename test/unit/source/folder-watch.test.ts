@@ -69,3 +69,24 @@ test('a change while nobody waits is kept for the next wait; set() drops folders
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('quiet() waits until no change has arrived for its whole period: each change starts it again', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pgim-folderwatch-'));
+  const w = new FolderWatch();
+  try {
+    w.set(new Map([[dir, ['cluster.yaml']]]));
+    const started = performance.now();
+    const quiet = w.quiet(300, new AbortController().signal);
+    let writes = 0;
+    const writer = setInterval(() => {
+      writeFileSync(join(dir, 'cluster.yaml'), `write ${++writes}`);
+      if (writes === 6) clearInterval(writer);
+    }, 40);
+    await quiet;
+    assert.equal(writes, 6, 'not quiet while the writes went on');
+    assert.ok(performance.now() - started >= 520, `quiet after the last write: ${Math.round(performance.now() - started)} ms`);
+  } finally {
+    w.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
