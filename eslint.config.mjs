@@ -2,6 +2,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import security from 'eslint-plugin-security';
+import { boundaryConfigs } from './eslint-boundaries.mjs';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'build/**', 'node_modules/**', '.build-*/**', '.cache/**', '.state/**', '**/*.mjs', '**/*.cjs'] },
@@ -21,6 +22,7 @@ export default tseslint.config(
       '@typescript-eslint/no-non-null-assertion': 'error',
     },
   },
+  ...boundaryConfigs(),
   {
     files: ['test/**/*.ts', 'scripts/**/*.ts'],
     rules: {

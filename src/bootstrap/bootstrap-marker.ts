@@ -9,7 +9,7 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isoTime } from '../log/iso-time.js';
-import { fsyncDir, writeFileAtomic } from '../pgfiles/write-file-atomic.js';
+import { fsyncDir, writeFileAtomic } from '../files/write-file-atomic.js';
 
 /** Present in PGDATA from initdb until the application database, owner and passwords exist. */
 export const BOOTSTRAP_MARKER = 'pgim.bootstrap-pending';

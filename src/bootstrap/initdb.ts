@@ -12,7 +12,7 @@ import type { ChildRegistry } from '../supervisor/child-registry.js';
 import { failureReason, runToCompletion } from '../supervisor/run-to-completion.js';
 import { postgresEnv, spawnProcess } from '../supervisor/spawn.js';
 import { initdbArgs } from './initdb-args.js';
-import { fsyncDir } from '../pgfiles/write-file-atomic.js';
+import { fsyncDir } from '../files/write-file-atomic.js';
 import { BOOTSTRAP_MARKER, writeMarker } from './bootstrap-marker.js';
 
 // initdb's warning about --no-sync: the caller does sync, before it trusts the new PGDATA.

@@ -6,8 +6,8 @@ import { dirname, resolve } from 'node:path';
 import type { Config } from '../config/config.js';
 import { ManagerError } from '../errors.js';
 import { packageRoot } from '../config/package-root.js';
-import { assertOwnedBy, createDirs, dropPrivileges, lookupUser, type OsUser } from '../supervisor/drop-privileges.js';
-import { prepareDirsAsRoot } from '../supervisor/prepare-dirs.js';
+import { assertOwnedBy, createDirs, dropPrivileges, lookupUser, type OsUser } from '../os/drop-privileges.js';
+import { prepareDirsAsRoot } from '../os/prepare-dirs.js';
 
 /** Fails with one clear line when `port` on `host` is taken (postgres would only say so in its own log). */
 export async function assertPortFree(port: number, host: string, what: string): Promise<void> {
@@ -20,15 +20,6 @@ export async function assertPortFree(port: number, host: string, what: string): 
     });
     server.listen({ port, host, exclusive: true }, () => server.close(() => resolve()));
   });
-}
-
-/** The addresses postgres will bind, for the port check ('*' means every address). */
-export function bindHosts(listenAddresses: string): string[] {
-  return listenAddresses
-    .split(',')
-    .map((a) => a.trim())
-    .filter((a) => a !== '')
-    .map((a) => (a === '*' ? '0.0.0.0' : a === 'localhost' ? '127.0.0.1' : a));
 }
 
 /** The folders the manager writes, with their modes (TMPDIR is world-writable and sticky, as in CNPG). */

@@ -6,7 +6,7 @@ import { ManagerError } from '../errors.js';
 import { child, type Logger } from '../log/logger.js';
 import { createLazyDb, type LazyDb } from '../db/lazy-db.js';
 import { inspectPgData, readPgMajor, type PgDataState } from '../bootstrap/initdb.js';
-import { createInstanceState, type InstanceState } from '../reconcile/instance-state.js';
+import { createInstanceState, type InstanceState } from '../model/instance-state.js';
 import { Reconciler } from '../reconcile/reconciler.js';
 import type { Cluster } from '../spec/cluster.js';
 import type { SpecSource } from '../source/spec-source.js';
@@ -14,7 +14,8 @@ import { createChildRegistry, type ChildRegistry } from '../supervisor/child-reg
 import { inspectPidFile } from '../supervisor/pidfile.js';
 import type { StopBudget } from '../supervisor/stop.js';
 import { statusListenHost } from '../status/listen-host.js';
-import { assertPortFree, becomeRunUser, bindHosts } from './preflight.js';
+import { assertPortFree, becomeRunUser } from './preflight.js';
+import { bindHosts } from '../config/bind-hosts.js';
 import { createSpecSource } from './source-setup.js';
 
 export interface Prepared {

@@ -5,7 +5,7 @@ import type { Config } from '../config/config.js';
 import { TLS_FILES } from '../config/constants.js';
 import { describeError } from '../errors.js';
 import { child, type Logger } from '../log/logger.js';
-import type { InstanceState } from '../reconcile/instance-state.js';
+import type { InstanceState } from '../model/instance-state.js';
 import type { Cluster } from '../spec/cluster.js';
 import type { SpecSource } from '../source/spec-source.js';
 import type { ChildRegistry } from '../supervisor/child-registry.js';

@@ -1,10 +1,9 @@
 // env + flags -> one frozen, validated Config. Flags win over env, env over defaults; errors name the flag or variable.
 import { resolve } from 'node:path';
 import { ManagerError } from '../errors.js';
-import { LOG_LEVELS, type LogLevel } from '../log/logger.js';
-import { CONTAINER_PATHS, DEFAULT_PG_BIN, PORTS, controllerPaths, type ControllerPaths } from './constants.js';
+import { LOG_LEVELS, type LogLevel } from './log-levels.js';
+import { CONTAINER_PATHS, DEFAULT_PG_BIN, DEFAULT_SA_DIR, PORTS, controllerPaths, type ControllerPaths } from './constants.js';
 import type { Command, Flags, FlagName } from './flags.js';
-import { DEFAULT_SA_DIR } from '../kube/service-account.js';
 
 /** Where the Cluster comes from: a manifest file (embedded default) or the Kubernetes API. */
 export type SourceKind = 'file' | 'kube';

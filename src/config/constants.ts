@@ -79,3 +79,6 @@ export const TLS_FILES = Object.freeze({
  * fingerprint (status/operator-auth.ts) and never reads `authorized`; the metrics server asks for no certificate.
  */
 export const TRUST_NO_CA: string[] = [];
+
+/** Where Kubernetes mounts the pod's ServiceAccount token, CA and namespace. */
+export const DEFAULT_SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';

@@ -1,7 +1,7 @@
 // The calls the manager makes to the Kubernetes API, as a small interface over plain JSON so the source,
 // the status writer and the tests never see @kubernetes/client-node types (kube-client.ts implements it).
 import { ManagerError } from '../errors.js';
-import type { ConfigMapObject, SecretObject } from '../source/spec-source.js';
+import type { ConfigMapObject, SecretObject } from '../model/objects.js';
 
 /** A Kubernetes object as decoded JSON. */
 export type KubeObject = Record<string, unknown>;

@@ -4,7 +4,7 @@
 // the OpenAPI spec does not list arrive as raw strings, and every call gets a timeout.
 import type * as K8s from '@kubernetes/client-node';
 import type * as Rx from '@kubernetes/client-node/dist/gen/rxjsStub.js';
-import type { ConfigMapObject, SecretObject } from '../source/spec-source.js';
+import type { ConfigMapObject, SecretObject } from '../model/objects.js';
 import { KubeApiError, type EventSpec, type KubeApi, type KubeObject, type PolicyRule, type WatchEventType } from './kube-api.js';
 import { TokenFile, type InClusterSettings } from './service-account.js';
 

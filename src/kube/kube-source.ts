@@ -4,10 +4,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ManagerError, describeError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
-import type { InstanceState } from '../reconcile/instance-state.js';
+import type { InstanceState } from '../model/instance-state.js';
 import type { Cluster } from '../spec/cluster.js';
 import { clusterFromObject } from '../spec/load-manifest.js';
-import type { ConfigMapObject, SecretObject, SpecSource, StatusPatch } from '../source/spec-source.js';
+import type { SpecSource } from '../source/spec-source.js';
+import type { ConfigMapObject, SecretObject, StatusPatch } from '../model/objects.js';
 import { watchCluster } from './cluster-watch.js';
 import { EventRecorder, transitions } from './events.js';
 import { metaString, type KubeApi, type KubeObject } from './kube-api.js';

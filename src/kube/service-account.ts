@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { ManagerError } from '../errors.js';
 
 /** Where the kubelet mounts the ServiceAccount token, CA and namespace. */
-export const DEFAULT_SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+
 
 export interface InClusterSettings {
   server: string;

@@ -3,7 +3,7 @@
 // CNPG pkg/management/postgres/logpipe/{loggingCollector,pgaudit}.go.
 import { parseCsvText } from './csv-parser.js';
 import { scrubRecord } from './scrub-secrets.js';
-import type { LogLevel } from './logger.js';
+import type { LogLevel } from '../config/log-levels.js';
 
 export const CSV_FIELD_NAMES = [
   'log_time',

@@ -9,7 +9,8 @@ import { CsvLogLayout } from './csv-record.js';
 import { openFifoStream } from './fifo-reader.js';
 import { LineSplitter } from './line-splitter.js';
 import { scrubSecrets } from './scrub-secrets.js';
-import { child, namedLogger, writeRawLine, type LogLevel, type Logger } from './logger.js';
+import { child, namedLogger, writeRawLine, type Logger } from './logger.js';
+import { type LogLevel } from '../config/log-levels.js';
 
 /** File names inside the log directory; postgres gets log_filename='postgres' and csvlog adds `.csv`. */
 export const LOG_PIPE_FILES = { csv: 'postgres.csv', raw: 'postgres', json: 'postgres.json' } as const;

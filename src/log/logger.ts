@@ -1,11 +1,7 @@
 // Root pino logger with CloudNativePG's JSON envelope: level, ts, logger, msg, fields, logging_pod.
 import { pino, type Logger, type LevelWithSilent } from 'pino';
 import { isoTime } from './iso-time.js';
-
-/** CNPG log levels; `warning` is pino's `warn`. */
-export type LogLevel = 'error' | 'warning' | 'info' | 'debug' | 'trace';
-
-export const LOG_LEVELS: readonly LogLevel[] = ['error', 'warning', 'info', 'debug', 'trace'];
+import type { LogLevel } from '../config/log-levels.js';
 
 /** Keys whose values are never written, wherever they appear one or two levels deep (pino docs/redaction.md). */
 export const REDACTED_KEYS: readonly string[] = [

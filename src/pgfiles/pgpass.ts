@@ -35,18 +35,6 @@ export function renderPgpassLine(entry: PgpassEntry): string {
   return fields.map(([name, value]) => escapeField(name, value)).join(':');
 }
 
-/**
- * Throws unless `value` is safe as one path component (a server name, a Secret name or key used to build
- * /controller/external/<server>/...): not empty, not `.` or `..`, no `/` or `\`. The message never
- * includes the value.
- */
-export function assertPathComponent(value: string): void {
-  const bad = value === '' || value === '.' || value === '..' || /[/\\\0]/.test(value);
-  if (bad) {
-    throw new ManagerError('INVALID_MANIFEST', 'value cannot be used as a filesystem path component');
-  }
-}
-
 /** Renders a whole password file: one escaped line per entry, each ending with a newline. */
 export function renderPgpassFile(entries: readonly PgpassEntry[]): string {
   return entries.map((e) => `${renderPgpassLine(e)}\n`).join('');

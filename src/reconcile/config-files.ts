@@ -12,7 +12,7 @@ import { renderPgHba } from '../pgfiles/hba.js';
 import { expandPodSelectors } from '../pgfiles/hba-podselector.js';
 import { renderPgIdent } from '../pgfiles/ident.js';
 import { ensureIncludes } from '../pgfiles/postgresql-conf.js';
-import { writeFileAtomic } from '../pgfiles/write-file-atomic.js';
+import { writeFileAtomic } from '../files/write-file-atomic.js';
 import type { Cluster } from '../spec/cluster.js';
 import type { SpecSource } from '../source/spec-source.js';
 import { renderTlsFiles, writeTlsFiles, type TlsFile } from '../tls/tls-files.js';

@@ -4,7 +4,8 @@
 // and refused naming its field. Values read here are secrets: errors name fields, never values.
 import { join } from 'node:path';
 import { ManagerError, ManifestError } from '../errors.js';
-import { assertPathComponent, type PgpassEntry } from '../pgfiles/pgpass.js';
+import { type PgpassEntry } from '../pgfiles/pgpass.js';
+import { assertPathComponent } from '../files/path-component.js';
 import type { Cluster } from '../spec/cluster.js';
 import type { SpecSource } from '../source/spec-source.js';
 

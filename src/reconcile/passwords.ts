@@ -6,7 +6,8 @@ import type { Logger } from '../log/logger.js';
 import type { Pool } from '../db/pool.js';
 import { roleHasPassword, setRolePassword } from '../db/roles.js';
 import type { Cluster } from '../spec/cluster.js';
-import type { SecretObject, SpecSource } from '../source/spec-source.js';
+import type { SpecSource } from '../source/spec-source.js';
+import type { SecretObject } from '../model/objects.js';
 
 /** The Secret annotation that forwards the password verbatim instead of hashing it (CNPG). */
 export const PASSWORD_PASSTHROUGH_ANNOTATION = 'cnpg.io/passwordPassthrough';

@@ -11,9 +11,10 @@ import type { ControllerPaths } from '../config/constants.js';
 import { ManagerError, wrap } from '../errors.js';
 import { isPasswordHash } from '../db/scram.js';
 import { renderPgpassFile, renderPgpassLine, type PgpassEntry } from '../pgfiles/pgpass.js';
-import { writeFileAtomic } from '../pgfiles/write-file-atomic.js';
+import { writeFileAtomic } from '../files/write-file-atomic.js';
 import type { Cluster } from '../spec/cluster.js';
-import type { SecretObject, SpecSource } from '../source/spec-source.js';
+import type { SpecSource } from '../source/spec-source.js';
+import type { SecretObject } from '../model/objects.js';
 import { externalClusterFiles } from './external-passfiles.js';
 import { secretCredentials } from './passwords.js';
 

@@ -9,7 +9,7 @@ import { authFileErrors } from '../db/auth-file-errors.js';
 import type { Cluster } from '../spec/cluster.js';
 import type { Postmaster } from '../supervisor/postmaster.js';
 import { writeConfigFiles, type ConfigFilesContext } from './config-files.js';
-import type { InstanceState } from './instance-state.js';
+import type { InstanceState } from '../model/instance-state.js';
 import { PasswordReconciler } from './passwords.js';
 import { applyPassfiles, planPassfiles } from './pgpass-files.js';
 import { reloadAndWait } from './reload.js';

@@ -1,8 +1,8 @@
 // The status fields this pod owns, as one JSON merge patch (CNPG instance_controller.go / instance_startup.go).
 import { isoTime } from '../log/iso-time.js';
 import type { Cluster } from '../spec/cluster.js';
-import type { StatusPatch } from '../source/spec-source.js';
-import type { InstanceState } from './instance-state.js';
+import type { StatusPatch } from '../model/objects.js';
+import type { InstanceState } from '../model/instance-state.js';
 
 /** CNPG's phase strings. */
 export const PHASES = Object.freeze({

@@ -12,7 +12,8 @@ import { FolderWatch, type FolderFilter } from './folder-watch.js';
 import { FileReadError, decodeUtf8, readBounded } from './read-bounded.js';
 import { readSecretDir, createSecretDir, fingerprintSecretsDir } from './secrets-dir.js';
 import { mergeStatusPatch, parseStatusText, readStatusText, writeStatusText } from './status-file.js';
-import type { ConfigMapObject, SecretObject, SecretWriter, SpecSource, StatusPatch } from './spec-source.js';
+import type { SpecSource } from './spec-source.js';
+import type { ConfigMapObject, SecretObject, SecretWriter, StatusPatch } from '../model/objects.js';
 
 export interface FileSourceOptions {
   manifestPath: string;

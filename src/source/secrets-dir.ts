@@ -5,9 +5,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { CONFIG_VALUE_MAX_BYTES } from '../config/limits.js';
 import { ManagerError } from '../errors.js';
-import { assertPathComponent } from '../pgfiles/pgpass.js';
+import { assertPathComponent } from '../files/path-component.js';
 import { FileReadError, readBounded } from './read-bounded.js';
-import type { SecretObject } from './spec-source.js';
+import type { SecretObject } from '../model/objects.js';
 
 function isMissing(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException).code;

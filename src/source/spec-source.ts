@@ -1,25 +1,8 @@
 // One interface for where the Cluster comes from and where status goes: a file source (the embedded
 // default) now, the Kubernetes API later. The reconcile path only ever sees this interface.
 import type { Cluster } from '../spec/cluster.js';
-import type { InstanceState } from '../reconcile/instance-state.js';
-
-/** A Secret as the instance manager sees it: key -> bytes, with a version that changes on every edit. */
-export interface SecretObject {
-  name: string;
-  data: Readonly<Record<string, Buffer>>;
-  resourceVersion: string;
-  annotations: Readonly<Record<string, string>>;
-}
-
-/** A ConfigMap: key -> text. */
-export interface ConfigMapObject {
-  name: string;
-  data: Readonly<Record<string, string>>;
-  resourceVersion: string;
-}
-
-/** A JSON merge patch (RFC 7386) of the fields of `.status` this pod owns. */
-export type StatusPatch = Record<string, unknown>;
+import type { InstanceState } from '../model/instance-state.js';
+import type { ConfigMapObject, SecretObject, StatusPatch } from '../model/objects.js';
 
 export interface SpecSource {
   /** Human-readable origin, for logs ("file:/path/cluster.yaml", "kube:ns/name"). */
@@ -40,10 +23,4 @@ export interface SpecSource {
   patchStatus(patch: StatusPatch): Promise<void>;
   /** Optional: follows the instance state (the Kubernetes source pairs status patches with events). */
   observe?(state: InstanceState): void;
-}
-
-/** What a source can do beyond the interface when it stands in for the operator (the embedded default). */
-export interface SecretWriter {
-  /** Creates a Secret that does not exist yet (local self-provisioning); never overwrites. */
-  createSecret(name: string, data: Record<string, Buffer>): Promise<void>;
 }

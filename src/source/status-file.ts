@@ -1,9 +1,9 @@
 // The local stand-in for the Cluster's status subresource: a JSON file patched with RFC 7386 merge patches.
 import { MANIFEST_MAX_BYTES } from '../config/limits.js';
 import { ManagerError } from '../errors.js';
-import { writeFileAtomic } from '../pgfiles/write-file-atomic.js';
+import { writeFileAtomic } from '../files/write-file-atomic.js';
 import { FileReadError, decodeUtf8, readBounded } from './read-bounded.js';
-import type { StatusPatch } from './spec-source.js';
+import type { StatusPatch } from '../model/objects.js';
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -5,7 +5,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Pool } from '../db/pool.js';
 import { queryStatus, type StatusRow } from '../db/status-queries.js';
-import type { InstanceState } from '../reconcile/instance-state.js';
+import type { InstanceState } from '../model/instance-state.js';
 import { instanceInfo } from './instance-info.js';
 import type { LifecycleView } from './probes.js';
 import { HttpError, SingleFlight, withDeadline } from './respond.js';

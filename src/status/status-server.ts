@@ -12,7 +12,7 @@ import type { Pool } from '../db/pool.js';
 import { createProbePool } from '../db/probe-pool.js';
 import { ManagerError } from '../errors.js';
 import { child, type Logger } from '../log/logger.js';
-import type { InstanceState } from '../reconcile/instance-state.js';
+import type { InstanceState } from '../model/instance-state.js';
 import type { Cluster } from '../spec/cluster.js';
 import { statusListenHost } from './listen-host.js';
 import type { createStatusApp, HotRoutes } from './status-app.js';

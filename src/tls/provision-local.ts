@@ -2,7 +2,7 @@
 // (cloudnative-pg pkg/certs and the app-user secret): a CA, a server and a replication certificate,
 // and the application user's credentials. Only missing Secrets are created: one a user supplied wins.
 import { randomInt } from 'node:crypto';
-import type { SecretObject, SecretWriter } from '../source/spec-source.js';
+import type { SecretObject, SecretWriter } from '../model/objects.js';
 import { PORTS } from '../config/constants.js';
 import { ManagerError } from '../errors.js';
 import type { ChildRegistry } from '../supervisor/child-registry.js';

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { TLS_FILES } from '../config/constants.js';
 import { ManagerError, wrap } from '../errors.js';
 import { isoTime } from '../log/iso-time.js';
-import { writeFileAtomic } from '../pgfiles/write-file-atomic.js';
-import type { SecretObject } from '../source/spec-source.js';
+import { writeFileAtomic } from '../files/write-file-atomic.js';
+import type { SecretObject } from '../model/objects.js';
 
 export interface TlsFile {
   fileName: string;

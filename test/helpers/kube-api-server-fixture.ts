@@ -6,7 +6,7 @@ import { chownSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { provisionLocalSecrets } from '../../src/tls/provision-local.js';
-import type { SecretObject } from '../../src/source/spec-source.js';
+import type { SecretObject } from '../../src/model/objects.js';
 import { managerEntry, type Launch } from './launch.js';
 import { MAIN_JS, PG_BIN, followJsonLines, freePort, manifest, tempDir, type LogLine } from './manager.js';
 import { startTestApiServer, type TestApiServer } from './kube-api-server.js';

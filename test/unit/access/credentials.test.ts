@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManagerError } from '../../../src/errors.js';
 import { secretCredentials } from '../../../src/reconcile/passwords.js';
-import type { SecretObject } from '../../../src/source/spec-source.js';
+import type { SecretObject } from '../../../src/model/objects.js';
 
 function secret(data: Record<string, string>, annotations: Record<string, string> = {}): SecretObject {
   return { name: 's1', data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v)])), resourceVersion: '1', annotations };

@@ -1,5 +1,6 @@
 // Hand-written fakes for the access unit tests: a Secret-only spec source and a query-recording client.
-import type { SecretObject, SpecSource } from '../../../src/source/spec-source.js';
+import type { SpecSource } from '../../../src/source/spec-source.js';
+import type { SecretObject } from '../../../src/model/objects.js';
 import { parseClusterManifest } from '../../../src/spec/load-manifest.js';
 import type { Cluster } from '../../../src/spec/cluster.js';
 

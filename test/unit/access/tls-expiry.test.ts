@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { ManagerError } from '../../../src/errors.js';
 import { createCa, createServerCert } from '../../../src/tls/generate.js';
 import { renderTlsFiles } from '../../../src/tls/tls-files.js';
-import type { SecretObject } from '../../../src/source/spec-source.js';
+import type { SecretObject } from '../../../src/model/objects.js';
 
 function secret(name: string, data: Record<string, string>): SecretObject {
   return { name, data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v)])), resourceVersion: '1', annotations: {} };

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { renderPgpassLine, assertPathComponent } from '../../../src/pgfiles/pgpass.js';
+import { renderPgpassLine } from '../../../src/pgfiles/pgpass.js';
+import { assertPathComponent } from '../../../src/files/path-component.js';
 import { ManagerError } from '../../../src/errors.js';
 
 test('renderPgpassLine escapes backslash and colon in every field, no trailing newline', () => {

@@ -4,7 +4,7 @@ import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PgStatus } from '../../../src/status/pg-status.js';
-import { createInstanceState } from '../../../src/reconcile/instance-state.js';
+import { createInstanceState } from '../../../src/model/instance-state.js';
 import type { StatusRow } from '../../../src/db/status-queries.js';
 import type { Pool } from '../../../src/db/pool.js';
 import type { LifecycleView } from '../../../src/status/probes.js';

@@ -7,7 +7,7 @@ import { connect } from 'node:tls';
 import { Agent } from 'node:https';
 import { pino } from 'pino';
 import { StatusServer } from '../../../src/status/status-server.js';
-import { createInstanceState } from '../../../src/reconcile/instance-state.js';
+import { createInstanceState } from '../../../src/model/instance-state.js';
 import { controllerPaths } from '../../../src/config/constants.js';
 import { createCa, createServerCert, type PemPair } from '../../../src/tls/generate.js';
 import { freePort } from '../../helpers/manager.js';

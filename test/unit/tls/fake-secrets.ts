@@ -1,5 +1,5 @@
 // An in-memory Secret store with the SpecSource/SecretWriter contract: create never overwrites.
-import type { SecretObject } from '../../../src/source/spec-source.js';
+import type { SecretObject } from '../../../src/model/objects.js';
 
 export interface FakeSecretStore {
   secrets: Map<string, SecretObject>;

@@ -4,7 +4,7 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile, chmod, mkdir } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { writeFileAtomic } from '../../../src/pgfiles/write-file-atomic.js';
+import { writeFileAtomic } from '../../../src/files/write-file-atomic.js';
 
 async function scratch(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'pgfiles-atomic-'));
