@@ -9,7 +9,7 @@ import tseslint from 'typescript-eslint';
 import { REPO_ROOT } from '../../helpers/paths.js';
 
 interface Boundaries {
-  boundaryConfigs(): object[];
+  boundaryConfigs: () => object[];
 }
 
 async function lint(filePath: string, code: string): Promise<string[]> {
