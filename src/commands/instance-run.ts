@@ -12,6 +12,7 @@ import { clearBootstrapMarker, inspectPgData, readPgMajor, runInitdb } from '../
 import { startDataDirectorySync } from '../bootstrap/sync-pgdata.js';
 import { createInstanceState } from '../reconcile/instance-state.js';
 import { Reconciler } from '../reconcile/reconciler.js';
+import { followChanges as followChangesWithRetry } from '../reconcile/follow-changes.js';
 import { createChildRegistry } from '../supervisor/child-registry.js';
 import { createReaper } from '../supervisor/reaper.js';
 import { Lifecycle } from '../supervisor/lifecycle.js';
@@ -213,10 +214,13 @@ export async function instanceRun(
 
   async function followChanges(): Promise<void> {
     const onInvalid = (err: unknown): void => log.error({ err: describeError(err) }, 'new Cluster version refused; the previous one stays in force');
-    for await (const next of source.watch(background.signal, onInvalid)) {
-      log.info({ source: source.description }, 'Cluster changed');
-      await reconciler.reconcile(next, running);
-    }
+    await followChangesWithRetry({
+      changes: source.watch(background.signal, onInvalid),
+      apply: (next) => reconciler.reconcile(next, running),
+      log,
+      source: () => source.description,
+      signal: background.signal,
+    });
   }
 }
 
