@@ -16,6 +16,7 @@ import { reportExcessPermissions } from './permissions-condition.js';
 import { referencedConfigMaps, referencedSecrets } from './rbac-rules.js';
 import { waitForCluster } from './startup-gate.js';
 import { StatusWriter } from './status-writer.js';
+import { readyCondition } from './ready-condition.js';
 import { patchBackupStatus, type BackupStatusPatch } from './backup-status.js';
 
 export interface KubeSourceOptions {
@@ -29,8 +30,9 @@ export interface KubeSourceOptions {
 }
 
 // Status fields this pod writes: changes to them alone must not trigger a reconcile (it would loop).
-// Conditions too: ours (excess permissions) and the operator's inform people, never the reconcile.
-const OWN_STATUS = ['currentPrimary', 'currentPrimaryTimestamp', 'targetPrimary', 'phase', 'phaseReason', 'conditions'];
+// Conditions too: ours (Ready, excess permissions) and the operator's inform people, never the reconcile.
+// targetPrimary is the operator's: a change of it is a change.
+const OWN_STATUS = ['currentPrimary', 'currentPrimaryTimestamp', 'phase', 'phaseReason', 'conditions'];
 
 function changeKey(obj: KubeObject): string {
   const status = { ...((obj.status ?? {}) as Record<string, unknown>) };
@@ -63,7 +65,7 @@ export class KubeSpecSource implements SpecSource {
     this.#writer = new StatusWriter({
       send: (patch) => api.patchClusterStatus(this.#o.clusterName, patch),
       read: () => api.getCluster(this.#o.clusterName),
-      knownVersion: () => (this.#latest ? metaString(this.#latest, 'resourceVersion') : undefined),
+      known: () => this.#latest,
       log: this.#o.log,
     });
     this.#events = new EventRecorder({ api, clusterName: this.#o.clusterName, log: this.#o.log, uid: () => (this.#latest ? metaString(this.#latest, 'uid') : undefined) });
@@ -217,10 +219,11 @@ export class KubeSpecSource implements SpecSource {
     return (await this.#client()).getConfigMap(name);
   }
 
-  /** Merge-patches our status fields; a phase change carries the resourceVersion precondition. */
+  /** Merge-patches our status fields; a phase change carries the Ready condition and the resourceVersion precondition. */
   async patchStatus(patch: StatusPatch): Promise<void> {
     await this.#client();
-    await this.#writer?.patch(patch, 'phase' in patch);
+    const phased = 'phase' in patch;
+    await this.#writer?.patch(patch, phased, phased ? [readyCondition(patch.phase)] : []);
     const state = this.#state;
     if (!state) return;
     const now = { postmasterPid: state.postmasterPid, lastReloadAt: state.lastReloadAt, certVersion: this.#certVersion };

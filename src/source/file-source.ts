@@ -11,6 +11,7 @@ import type { Cluster } from '../spec/cluster.js';
 import { FolderWatch, type FolderFilter } from './folder-watch.js';
 import { readSecretDir, createSecretDir, fingerprintSecretsDir } from './secrets-dir.js';
 import { mergeStatusPatch, parseStatusText, readStatusText, writeStatusText } from './status-file.js';
+import { localOperatorPatch } from './local-operator.js';
 import type { ConfigMapObject, SecretObject, SecretWriter, SpecSource, StatusPatch } from './spec-source.js';
 
 export interface FileSourceOptions {
@@ -20,6 +21,8 @@ export interface FileSourceOptions {
   configmapsDir?: string;
   statusFile: string;
   namespace?: string;
+  /** This pod's name (default <cluster>-1): the target primary the file source elects, as the operator would. */
+  podName?: string;
   /** How often the files are checked when inotify signalled nothing (default DEFAULT_POLL_MS). */
   pollMs?: number;
 }
@@ -56,6 +59,8 @@ export class FileSpecSource implements SpecSource, SecretWriter {
   #loaded: Texts | undefined;
   /** Our own recent status patches: the text each one wrote, mapped to the text it was applied to. */
   readonly #ownPatches = new Map<string, string | undefined>();
+  /** The operator's election not yet in the status file (see #playOperator). */
+  #election: StatusPatch | undefined;
 
   constructor(options: FileSourceOptions) {
     this.#options = options;
@@ -124,7 +129,19 @@ export class FileSpecSource implements SpecSource, SecretWriter {
     const texts = await this.#read();
     const cluster = this.#clusterFrom(texts);
     this.#loaded = texts;
-    return cluster;
+    return this.#playOperator(cluster);
+  }
+
+  /**
+   * Standing in for the operator: elects the target primary of a one-instance Cluster that has none. The
+   * election goes to the status file with the next status patch (written as the run user, not at load time,
+   * which may still run as root).
+   */
+  #playOperator(cluster: Cluster): Cluster {
+    const patch = localOperatorPatch(cluster, this.#options.podName);
+    if (!patch) return cluster;
+    this.#election = patch;
+    return { ...cluster, status: { ...cluster.status, ...patch } };
   }
 
   /**
@@ -156,7 +173,7 @@ export class FileSpecSource implements SpecSource, SecretWriter {
           onInvalid(err);
           continue;
         }
-        yield cluster;
+        yield this.#playOperator(cluster);
       }
     } finally {
       folders.close();
@@ -192,9 +209,10 @@ export class FileSpecSource implements SpecSource, SecretWriter {
     return { name, data, resourceVersion: folder.resourceVersion };
   }
 
-  /** Merges a patch into the status file. */
+  /** Merges a patch into the status file (with the operator's election, when one is pending). */
   async patchStatus(patch: StatusPatch): Promise<void> {
-    const { before, after } = await mergeStatusPatch(this.#options.statusFile, patch);
+    const election = this.#election;
+    const { before, after } = await mergeStatusPatch(this.#options.statusFile, { ...election, ...patch });
     // Remembered before the write: a poll may read the new text the moment it is renamed into place.
     this.#ownPatches.delete(after);
     this.#ownPatches.set(after, before);
@@ -203,6 +221,7 @@ export class FileSpecSource implements SpecSource, SecretWriter {
       this.#ownPatches.delete(oldest);
     }
     await writeStatusText(this.#options.statusFile, after);
+    if (this.#election === election) this.#election = undefined;
   }
 
   /** Creates a Secret folder; never overwrites one. */
