@@ -1,19 +1,19 @@
 // The Kubernetes spec source: our Cluster from the API (start-up gate, then list+watch), the Secrets and
-// ConfigMaps it references read by name and re-checked for changes, and status written as merge patches.
+// ConfigMaps it references read by name and followed by name-restricted watches (no polling: an idle
+// instance opens each watch once per watch timeout), and status written as merge patches.
 // It feeds the same reconcile path as the embedded default through the SpecSource interface.
-import { setTimeout as sleep } from 'node:timers/promises';
-import { ManagerError, describeError } from '../errors.js';
+import { ManagerError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { InstanceState } from '../reconcile/instance-state.js';
 import type { Cluster } from '../spec/cluster.js';
 import { clusterFromObject } from '../spec/load-manifest.js';
 import type { ConfigMapObject, SecretObject, SpecSource, StatusPatch } from '../source/spec-source.js';
 import { watchCluster } from './cluster-watch.js';
+import { ReferencedWatches } from './referenced-watches.js';
 import { EventRecorder, transitions } from './events.js';
 import { metaString, type KubeApi, type KubeObject } from './kube-api.js';
 import { checkPermissions } from './permissions-check.js';
 import { reportExcessPermissions } from './permissions-condition.js';
-import { referencedConfigMaps, referencedSecrets } from './rbac-rules.js';
 import { waitForCluster } from './startup-gate.js';
 import { StatusWriter } from './status-writer.js';
 import { readyCondition } from './ready-condition.js';
@@ -25,8 +25,6 @@ export interface KubeSourceOptions {
   clusterName: string;
   log: Logger;
   startupTimeoutMs: number;
-  /** How often referenced Secrets and ConfigMaps are re-read for changes. */
-  refreshMs?: number;
 }
 
 // Status fields this pod writes: changes to them alone must not trigger a reconcile (it would loop).
@@ -52,6 +50,10 @@ export class KubeSpecSource implements SpecSource {
   #state: InstanceState | undefined;
   #seen: { postmasterPid?: number; lastReloadAt?: string; certVersion?: string } = {};
   #certVersion: string | undefined;
+  /** spec.certificates.serverTLSSecret of the Cluster last seen (its version pairs with CertificateRotated). */
+  #serverSecret: string | undefined;
+  /** The version of each Secret/ConfigMap ("secrets/name") last read, '-' for absent: the watches compare with it. */
+  readonly #readVersions = new Map<string, string>();
 
   constructor(options: KubeSourceOptions) {
     this.#o = options;
@@ -88,6 +90,7 @@ export class KubeSpecSource implements SpecSource {
     const obj = first ? await waitForCluster({ api, name: this.#o.clusterName, log: this.#o.log, timeoutMs: this.#o.startupTimeoutMs }) : await api.getCluster(this.#o.clusterName);
     this.#latest = obj;
     const cluster = this.#toCluster(obj, api);
+    this.#serverSecret = cluster.spec.certificates.serverTLSSecret;
     this.description = `kube:${api.namespace}/${cluster.name}`;
     if (first) await this.#firstChecks(api, cluster);
     return cluster;
@@ -107,14 +110,6 @@ export class KubeSpecSource implements SpecSource {
     this.#seen.certVersion = this.#certVersion;
   }
 
-  async #referencedFingerprint(api: KubeApi, cluster: Cluster): Promise<string> {
-    const secrets = await Promise.all(referencedSecrets(cluster).map(async (n) => [n, (await api.getSecret(n))?.resourceVersion ?? '-'] as const));
-    const maps = await Promise.all(referencedConfigMaps(cluster).map(async (n) => [n, (await api.getConfigMap(n))?.resourceVersion ?? '-'] as const));
-    const server = secrets.find(([n]) => n === cluster.spec.certificates.serverTLSSecret)?.[1];
-    if (server !== undefined && server !== '-') this.#certVersion = server;
-    return JSON.stringify([secrets, maps]);
-  }
-
   /** Yields the Cluster when its spec (or operator status), or a referenced Secret/ConfigMap, changes. */
   async *watch(signal: AbortSignal, onInvalid: (err: unknown) => void): AsyncIterable<Cluster> {
     const api = await this.#client();
@@ -126,9 +121,15 @@ export class KubeSpecSource implements SpecSource {
       dirty = true;
       wake?.();
     };
+    const refs = new ReferencedWatches({ api, log: this.#o.log, readVersion: (key) => this.#readVersions.get(key), onChange: notify }, both);
     const base = this.#latest;
     let lastKey = base ? changeKey(base) : '';
-    let lastRefs = base ? await this.#referencedFingerprint(api, this.#toCluster(base, api)).catch(() => '') : '';
+    try {
+      if (base) refs.follow(this.#toCluster(base, api));
+    } catch {
+      // an invalid start-up Cluster cannot happen (load() validated it); nothing to follow yet
+    }
+    let lastRefs = refs.fingerprint();
     const watching = watchCluster(
       {
         api,
@@ -141,16 +142,10 @@ export class KubeSpecSource implements SpecSource {
       },
       both,
     );
-    const refreshing = (async () => {
-      while (!both.aborted) {
-        await sleep(this.#o.refreshMs ?? 5000, undefined, { signal: both }).catch(() => undefined);
-        if (!both.aborted) notify();
-      }
-    })();
     try {
       while (!signal.aborted) {
         if (!dirty) {
-          // The abort listener goes with the wait: one left behind per refresh (every 5 s) would pile up.
+          // The abort listener goes with the wait: one left behind per wake would pile up.
           await new Promise<void>((resolve) => {
             const done = (): void => {
               signal.removeEventListener('abort', done);
@@ -172,19 +167,18 @@ export class KubeSpecSource implements SpecSource {
           lastKey = changeKey(obj);
           continue;
         }
-        const refs = await this.#referencedFingerprint(api, cluster).catch((err: unknown) => {
-          this.#o.log.debug({ err: describeError(err) }, 'could not re-read referenced Secrets/ConfigMaps');
-          return lastRefs;
-        });
-        if (changeKey(obj) === lastKey && refs === lastRefs) continue;
+        this.#serverSecret = cluster.spec.certificates.serverTLSSecret;
+        refs.follow(cluster);
+        const now = refs.fingerprint();
+        if (changeKey(obj) === lastKey && now === lastRefs) continue;
         lastKey = changeKey(obj);
-        lastRefs = refs;
+        lastRefs = now;
         yield cluster;
       }
     } finally {
       inner.abort();
       this.#writer?.stop();
-      await Promise.allSettled([watching, refreshing]);
+      await Promise.allSettled([watching, refs.done()]);
     }
   }
 
@@ -209,14 +203,19 @@ export class KubeSpecSource implements SpecSource {
     }
   }
 
-  /** Reads a Secret by name (404 -> undefined). */
+  /** Reads a Secret by name (404 -> undefined); its version is what the watch compares with. */
   async getSecret(name: string): Promise<SecretObject | undefined> {
-    return (await this.#client()).getSecret(name);
+    const secret = await (await this.#client()).getSecret(name);
+    this.#readVersions.set(`secrets/${name}`, secret?.resourceVersion ?? '-');
+    if (secret && name === this.#serverSecret) this.#certVersion = secret.resourceVersion;
+    return secret;
   }
 
   /** Reads a ConfigMap by name (404 -> undefined). */
   async getConfigMap(name: string): Promise<ConfigMapObject | undefined> {
-    return (await this.#client()).getConfigMap(name);
+    const map = await (await this.#client()).getConfigMap(name);
+    this.#readVersions.set(`configmaps/${name}`, map?.resourceVersion ?? '-');
+    return map;
   }
 
   /** Merge-patches our status fields; a phase change carries the Ready condition and the resourceVersion precondition. */
