@@ -29,7 +29,7 @@ export interface FileSourceOptions {
 
 /**
  * The safety poll: inotify wakes the check at once after an edit, so the poll only matters where inotify
- * is silent. Every 5 s, as Kubernetes mode re-reads the referenced Secrets; every 250 ms, as before inotify,
+ * is silent. Every 5 s (local files, no API server to spare); every 250 ms, as before inotify,
  * it cost an idle manager ~2 % of a core (reading every file).
  */
 export const DEFAULT_POLL_MS = 5_000;
