@@ -8,7 +8,7 @@ import { child, type Logger } from '../log/logger.js';
 import { ensureSystemRoles } from '../db/roles.js';
 import { runInitStep } from '../bootstrap/init-step.js';
 import { osCalls } from '../native/os-calls.js';
-import type { Cluster } from '../spec/cluster.js';
+import { followChanges } from '../reconcile/follow-changes.js';
 import { createReaper } from '../supervisor/reaper.js';
 import { Lifecycle } from '../supervisor/lifecycle.js';
 import type { Postmaster } from '../supervisor/postmaster.js';
@@ -76,11 +76,14 @@ export async function instanceRun(config: Config, root: Logger, emergency: { sto
       const onInvalid = (err: unknown): void => log.error({ err: describeError(err) }, 'new Cluster version refused; the previous one stays in force');
       await group.start(
         watchPart(
-          (signal) => p.source.watch(signal, onInvalid),
-          async (next: Cluster) => {
-            log.info({ source: p.source.description }, 'Cluster changed');
-            await reconciler.reconcile(p.warnOnce(next), running);
-          },
+          (signal) =>
+            followChanges({
+              changes: p.source.watch(signal, onInvalid),
+              apply: (next) => reconciler.reconcile(p.warnOnce(next), running),
+              log,
+              source: () => p.source.description,
+              signal,
+            }),
           log,
         ),
       );

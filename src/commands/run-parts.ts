@@ -86,8 +86,8 @@ export function serversPart(options: ServersOptions, holder: { servers?: Servers
   };
 }
 
-/** Follows the spec source: each new Cluster version is reconciled; ready at once. */
-export function watchPart<T>(versions: (signal: AbortSignal) => AsyncIterable<T>, apply: (next: T) => Promise<void>, log: Logger): Part {
+/** Follows the spec source (reconcile/follow-changes.ts: each new version applied, failures retried); ready at once. */
+export function watchPart(follow: (signal: AbortSignal) => Promise<void>, log: Logger): Part {
   return {
     name: 'spec-watch',
     stopOrder: 0,
@@ -95,7 +95,7 @@ export function watchPart<T>(versions: (signal: AbortSignal) => AsyncIterable<T>
     async start(signal, ready) {
       ready();
       try {
-        for await (const next of versions(signal)) await apply(next);
+        await follow(signal);
       } catch (err) {
         if (!signal.aborted) throw err;
         log.debug({ err: describeError(err) }, 'spec watch ended while stopping');

@@ -20,6 +20,7 @@ export async function createSpecSource(config: Config, root?: Logger): Promise<S
       configmapsDir: config.configmapsDir,
       statusFile: config.statusFile,
       namespace: config.namespace,
+      podName: config.podName,
     });
   }
   const clusterName = config.clusterName;

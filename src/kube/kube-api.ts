@@ -14,6 +14,9 @@ export interface PolicyRule {
   resourceNames?: string[];
 }
 
+/** The core/v1 objects the manager follows by name. */
+export type NamedResource = 'secrets' | 'configmaps';
+
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
 
 /** A core/v1 Event about one of our objects. */
@@ -35,6 +38,11 @@ export interface KubeApi {
   listCluster(name: string): Promise<{ items: KubeObject[]; resourceVersion: string }>;
   /** Watches our Cluster from `resourceVersion`; resolves when the stream ends, rejects on a failed start. */
   watchCluster(name: string, resourceVersion: string, onEvent: (type: WatchEventType, object: KubeObject) => void, signal: AbortSignal): Promise<void>;
+  /**
+   * Watches one Secret or ConfigMap by name (fieldSelector metadata.name, which a Role restricted to that name
+   * allows), from `resourceVersion` ('' : the current object as ADDED first); resolves when the stream ends.
+   */
+  watchNamed(resource: NamedResource, name: string, resourceVersion: string, onEvent: (type: WatchEventType, object: KubeObject) => void, signal: AbortSignal): Promise<void>;
   /** JSON merge patch of `.status` (the content-type trap handled). */
   patchClusterStatus(name: string, patch: KubeObject): Promise<KubeObject>;
   getBackup(name: string): Promise<KubeObject>;

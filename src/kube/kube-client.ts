@@ -5,7 +5,7 @@
 import type * as K8s from '@kubernetes/client-node';
 import type * as Rx from '@kubernetes/client-node/dist/gen/rxjsStub.js';
 import type { ConfigMapObject, SecretObject } from '../model/objects.js';
-import { KubeApiError, type EventSpec, type KubeApi, type KubeObject, type PolicyRule, type WatchEventType } from './kube-api.js';
+import { KubeApiError, type EventSpec, type KubeApi, type KubeObject, type NamedResource, type PolicyRule, type WatchEventType } from './kube-api.js';
 import { TokenFile, type InClusterSettings } from './service-account.js';
 
 const GROUP = 'postgresql.cnpg.io';
@@ -125,10 +125,19 @@ class ClientNodeApi implements KubeApi {
     });
   }
 
-  async watchCluster(name: string, resourceVersion: string, onEvent: (type: WatchEventType, object: KubeObject) => void, signal: AbortSignal): Promise<void> {
+  watchCluster(name: string, resourceVersion: string, onEvent: (type: WatchEventType, object: KubeObject) => void, signal: AbortSignal): Promise<void> {
     const path = `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(this.namespace)}/clusters`;
-    const query = { fieldSelector: `metadata.name=${name}`, resourceVersion, allowWatchBookmarks: true, timeoutSeconds: this.#watchTimeoutSeconds };
-    const call = `watch clusters.${GROUP} (metadata.name=${name})`;
+    return this.#watch(path, `watch clusters.${GROUP} (metadata.name=${name})`, name, resourceVersion, onEvent, signal);
+  }
+
+  watchNamed(resource: NamedResource, name: string, resourceVersion: string, onEvent: (type: WatchEventType, object: KubeObject) => void, signal: AbortSignal): Promise<void> {
+    const path = `/api/v1/namespaces/${encodeURIComponent(this.namespace)}/${resource}`;
+    return this.#watch(path, `watch ${resource} (metadata.name=${name})`, name, resourceVersion, onEvent, signal);
+  }
+
+  async #watch(path: string, call: string, name: string, resourceVersion: string, onEvent: (type: WatchEventType, object: KubeObject) => void, signal: AbortSignal): Promise<void> {
+    // No resourceVersion at all rather than an empty one: "unset" is what starts with the current object.
+    const query = { fieldSelector: `metadata.name=${name}`, ...(resourceVersion === '' ? {} : { resourceVersion }), allowWatchBookmarks: true, timeoutSeconds: this.#watchTimeoutSeconds };
     await new Promise<void>((resolve, reject) => {
       const done = (err: unknown): void => {
         signal.removeEventListener('abort', abort);

@@ -1,8 +1,8 @@
 // The Kubernetes spec source: our Cluster from the API (start-up gate, then list+watch), the Secrets and
-// ConfigMaps it references read by name and re-checked for changes, and status written as merge patches.
+// ConfigMaps it references read by name and followed by name-restricted watches (no polling: an idle
+// instance opens each watch once per watch timeout), and status written as merge patches.
 // It feeds the same reconcile path as the embedded default through the SpecSource interface.
-import { setTimeout as sleep } from 'node:timers/promises';
-import { ManagerError, describeError } from '../errors.js';
+import { ManagerError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { InstanceState } from '../model/instance-state.js';
 import type { Cluster } from '../spec/cluster.js';
@@ -10,13 +10,14 @@ import { clusterFromObject } from '../spec/load-manifest.js';
 import type { SpecSource } from '../source/spec-source.js';
 import type { ConfigMapObject, SecretObject, StatusPatch } from '../model/objects.js';
 import { watchCluster } from './cluster-watch.js';
+import { ReferencedWatches } from './referenced-watches.js';
 import { EventRecorder, transitions } from './events.js';
 import { metaString, type KubeApi, type KubeObject } from './kube-api.js';
 import { checkPermissions } from './permissions-check.js';
 import { reportExcessPermissions } from './permissions-condition.js';
-import { referencedConfigMaps, referencedSecrets } from './rbac-rules.js';
 import { waitForCluster } from './startup-gate.js';
 import { StatusWriter } from './status-writer.js';
+import { readyCondition } from './ready-condition.js';
 import { patchBackupStatus, type BackupStatusPatch } from './backup-status.js';
 
 export interface KubeSourceOptions {
@@ -25,13 +26,12 @@ export interface KubeSourceOptions {
   clusterName: string;
   log: Logger;
   startupTimeoutMs: number;
-  /** How often referenced Secrets and ConfigMaps are re-read for changes. */
-  refreshMs?: number;
 }
 
 // Status fields this pod writes: changes to them alone must not trigger a reconcile (it would loop).
-// Conditions too: ours (excess permissions) and the operator's inform people, never the reconcile.
-const OWN_STATUS = ['currentPrimary', 'currentPrimaryTimestamp', 'targetPrimary', 'phase', 'phaseReason', 'conditions'];
+// Conditions too: ours (Ready, excess permissions) and the operator's inform people, never the reconcile.
+// targetPrimary is the operator's: a change of it is a change.
+const OWN_STATUS = ['currentPrimary', 'currentPrimaryTimestamp', 'phase', 'phaseReason', 'conditions'];
 
 function changeKey(obj: KubeObject): string {
   const status = { ...((obj.status ?? {}) as Record<string, unknown>) };
@@ -51,6 +51,10 @@ export class KubeSpecSource implements SpecSource {
   #state: InstanceState | undefined;
   #seen: { postmasterPid?: number; lastReloadAt?: string; certVersion?: string } = {};
   #certVersion: string | undefined;
+  /** spec.certificates.serverTLSSecret of the Cluster last seen (its version pairs with CertificateRotated). */
+  #serverSecret: string | undefined;
+  /** The version of each Secret/ConfigMap ("secrets/name") last read, '-' for absent: the watches compare with it. */
+  readonly #readVersions = new Map<string, string>();
 
   constructor(options: KubeSourceOptions) {
     this.#o = options;
@@ -64,7 +68,7 @@ export class KubeSpecSource implements SpecSource {
     this.#writer = new StatusWriter({
       send: (patch) => api.patchClusterStatus(this.#o.clusterName, patch),
       read: () => api.getCluster(this.#o.clusterName),
-      knownVersion: () => (this.#latest ? metaString(this.#latest, 'resourceVersion') : undefined),
+      known: () => this.#latest,
       log: this.#o.log,
     });
     this.#events = new EventRecorder({ api, clusterName: this.#o.clusterName, log: this.#o.log, uid: () => (this.#latest ? metaString(this.#latest, 'uid') : undefined) });
@@ -87,6 +91,7 @@ export class KubeSpecSource implements SpecSource {
     const obj = first ? await waitForCluster({ api, name: this.#o.clusterName, log: this.#o.log, timeoutMs: this.#o.startupTimeoutMs }) : await api.getCluster(this.#o.clusterName);
     this.#latest = obj;
     const cluster = this.#toCluster(obj, api);
+    this.#serverSecret = cluster.spec.certificates.serverTLSSecret;
     this.description = `kube:${api.namespace}/${cluster.name}`;
     if (first) await this.#firstChecks(api, cluster);
     return cluster;
@@ -106,14 +111,6 @@ export class KubeSpecSource implements SpecSource {
     this.#seen.certVersion = this.#certVersion;
   }
 
-  async #referencedFingerprint(api: KubeApi, cluster: Cluster): Promise<string> {
-    const secrets = await Promise.all(referencedSecrets(cluster).map(async (n) => [n, (await api.getSecret(n))?.resourceVersion ?? '-'] as const));
-    const maps = await Promise.all(referencedConfigMaps(cluster).map(async (n) => [n, (await api.getConfigMap(n))?.resourceVersion ?? '-'] as const));
-    const server = secrets.find(([n]) => n === cluster.spec.certificates.serverTLSSecret)?.[1];
-    if (server !== undefined && server !== '-') this.#certVersion = server;
-    return JSON.stringify([secrets, maps]);
-  }
-
   /** Yields the Cluster when its spec (or operator status), or a referenced Secret/ConfigMap, changes. */
   async *watch(signal: AbortSignal, onInvalid: (err: unknown) => void): AsyncIterable<Cluster> {
     const api = await this.#client();
@@ -125,9 +122,15 @@ export class KubeSpecSource implements SpecSource {
       dirty = true;
       wake?.();
     };
+    const refs = new ReferencedWatches({ api, log: this.#o.log, readVersion: (key) => this.#readVersions.get(key), onChange: notify }, both);
     const base = this.#latest;
     let lastKey = base ? changeKey(base) : '';
-    let lastRefs = base ? await this.#referencedFingerprint(api, this.#toCluster(base, api)).catch(() => '') : '';
+    try {
+      if (base) refs.follow(this.#toCluster(base, api));
+    } catch {
+      // an invalid start-up Cluster cannot happen (load() validated it); nothing to follow yet
+    }
+    let lastRefs = refs.fingerprint();
     const watching = watchCluster(
       {
         api,
@@ -140,16 +143,10 @@ export class KubeSpecSource implements SpecSource {
       },
       both,
     );
-    const refreshing = (async () => {
-      while (!both.aborted) {
-        await sleep(this.#o.refreshMs ?? 5000, undefined, { signal: both }).catch(() => undefined);
-        if (!both.aborted) notify();
-      }
-    })();
     try {
       while (!signal.aborted) {
         if (!dirty) {
-          // The abort listener goes with the wait: one left behind per refresh (every 5 s) would pile up.
+          // The abort listener goes with the wait: one left behind per wake would pile up.
           await new Promise<void>((resolve) => {
             const done = (): void => {
               signal.removeEventListener('abort', done);
@@ -171,19 +168,18 @@ export class KubeSpecSource implements SpecSource {
           lastKey = changeKey(obj);
           continue;
         }
-        const refs = await this.#referencedFingerprint(api, cluster).catch((err: unknown) => {
-          this.#o.log.debug({ err: describeError(err) }, 'could not re-read referenced Secrets/ConfigMaps');
-          return lastRefs;
-        });
-        if (changeKey(obj) === lastKey && refs === lastRefs) continue;
+        this.#serverSecret = cluster.spec.certificates.serverTLSSecret;
+        refs.follow(cluster);
+        const now = refs.fingerprint();
+        if (changeKey(obj) === lastKey && now === lastRefs) continue;
         lastKey = changeKey(obj);
-        lastRefs = refs;
+        lastRefs = now;
         yield cluster;
       }
     } finally {
       inner.abort();
       this.#writer?.stop();
-      await Promise.allSettled([watching, refreshing]);
+      await Promise.allSettled([watching, refs.done()]);
     }
   }
 
@@ -208,20 +204,26 @@ export class KubeSpecSource implements SpecSource {
     }
   }
 
-  /** Reads a Secret by name (404 -> undefined). */
+  /** Reads a Secret by name (404 -> undefined); its version is what the watch compares with. */
   async getSecret(name: string): Promise<SecretObject | undefined> {
-    return (await this.#client()).getSecret(name);
+    const secret = await (await this.#client()).getSecret(name);
+    this.#readVersions.set(`secrets/${name}`, secret?.resourceVersion ?? '-');
+    if (secret && name === this.#serverSecret) this.#certVersion = secret.resourceVersion;
+    return secret;
   }
 
   /** Reads a ConfigMap by name (404 -> undefined). */
   async getConfigMap(name: string): Promise<ConfigMapObject | undefined> {
-    return (await this.#client()).getConfigMap(name);
+    const map = await (await this.#client()).getConfigMap(name);
+    this.#readVersions.set(`configmaps/${name}`, map?.resourceVersion ?? '-');
+    return map;
   }
 
-  /** Merge-patches our status fields; a phase change carries the resourceVersion precondition. */
+  /** Merge-patches our status fields; a phase change carries the Ready condition and the resourceVersion precondition. */
   async patchStatus(patch: StatusPatch): Promise<void> {
     await this.#client();
-    await this.#writer?.patch(patch, 'phase' in patch);
+    const phased = 'phase' in patch;
+    await this.#writer?.patch(patch, phased, phased ? [readyCondition(patch.phase)] : []);
     const state = this.#state;
     if (!state) return;
     const now = { postmasterPid: state.postmasterPid, lastReloadAt: state.lastReloadAt, certVersion: this.#certVersion };

@@ -1,6 +1,7 @@
 // The Role this manager needs, computed from the Cluster (CNPG pkg/specs/roles.go, reference section 3),
 // trimmed to the calls this manager really makes so that every rule is necessary: Secrets and ConfigMaps
-// by name (only those the spec references), our Cluster and its status, Backup status, and Events.
+// by name (only those the spec references; get, and watch by name to follow changes), our Cluster and its
+// status, Backup status, and Events.
 import type { Cluster } from '../spec/cluster.js';
 import type { PolicyRule } from './kube-api.js';
 
@@ -45,9 +46,9 @@ export function referencedConfigMaps(cluster: Cluster): string[] {
 export function requiredRules(cluster: Cluster): PolicyRule[] {
   const rules: PolicyRule[] = [];
   const configMaps = referencedConfigMaps(cluster);
-  if (configMaps.length > 0) rules.push({ apiGroups: [''], resources: ['configmaps'], verbs: ['get'], resourceNames: configMaps });
+  if (configMaps.length > 0) rules.push({ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'watch'], resourceNames: configMaps });
   const secrets = referencedSecrets(cluster);
-  if (secrets.length > 0) rules.push({ apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: secrets });
+  if (secrets.length > 0) rules.push({ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'watch'], resourceNames: secrets });
   rules.push(
     { apiGroups: [CNPG_GROUP], resources: ['clusters'], verbs: ['get', 'list', 'watch'], resourceNames: [cluster.name] },
     { apiGroups: [CNPG_GROUP], resources: ['clusters/status'], verbs: ['patch'], resourceNames: [cluster.name] },

@@ -1,20 +1,25 @@
 // Status writes to the API: JSON merge patches of only the fields this pod owns. A patch that sets the
 // phase carries the resourceVersion precondition (CNPG pkg/resources/status: RetryOnConflict) and is
-// retried on 409 with a fresh version. When the API server is unreachable the latest wanted status is
+// retried on 409 with a fresh version. Conditions sent with it (Ready, with the phase) are upserted into
+// the list as last read: a merge patch replaces status.conditions whole, so the list is rebuilt from the
+// fresh object on every retry, never re-sent stale. When the API server is unreachable the latest wanted status is
 // kept and re-sent with capped, jittered backoff, so it converges once the API is back, without storms.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { isStatus, metaString, KubeApiError, type KubeObject } from './kube-api.js';
 import { jittered } from './cluster-watch.js';
+import { upsertCondition, type StatusCondition } from './permissions-condition.js';
+
+type Condition = Omit<StatusCondition, 'lastTransitionTime'>;
 
 export interface StatusWriterOptions {
   /** Sends one merge patch. */
   send: (patch: KubeObject) => Promise<KubeObject>;
   /** Reads the current object (for a fresh resourceVersion after a 409). */
   read: () => Promise<KubeObject>;
-  /** The resourceVersion last seen by the watch, if any. */
-  knownVersion: () => string | undefined;
+  /** The object last seen by the watch, if any (its resourceVersion and conditions). */
+  known: () => KubeObject | undefined;
   log: Logger;
   /** Delay cap between re-sends while the API is unreachable (convergence bound after it returns). */
   maxRetryMs?: number;
@@ -28,6 +33,7 @@ const CONFLICT_DELAY_MS = 10;
 export class StatusWriter {
   readonly #o: StatusWriterOptions;
   #pending: KubeObject | undefined;
+  #pendingConditions: Condition[] = [];
   #retrying: Promise<void> | undefined;
   #stopped = false;
 
@@ -36,14 +42,16 @@ export class StatusWriter {
   }
 
   /** Patches now; on an unreachable API keeps the patch for the background re-send and resolves. */
-  async patch(patch: KubeObject, optimistic: boolean): Promise<void> {
+  async patch(patch: KubeObject, optimistic: boolean, conditions: Condition[] = []): Promise<void> {
     try {
-      await this.#sendWithConflictRetry(patch, optimistic);
+      await this.#sendWithConflictRetry(patch, optimistic, conditions);
       this.#pending = undefined;
+      this.#pendingConditions = [];
     } catch (err) {
       if (!(err instanceof KubeApiError) || !err.retryable) throw err;
-      // Later patches win field by field, as they would have if they had been sent in order.
+      // Later patches win field by field (conditions by type), as they would have if sent in order.
       this.#pending = { ...this.#pending, ...patch };
+      this.#pendingConditions = [...this.#pendingConditions.filter((c) => !conditions.some((n) => n.type === c.type)), ...conditions];
       if (!this.#retrying) {
         this.#o.log.warn({ err: describeError(err) }, 'status patch failed; it will be re-sent when the API server answers');
         this.#retrying = this.#retryLoop().finally(() => (this.#retrying = undefined));
@@ -78,17 +86,20 @@ export class StatusWriter {
     this.#stopped = true;
   }
 
-  async #sendWithConflictRetry(patch: KubeObject, optimistic: boolean): Promise<void> {
-    let version = optimistic ? this.#o.knownVersion() : undefined;
+  async #sendWithConflictRetry(patch: KubeObject, optimistic: boolean, conditions: Condition[]): Promise<void> {
+    let current = optimistic || conditions.length > 0 ? this.#o.known() : undefined;
+    if (conditions.length > 0 && current === undefined) current = await this.#o.read();
     for (let step = 1; ; step++) {
-      const body = version === undefined ? { status: patch } : { metadata: { resourceVersion: version }, status: patch };
+      const version = optimistic && current ? metaString(current, 'resourceVersion') : undefined;
+      const status = current ? withConditions(patch, current, conditions) : patch;
+      const body = version === undefined ? { status } : { metadata: { resourceVersion: version }, status };
       try {
         await this.#o.send(body);
         return;
       } catch (err) {
         if (!isStatus(err, 409) || step >= CONFLICT_STEPS) throw err;
         await sleep(Math.round(CONFLICT_DELAY_MS * (1 + Math.random() * 0.1)));
-        version = metaString(await this.#o.read(), 'resourceVersion');
+        current = await this.#o.read();
       }
     }
   }
@@ -99,10 +110,14 @@ export class StatusWriter {
     while (this.#pending && !this.#stopped) {
       await sleep(jittered(delay));
       const patch = this.#pending;
+      const conditions = this.#pendingConditions;
       if (!patch || this.#stopped) return;
       try {
-        await this.#sendWithConflictRetry(patch, true);
-        if (this.#pending === patch) this.#pending = undefined;
+        await this.#sendWithConflictRetry(patch, true, conditions);
+        if (this.#pending === patch) {
+          this.#pending = undefined;
+          this.#pendingConditions = [];
+        }
         this.#o.log.info('pending status patch applied');
       } catch (err) {
         if (err instanceof KubeApiError && !err.retryable) {
@@ -114,4 +129,18 @@ export class StatusWriter {
       }
     }
   }
+}
+
+/** `patch` with `conditions` upserted into the list of `current` (no conditions field when none changes). */
+function withConditions(patch: KubeObject, current: KubeObject, conditions: Condition[]): KubeObject {
+  let obj = current;
+  let changed: Record<string, unknown>[] | undefined;
+  const now = new Date();
+  for (const c of conditions) {
+    const list = upsertCondition(obj, c, now);
+    if (list === undefined) continue;
+    changed = list;
+    obj = { ...obj, status: { ...(obj.status as Record<string, unknown> | undefined), conditions: list } };
+  }
+  return changed ? { ...patch, conditions: changed } : patch;
 }

@@ -14,6 +14,8 @@ import { PasswordReconciler } from './passwords.js';
 import { applyPassfiles, planPassfiles } from './pgpass-files.js';
 import { reloadAndWait } from './reload.js';
 import { statusPatch } from './status-patch.js';
+import { cachedReads } from './cached-reads.js';
+import type { SpecSource } from '../source/spec-source.js';
 
 export interface ReconcilerOptions extends ConfigFilesContext {
   state: InstanceState;
@@ -40,12 +42,12 @@ export class Reconciler {
     return this.#cluster;
   }
 
-  /** Writes the files for `cluster`; returns the names of the files that changed. */
-  async writeFiles(cluster: Cluster, pool?: Pool): Promise<string[]> {
-    // --- password files (issue 5): planned before anything is written, so a bad Secret changes no file ---
-    const passfiles = await planPassfiles({ cluster, source: this.#o.source, controller: this.#o.controller, port: this.#o.port });
+  /** Writes the files for `cluster`; returns the names of the files that changed. `reads`: this reconcile's Secret reads. */
+  async writeFiles(cluster: Cluster, pool?: Pool, reads: SpecSource = cachedReads(this.#o.source)): Promise<string[]> {
+    // --- password files: planned before anything is written, so a bad Secret changes no file ---
+    const passfiles = await planPassfiles({ cluster, source: reads, controller: this.#o.controller, port: this.#o.port });
     const validateAuthFiles = pool ? (): Promise<string[]> => authFileErrors(pool) : undefined;
-    const result = await writeConfigFiles({ ...this.#o, cluster, validateAuthFiles });
+    const result = await writeConfigFiles({ ...this.#o, source: reads, cluster, validateAuthFiles });
     const pass = await applyPassfiles(passfiles);
     for (const file of pass.changed) this.#log.info({ filename: file }, 'Installed password file');
     for (const file of pass.removed) this.#log.info({ filename: file }, 'Removed password file');
@@ -62,13 +64,13 @@ export class Reconciler {
    * The owner's and the superuser's passwords from their Secrets, once per Secret version. Part of applyRunning;
    * also called right after the bootstrap SQL, so the owner can log in before the rest of the start-up.
    */
-  async applyPasswords(pool: Pool): Promise<void> {
+  async applyPasswords(pool: Pool, reads: SpecSource = cachedReads(this.#o.source)): Promise<void> {
     const cluster = this.#cluster;
-    if (cluster) await this.#passwords.reconcile(pool, cluster, this.#o.source);
+    if (cluster) await this.#passwords.reconcile(pool, cluster, reads);
   }
 
   /** Post-start and post-change work against a running server. */
-  async applyRunning(pm: Postmaster, pool: Pool): Promise<void> {
+  async applyRunning(pm: Postmaster, pool: Pool, reads: SpecSource = cachedReads(this.#o.source)): Promise<void> {
     const cluster = this.#cluster;
     if (!cluster) return;
     const state = this.#o.state;
@@ -89,24 +91,30 @@ export class Reconciler {
     }
     state.pendingRestart = loaded.pendingRestart;
     state.pendingRestartSettings = loaded.pendingRestartSettings;
-    await this.applyPasswords(pool);
+    await this.applyPasswords(pool, reads);
     await this.#o.source.patchStatus(statusPatch(cluster, state));
   }
 
-  /** Full reconcile of a new Cluster version, queued behind any running one; errors are logged and kept in state. */
-  reconcile(cluster: Cluster, running: () => { pm: Postmaster; pool: Pool } | undefined): Promise<void> {
+  /**
+   * Full reconcile of a new Cluster version, queued behind any running one; errors are logged and kept in state.
+   * Resolves false when it failed (follow-changes.ts retries it).
+   */
+  reconcile(cluster: Cluster, running: () => { pm: Postmaster; pool: Pool } | undefined): Promise<boolean> {
     const next = this.#queue.then(async () => {
       try {
         const live = running();
-        await this.writeFiles(cluster, live?.pool);
-        if (live) await this.applyRunning(live.pm, live.pool);
+        const reads = cachedReads(this.#o.source);
+        await this.writeFiles(cluster, live?.pool, reads);
+        if (live) await this.applyRunning(live.pm, live.pool, reads);
         this.#o.state.lastError = undefined;
+        return true;
       } catch (err) {
         this.#o.state.lastError = describeError(err);
         this.#log.error({ err: describeError(err) }, 'reconcile failed; the previous configuration stays in force');
+        return false;
       }
     });
-    this.#queue = next;
+    this.#queue = next.then(() => undefined);
     return next;
   }
 }

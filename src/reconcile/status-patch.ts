@@ -1,22 +1,20 @@
-// The status fields this pod owns, as one JSON merge patch (CNPG instance_controller.go / instance_startup.go).
+// The status fields this pod owns, as one JSON merge patch: what CNPG's instance manager patches
+// (instance_controller.go / instance_startup.go). currentPrimary and its timestamp are written by the
+// target primary when it comes up as primary (first boot, after a promotion); phase and phaseReason on
+// every reconcile. targetPrimary is the operator's alone (it chooses the primary) and never written here:
+// where no operator exists, the file source plays its role (src/source/local-operator.ts).
 import { isoTime } from '../log/iso-time.js';
 import type { Cluster } from '../spec/cluster.js';
 import type { StatusPatch } from '../model/objects.js';
 import type { InstanceState } from '../model/instance-state.js';
+import { PHASES } from '../model/phases.js';
 
-/** CNPG's phase strings. */
-export const PHASES = Object.freeze({
-  healthy: 'Cluster in healthy state',
-  applyingConfiguration: 'Applying configuration',
-});
-
-/** Builds the merge patch: current/target primary (set once) and the phase; only fields of the CRD's status schema. */
+/** Builds the merge patch: currentPrimary when this pod is the target primary and not yet current, and the phase. */
 export function statusPatch(cluster: Cluster, state: InstanceState): StatusPatch {
   const patch: StatusPatch = {};
-  if (cluster.status.currentPrimary !== state.podName) {
+  if (cluster.status.targetPrimary === state.podName && cluster.status.currentPrimary !== state.podName) {
     patch.currentPrimary = state.podName;
     patch.currentPrimaryTimestamp = isoTime();
-    patch.targetPrimary = state.podName;
   }
   patch.phase = state.pendingRestart ? PHASES.applyingConfiguration : PHASES.healthy;
   patch.phaseReason = state.pendingRestart

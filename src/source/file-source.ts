@@ -14,6 +14,7 @@ import { readSecretDir, createSecretDir, fingerprintSecretsDir } from './secrets
 import { mergeStatusPatch, parseStatusText, readStatusText, writeStatusText } from './status-file.js';
 import type { SpecSource } from './spec-source.js';
 import type { ConfigMapObject, SecretObject, SecretWriter, StatusPatch } from '../model/objects.js';
+import { localOperatorPatch } from './local-operator.js';
 
 export interface FileSourceOptions {
   manifestPath: string;
@@ -22,6 +23,8 @@ export interface FileSourceOptions {
   configmapsDir?: string;
   statusFile: string;
   namespace?: string;
+  /** This pod's name (default <cluster>-1): the target primary the file source elects, as the operator would. */
+  podName?: string;
   /** How often the files are checked when inotify signalled nothing (default DEFAULT_POLL_MS). */
   pollMs?: number;
   /** How long a change must stay quiet before it is applied (default QUIET_MS). */
@@ -30,7 +33,7 @@ export interface FileSourceOptions {
 
 /**
  * The safety poll: inotify wakes the check at once after an edit, so the poll only matters where inotify
- * is silent. Every 5 s, as Kubernetes mode re-reads the referenced Secrets; every 250 ms, as before inotify,
+ * is silent. Every 5 s (local files, no API server to spare); every 250 ms, as before inotify,
  * it cost an idle manager ~2 % of a core (reading every file).
  */
 export const DEFAULT_POLL_MS = 5_000;
@@ -86,6 +89,8 @@ export class FileSpecSource implements SpecSource, SecretWriter {
   #loaded: Texts | undefined;
   /** Our own recent status patches: the text each one wrote, mapped to the text it was applied to. */
   readonly #ownPatches = new Map<string, string | undefined>();
+  /** The operator's election not yet in the status file (see #playOperator). */
+  #election: StatusPatch | undefined;
 
   constructor(options: FileSourceOptions) {
     this.#options = options;
@@ -155,7 +160,19 @@ export class FileSpecSource implements SpecSource, SecretWriter {
     const texts = await this.#read();
     const cluster = this.#clusterFrom(texts);
     this.#loaded = texts;
-    return cluster;
+    return this.#playOperator(cluster);
+  }
+
+  /**
+   * Standing in for the operator: elects the target primary of a one-instance Cluster that has none. The
+   * election goes to the status file with the next status patch (written as the run user, not at load time,
+   * which may still run as root).
+   */
+  #playOperator(cluster: Cluster): Cluster {
+    const patch = localOperatorPatch(cluster, this.#options.podName);
+    if (!patch) return cluster;
+    this.#election = patch;
+    return { ...cluster, status: { ...cluster.status, ...patch } };
   }
 
   /**
@@ -200,7 +217,7 @@ export class FileSpecSource implements SpecSource, SecretWriter {
           onInvalid(err);
           continue;
         }
-        yield cluster;
+        yield this.#playOperator(cluster);
       }
     } finally {
       folders.close();
@@ -242,9 +259,10 @@ export class FileSpecSource implements SpecSource, SecretWriter {
     return { name, data, resourceVersion: folder.resourceVersion };
   }
 
-  /** Merges a patch into the status file. */
+  /** Merges a patch into the status file (with the operator's election, when one is pending). */
   async patchStatus(patch: StatusPatch): Promise<void> {
-    const { before, after } = await mergeStatusPatch(this.#options.statusFile, patch);
+    const election = this.#election;
+    const { before, after } = await mergeStatusPatch(this.#options.statusFile, { ...election, ...patch });
     // Remembered before the write: a poll may read the new text the moment it is renamed into place.
     this.#ownPatches.delete(after);
     this.#ownPatches.set(after, before);
@@ -253,6 +271,7 @@ export class FileSpecSource implements SpecSource, SecretWriter {
       this.#ownPatches.delete(oldest);
     }
     await writeStatusText(this.#options.statusFile, after);
+    if (this.#election === election) this.#election = undefined;
   }
 
   /** Creates a Secret folder; never overwrites one. */

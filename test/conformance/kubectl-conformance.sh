@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Checks the test API server with the real kubectl: discovery, get, merge patch of the status subresource,
-# a spec patch (generation), get --watch, and a 403 in kube-apiserver's format.
+# a spec patch (generation), get --watch (the Cluster, and a Secret by name with the name-restricted Role),
+# and a 403 in kube-apiserver's format.
 # usage: kubectl-conformance.sh SERVER CA_FILE TOKEN NAMESPACE CLUSTER OTHER_SECRET
 set -euo pipefail
 server=$1 ca=$2 token=$3 ns=$4 cluster=$5 other_secret=$6
@@ -28,6 +29,15 @@ k patch "$res" "$cluster" --subresource=status --type=merge -p '{"status":{"phas
 for _ in $(seq 1 50); do grep -q '^MODIFIED watched' "$out" && break; sleep 0.1; done
 kill "$watcher" 2>/dev/null || true
 grep -q '^MODIFIED watched' "$out" || fail "get --watch saw the change: $(cat "$out")"
+rm -f "$out"
+
+# kubectl get NAME --watch: a GET, then a watch with fieldSelector metadata.name=NAME, which the Role allows.
+out=$(mktemp)
+k get secret "$cluster-app" --watch --output-watch-events -o jsonpath='{.type} {.object.metadata.name}{"\n"}' >"$out" 2>&1 &
+watcher=$!
+for _ in $(seq 1 50); do grep -q "^ADDED $cluster-app" "$out" && break; sleep 0.1; done
+kill "$watcher" 2>/dev/null || true
+grep -q "^ADDED $cluster-app" "$out" || fail "get secret --watch by name: $(cat "$out")"
 rm -f "$out"
 
 if err=$(k get secret "$other_secret" 2>&1); then fail "reading $other_secret must be forbidden"; fi

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 # Checks the test API server with Debian's python3-kubernetes: get, merge patch of the status subresource,
-# 409 on a stale resourceVersion, a watch (python sends watch=True), and a 403.
+# 409 on a stale resourceVersion, a watch (python sends watch=True), a Secret watched by name with the
+# name-restricted Role (its current version as ADDED first; another cluster's Secret refused), and a 403.
 # usage: python-conformance.py SERVER CA_FILE TOKEN NAMESPACE CLUSTER OTHER_SECRET
 import json
 import sys
@@ -51,6 +52,22 @@ for event in w.stream(custom.list_namespaced_custom_object, G, V, ns, P,
         w.stop()
 if ("MODIFIED", "for-watch") not in seen:
     fail("watch from a resourceVersion: %r" % seen)
+
+# Our app Secret by name: the Role names it, so a fieldSelector metadata.name watch is allowed.
+own_secret = cluster + "-app"
+seen = []
+for event in w.stream(core.list_namespaced_secret, ns, field_selector="metadata.name=" + own_secret, timeout_seconds=2):
+    seen.append((event["type"], event["object"].metadata.name, event["object"].metadata.resource_version))
+    w.stop()
+if not seen or seen[0][0] != "ADDED" or seen[0][1] != own_secret or not seen[0][2]:
+    fail("watch of secret %s by name: %r" % (own_secret, seen))
+try:
+    for event in w.stream(core.list_namespaced_secret, ns, field_selector="metadata.name=" + other_secret, timeout_seconds=2):
+        fail("watching another cluster's secret must be forbidden")
+except ApiException as e:
+    message = json.loads(e.body).get("message", "") if e.status == 403 else ""
+    if 'cannot watch resource "secrets"' not in message:
+        fail("403 expected for the watch, got %s %s" % (e.status, e.body))
 
 try:
     core.read_namespaced_secret(other_secret, ns)

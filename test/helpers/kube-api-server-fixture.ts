@@ -46,6 +46,8 @@ export async function kubeFixture(options: { namespace?: string; clusterName?: s
   const text = manifest(clusterName, options.specYaml ?? '');
   writeFileSync(manifestPath, text);
   server.store.create(typeOf('clusters'), namespace, parse(text) as Record<string, unknown>);
+  // As the operator does before it creates the first pod: it chooses the primary (the manager never does).
+  server.store.patch(typeOf('clusters'), namespace, clusterName, 'status', 'application/merge-patch+json', { status: { targetPrimary: `${clusterName}-1` } });
 
   const readSecret = (name: string): SecretObject | undefined => {
     const found = server.store.list(typeOf('secrets'), namespace, name)[0];

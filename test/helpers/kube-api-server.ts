@@ -1,7 +1,8 @@
 // An in-repo HTTPS stand-in for kube-apiserver on the paths the manager uses (no real one can run here):
 // bearer tokens, RBAC with the real 403 text, discovery, get/list/watch/create/update/patch/delete, the
 // status subresource, 409 on stale resourceVersions and 410 for watches from a compacted version.
-// Every request lands in `audit`, so tests can assert exactly which calls were made and allowed.
+// Every request lands in `audit`, so tests can assert exactly which calls were made and allowed; `faults`
+// answers chosen requests with an error status for a while.
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -11,12 +12,15 @@ import { KubeStore, RESOURCE_TYPES, StatusError, type ResourceType } from './kub
 import { discovery } from './kube-api-server-discovery.js';
 import { serveWatch, type WatchOptions } from './kube-api-server-watch.js';
 import { selfSubjectRulesReview } from './kube-api-server-review.js';
+import { KubeFaults } from './kube-api-server-faults.js';
 
 export interface AuditEntry extends RequestAttributes {
   user: string;
   code: number;
   /** The 403 message, when refused. */
   message?: string;
+  /** The request body of a write (create, update, patch): tests assert what was written. */
+  body?: unknown;
 }
 
 export interface TestApiServerOptions {
@@ -41,6 +45,8 @@ export class TestApiServer {
   readonly store = new KubeStore();
   readonly rbac = new KubeRbac();
   readonly audit: AuditEntry[] = [];
+  /** Injected errors (`faults.add({ resource: 'secrets', verb: 'get', code: 503, forMs: 1500 })`). */
+  readonly faults = new KubeFaults();
   readonly caPem: string;
   port = 0;
   readonly #server: Server;
@@ -131,13 +137,18 @@ export class TestApiServer {
       this.audit.push({ ...attrs, user: user.username, code: 403, message });
       return this.#status(res, 403, 'Forbidden', message);
     }
+    const fault = this.faults.match(attrs);
+    if (fault !== undefined) {
+      this.audit.push({ ...attrs, user: user.username, code: fault });
+      return this.#status(res, fault, fault === 503 ? 'ServiceUnavailable' : 'InternalError', 'injected fault: the server is currently unable to handle the request');
+    }
     try {
       const [code, result] = this.#dispatch(req, res, url, route, attrs, body, user, fieldName);
-      this.audit.push({ ...attrs, user: user.username, code });
+      this.audit.push({ ...attrs, user: user.username, code, ...(body === undefined ? {} : { body }) });
       if (result !== undefined) this.#send(res, code, result);
     } catch (err) {
       const e = err instanceof StatusError ? err : new StatusError(500, 'InternalError', String(err));
-      this.audit.push({ ...attrs, user: user.username, code: e.code });
+      this.audit.push({ ...attrs, user: user.username, code: e.code, ...(body === undefined ? {} : { body }) });
       this.#status(res, e.code, e.reason, e.message);
     }
   }

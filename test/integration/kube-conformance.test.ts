@@ -52,6 +52,7 @@ describe('test API server conformance', () => {
     assert.equal(r.status, 0, r.output);
     assert.match(r.output, /kubectl conformance: ok/);
     assert.ok(f.server.audit.some((a) => a.verb === 'watch' && a.code === 200), 'kubectl watched');
+    assert.ok(f.server.audit.some((a) => a.verb === 'watch' && a.resource === 'secrets' && a.fieldName === `${f.clusterName}-app` && a.code === 200), 'kubectl watched the Secret by name');
   });
 
   it('passes the python3-kubernetes script', { skip: hasPythonKubernetes ? false : 'python3-kubernetes is not installed (.ci/run installs it)' }, async () => {
@@ -61,6 +62,8 @@ describe('test API server conformance', () => {
     assert.match(r.output, /python3-kubernetes conformance: ok/);
     // python sends watch=True (Go ParseBool): it must have been served as a watch, not a list.
     assert.ok(f.server.audit.some((a) => a.verb === 'watch' && a.code === 200 && a.user.endsWith(`:${f.clusterName}`)));
+    assert.ok(f.server.audit.some((a) => a.verb === 'watch' && a.resource === 'secrets' && a.fieldName === `${f.clusterName}-app` && a.code === 200), 'python watched the Secret by name');
+    assert.ok(f.server.audit.some((a) => a.verb === 'watch' && a.resource === 'secrets' && a.fieldName === 'c2-app' && a.code === 403), 'the other Secret\'s watch refused');
   });
 
   it('answers 401 to an unknown token', { skip: hasKubectl ? false : 'kubectl is not installed' }, async () => {

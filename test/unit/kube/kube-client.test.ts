@@ -69,7 +69,7 @@ describe('kube client against the test API server', () => {
   it('retries a 409 with a fresh resourceVersion', async () => {
     const stale = (server.store.get(clusters, 'ns1', 'c1').metadata as { resourceVersion: string }).resourceVersion;
     server.store.patch(clusters, 'ns1', 'c1', 'status', 'application/merge-patch+json', { status: { other: 'operator' } });
-    const writer = new StatusWriter({ send: (p) => api.patchClusterStatus('c1', p), read: () => api.getCluster('c1'), knownVersion: () => stale, log });
+    const writer = new StatusWriter({ send: (p) => api.patchClusterStatus('c1', p), read: () => api.getCluster('c1'), known: () => ({ metadata: { resourceVersion: stale } }), log });
     const since = server.audit.length;
     await writer.patch({ phase: 'two' }, true);
     const codes = server.audit.slice(since).filter((a) => a.verb === 'patch').map((a) => a.code);
@@ -108,7 +108,7 @@ describe('kube client against the test API server', () => {
   });
 
   it('re-sends a pending status patch once the API server is back', async () => {
-    const writer = new StatusWriter({ send: (p) => api.patchClusterStatus('c1', p), read: () => api.getCluster('c1'), knownVersion: () => undefined, log, maxRetryMs: 300 });
+    const writer = new StatusWriter({ send: (p) => api.patchClusterStatus('c1', p), read: () => api.getCluster('c1'), known: () => undefined, log, maxRetryMs: 300 });
     await server.stop();
     await writer.patch({ phase: 'while-down' }, false);
     await server.start();

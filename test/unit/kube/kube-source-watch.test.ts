@@ -1,12 +1,13 @@
-// KubeSpecSource.watch over a scripted KubeApi: the referenced Secrets are re-read on every refresh, and
-// the waits between refreshes leave nothing behind on the caller's AbortSignal (one listener per refresh
-// every 5 s used to pile up: a MaxListenersExceededWarning after a minute, and a slow leak).
+// KubeSpecSource.watch over a scripted KubeApi: the referenced Secrets are followed by name-restricted
+// watches, not re-read (no GET while idle); a new Secret version is yielded once, the version the last
+// read saw is no change; and the waits leave nothing behind on the caller's AbortSignal (one listener per
+// wake used to pile up: a MaxListenersExceededWarning after a minute, and a slow leak).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
-import type { KubeApi, KubeObject } from '../../../src/kube/kube-api.js';
+import type { KubeApi, KubeObject, WatchEventType } from '../../../src/kube/kube-api.js';
 import { KubeSpecSource } from '../../../src/kube/kube-source.js';
 
 const cluster: KubeObject = {
@@ -16,33 +17,46 @@ const cluster: KubeObject = {
   spec: { instances: 1 },
 };
 
-function scriptedApi(): { api: KubeApi; secretReads: () => number } {
+type Emit = (type: WatchEventType, object: KubeObject) => void;
+
+function scriptedApi(): { api: KubeApi; secretReads: () => number; watches: Map<string, Emit> } {
   let reads = 0;
+  const watches = new Map<string, Emit>();
   const unused = (): Promise<never> => Promise.reject(new Error('not used by watch()'));
+  const open = (signal: AbortSignal): Promise<void> => new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
   const api: KubeApi = {
     namespace: 'ns',
     getCluster: () => Promise.resolve(cluster),
     listCluster: () => Promise.resolve({ items: [cluster], resourceVersion: '1' }),
-    // A watch stream that stays open until the caller aborts it.
-    watchCluster: (_name, _rv, _onEvent, signal) => new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true })),
+    // Watch streams that stay open until the caller aborts them.
+    watchCluster: (_name, _rv, _onEvent, signal) => open(signal),
+    watchNamed: (resource, name, _rv, onEvent, signal) => {
+      watches.set(`${resource}/${name}`, onEvent);
+      onEvent('ADDED', { metadata: { name, resourceVersion: '5' } });
+      return open(signal);
+    },
     patchClusterStatus: unused,
     getBackup: unused,
     patchBackupStatus: unused,
-    getSecret: () => {
+    getSecret: (name) => {
       reads += 1;
-      return Promise.resolve(undefined);
+      return Promise.resolve({ name, data: {}, resourceVersion: '5', annotations: {} });
     },
     serviceAccountExists: () => Promise.resolve(true),
     getConfigMap: () => Promise.resolve(undefined),
     createEvent: () => Promise.resolve(),
     rulesReview: () => Promise.resolve([]),
   };
-  return { api, secretReads: () => reads };
+  return { api, secretReads: () => reads, watches };
 }
 
-test('a refresh every millisecond for 400 ms leaves no abort listener behind and raises no warning', async () => {
-  const { api, secretReads } = scriptedApi();
-  const source = new KubeSpecSource({ api: () => Promise.resolve(api), clusterName: 'c1', log: pino({ level: 'silent' }), startupTimeoutMs: 1000, refreshMs: 1 });
+test('Secrets are watched by name, not polled; a new version is yielded once; no abort listener piles up', async () => {
+  const { api, secretReads, watches } = scriptedApi();
+  const source = new KubeSpecSource({ api: () => Promise.resolve(api), clusterName: 'c1', log: pino({ level: 'silent' }), startupTimeoutMs: 1000 });
+  await source.load();
+  // What the first reconcile does: read the Secrets it uses (version 5, as the watches will report).
+  await source.getSecret('c1-server');
+  await source.getSecret('c1-app');
   const warnings: Error[] = [];
   const onWarning = (w: Error): void => void warnings.push(w);
   process.on('warning', onWarning);
@@ -52,11 +66,27 @@ test('a refresh every millisecond for 400 ms leaves no abort listener behind and
     for await (const c of source.watch(stop.signal, () => undefined)) yielded.push(c.name);
   })();
   try {
+    const deadline = Date.now() + 5000;
+    while (!watches.has('secrets/c1-app') && Date.now() < deadline) await sleep(5);
     const before = secretReads();
-    await sleep(400);
-    assert.ok(secretReads() - before >= 50, `the refresh ran (${secretReads() - before} Secret reads)`);
+    const app = watches.get('secrets/c1-app');
+    assert.ok(app, `watches opened: ${[...watches.keys()].join(', ')}`);
+    assert.ok(watches.has('secrets/c1-server') && watches.has('secrets/c1-ca'), `watches opened: ${[...watches.keys()].join(', ')}`);
+    await sleep(50);
+    assert.deepEqual(yielded, [], 'the versions the reconcile read are no change');
+    // 200 changes of the app Secret: each wakes the loop once.
+    for (let v = 6; v < 206; v++) {
+      app('MODIFIED', { metadata: { name: 'c1-app', resourceVersion: String(v) } });
+      await sleep(1);
+    }
+    while (yielded.length === 0 && Date.now() < deadline) await sleep(5);
+    assert.ok(yielded.length >= 1, 'a new Secret version was yielded');
+    app('BOOKMARK', { metadata: { resourceVersion: '999' } });
+    const count = yielded.length;
+    await sleep(50);
+    assert.equal(yielded.length, count, 'a bookmark is no change');
+    assert.equal(secretReads() - before, 0, 'no Secret GET while following');
     assert.ok(getEventListeners(stop.signal, 'abort').length <= 3, `${getEventListeners(stop.signal, 'abort').length} abort listeners`);
-    assert.deepEqual(yielded, ['c1'], 'the first version only: nothing changed after it');
   } finally {
     stop.abort();
     await following;

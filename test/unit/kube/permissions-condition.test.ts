@@ -61,7 +61,7 @@ describe('reportExcessPermissions through the status writer', () => {
         return Promise.resolve(server);
       },
       read: () => Promise.resolve(server),
-      knownVersion: () => undefined,
+      known: () => undefined,
       log: captureLogger().root,
     });
     const cached = server;
@@ -80,7 +80,7 @@ describe('reportExcessPermissions through the status writer', () => {
     const writer = new StatusWriter({
       send: () => Promise.reject(new KubeApiError('patch', 403, 'forbidden')),
       read: () => Promise.resolve(obj([])),
-      knownVersion: () => undefined,
+      known: () => undefined,
       log: log.root,
     });
     await reportExcessPermissions(writer, obj([]), ['x'], log.root);

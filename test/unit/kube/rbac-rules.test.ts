@@ -27,7 +27,7 @@ describe('requiredRules', () => {
     );
     assert.deepEqual(referencedSecrets(c), ['c1-app', 'c1-ca', 'c1-replication', 'c1-server', 'c1-superuser', 'origin-ca', 'origin-pass', 'q-secret']);
     const rules = requiredRules(c);
-    assert.deepEqual(rules[0], { apiGroups: [''], resources: ['configmaps'], verbs: ['get'], resourceNames: ['q-map'] });
+    assert.deepEqual(rules[0], { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'watch'], resourceNames: ['q-map'] });
     assert.deepEqual(rules.find((r) => r.resources[0] === 'clusters'), { apiGroups: ['postgresql.cnpg.io'], resources: ['clusters'], verbs: ['get', 'list', 'watch'], resourceNames: ['c1'] });
   });
 
