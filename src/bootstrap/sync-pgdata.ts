@@ -10,7 +10,6 @@ import { ManagerError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { ChildRegistry } from '../supervisor/child-registry.js';
 import { failureReason, runToCompletion } from '../supervisor/run-to-completion.js';
-import { spawnProcess } from '../supervisor/spawn.js';
 
 export interface SyncOptions {
   pgBin: string;
@@ -26,7 +25,6 @@ async function syncDataDirectory(options: SyncOptions): Promise<void> {
     registry: options.registry,
     timeoutMs: options.timeoutMs ?? 600_000,
     errorCode: 'BOOTSTRAP',
-    spawn: spawnProcess,
   });
   // stdout is "syncing data to disk ... ok"; stderr names files removed since the walk listed them.
   for (const line of result.stderr.split('\n')) if (line.trim()) options.log.info(line);

@@ -10,6 +10,7 @@ import type { Pool, DbTarget } from '../db/pool.js';
 import { ensureSystemRoles } from '../db/roles.js';
 import { clearBootstrapMarker, inspectPgData, readPgMajor, runInitdb } from '../bootstrap/initdb.js';
 import { startDataDirectorySync } from '../bootstrap/sync-pgdata.js';
+import { removeInitdbLeftovers } from '../bootstrap/initdb-leftovers.js';
 import { createInstanceState } from '../reconcile/instance-state.js';
 import { Reconciler } from '../reconcile/reconciler.js';
 import { createChildRegistry } from '../supervisor/child-registry.js';
@@ -47,6 +48,13 @@ export async function instanceRun(
   const user = await becomeRunUser(config);
 
   const registry = createChildRegistry();
+  // Before initdb: a stop request during it ends initdb too (and is logged) instead of killing the manager alone.
+  let onReload = (): void => log.info('SIGHUP before start-up finished: nothing to reload yet');
+  const signals = handleSignals(
+    () => onReload(),
+    (signal) => log.info({ signal }, 'already stopping'),
+  );
+  await removeInitdbLeftovers(config.pgData, log);
   let pgState = await inspectPgData(config.pgData);
   if (pgState === 'bootstrap-pending') {
     throw new ManagerError('PGDATA', `PGDATA ${config.pgData} holds an unfinished bootstrap (initdb ran, the application database was not created): remove it to start over`);
@@ -63,7 +71,7 @@ export async function instanceRun(
   // side by side they share the two cores instead of adding up.
   const provisioned = provisionIfLocal(source, cluster, root, registry);
   if (needsInitdb) {
-    await Promise.all([runInitdb({ pgBin: config.pgBin, pgData: config.pgData, spec: cluster.spec.bootstrap.initdb, registry, root }), provisioned]);
+    await Promise.all([runInitdb({ pgBin: config.pgBin, pgData: config.pgData, spec: cluster.spec.bootstrap.initdb, registry, root, signal: signals.stop }), provisioned]);
     pgState = 'bootstrap-pending';
   } else {
     await provisioned;
@@ -75,11 +83,6 @@ export async function instanceRun(
   let newPgDataSynced: Promise<void> | undefined;
   const pgMajor = await readPgMajor(config.pgData);
 
-  let onReload = (): void => log.info('SIGHUP before start-up finished: nothing to reload yet');
-  const signals = handleSignals(
-    () => onReload(),
-    (signal) => log.info({ signal }, 'already stopping'),
-  );
   const selfStop = new AbortController();
   const stop = AbortSignal.any([signals.stop, selfStop.signal]);
   const background = new AbortController();
