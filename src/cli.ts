@@ -8,7 +8,7 @@ import { createRootLogger, child, type Logger } from './log/logger.js';
 import { instanceRun } from './commands/instance-run.js';
 import { refuseInspectorSignal } from './supervisor/signals.js';
 
-const EXIT_BY_CODE: Partial<Record<ManagerError['code'], number>> = { USAGE: EXIT.usage };
+const EXIT_BY_CODE: Partial<Record<ManagerError['code'], number>> = { USAGE: EXIT.usage, NO_WAL_SPACE: EXIT.noWalSpace };
 
 /** Runs one command line (argv without node and the script) and resolves with the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {

@@ -128,6 +128,8 @@ export async function instanceRun(
       void loadDb();
       onSpawned();
     },
+    // The servers start while the start is held for WAL space, so the full volume can be seen (status, metrics).
+    onStartHeld: () => onSpawned(),
     pgBin: config.pgBin,
     pgData: config.pgData,
     socketDir: config.controller.run,

@@ -1,0 +1,61 @@
+// What the lifecycle loop does to a postmaster, behind a small interface so the loop's restart and backoff
+// logic can be tested with a hand-written fake (test/unit/supervisor/lifecycle-restart.test.ts). The real
+// one spawns `postgres -D` (or adopts a live postmaster), polls postmaster.pid, and after an unexpected exit
+// ends orphaned backends and reads pg_controldata.
+import type { Logger } from '../log/logger.js';
+import type { ChildRegistry } from './child-registry.js';
+import { readControlData, summarise } from './controldata.js';
+import { cleanStalePidFile, inspectPidFile } from './pidfile.js';
+import { adoptPostmaster, spawnPostmaster, waitGroupGone, waitUntilReady, type Postmaster } from './postmaster.js';
+import { readVolumeSpace, type VolumeSpace } from './volume-space.js';
+
+export interface PostmasterControl {
+  /** Spawns a postmaster, or adopts the live one postmaster.pid names. */
+  start(): Promise<Postmaster>;
+  /** Resolves once it accepts connections; rejects when it exits first, the deadline passes or `stop` aborts. */
+  waitUntilReady(pm: Postmaster, timeoutMs: number, stop: AbortSignal): Promise<void>;
+  /** After an unexpected exit: ends what is left of its process group; returns pg_controldata's summary. */
+  cleanUpAfterExit(pm: Postmaster): Promise<Record<string, string> | string>;
+  /** Free and total space of the PGDATA and WAL volumes. */
+  volumeSpace(): Promise<VolumeSpace[]>;
+}
+
+export interface RealControlOptions {
+  pgBin: string;
+  pgData: string;
+  socketDir: string;
+  registry: ChildRegistry;
+  root: Logger;
+  log: Logger;
+}
+
+/** The real postmaster, spawned as a direct child. */
+export function realPostmasterControl(o: RealControlOptions): PostmasterControl {
+  return {
+    async start() {
+      const state = await inspectPidFile(o.pgData);
+      if (state.kind === 'live') {
+        o.log.info({ pid: state.pid }, 'adopting the running postmaster');
+        return adoptPostmaster(state.pid);
+      }
+      if (state.kind === 'stale') {
+        o.log.info({ pid: state.pid, reason: state.reason }, 'removing stale postmaster.pid');
+        await cleanStalePidFile(o.pgData, o.socketDir);
+      }
+      const pm = await spawnPostmaster({ pgBin: o.pgBin, pgData: o.pgData, registry: o.registry, root: o.root });
+      o.log.info({ pid: pm.pid }, 'postmaster started');
+      return pm;
+    },
+    waitUntilReady: (pm, timeoutMs, stop) => waitUntilReady(pm, o.pgData, timeoutMs, stop),
+    async cleanUpAfterExit(pm) {
+      // Backends of a dead postmaster keep the shared memory interlock busy: end them before anything else.
+      if (!pm.adopted) {
+        pm.signalGroup('SIGKILL');
+        await waitGroupGone(pm.pid, 5000);
+      }
+      const control = await readControlData(o.pgBin, o.pgData, o.registry);
+      return control.ok ? summarise(control.text) : control.text;
+    },
+    volumeSpace: () => readVolumeSpace(o.pgData),
+  };
+}
