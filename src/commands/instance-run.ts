@@ -17,6 +17,7 @@ import { createChildRegistry } from '../supervisor/child-registry.js';
 import { createReaper } from '../supervisor/reaper.js';
 import { Lifecycle } from '../supervisor/lifecycle.js';
 import { inspectPidFile } from '../supervisor/pidfile.js';
+import { watchVolumes } from '../supervisor/volume-watch.js';
 import { handleSignals } from '../supervisor/signals.js';
 import { assertPortFree, becomeRunUser, bindHosts } from './preflight.js';
 import { osCalls } from '../native/os-calls.js';
@@ -89,6 +90,7 @@ export async function instanceRun(
   const reaper = createReaper({ registry, log: child(root, 'reaper'), subreaper: process.pid !== 1 });
   const reaperDone = reaper.start(background.signal);
   const pipes = startLogPipes({ logDir: config.controller.log, root, signal: background.signal });
+  const volumesWatched = watchVolumes({ pgData: config.pgData, log: child(root, 'volumes') }, background.signal);
 
   const state = createInstanceState(cluster.name, podName);
   source.observe?.(state);
@@ -213,7 +215,7 @@ export async function instanceRun(
     background.abort();
     signals.dispose();
     await closePool();
-    await Promise.allSettled([pipes.done, reaperDone, servers?.done]);
+    await Promise.allSettled([pipes.done, reaperDone, servers?.done, volumesWatched]);
   }
 
   async function followChanges(): Promise<void> {
