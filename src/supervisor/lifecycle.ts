@@ -167,7 +167,8 @@ export class Lifecycle {
     for (;;) {
       if (stop.aborted) return 'smart';
       this.#enter('starting');
-      if (!(await this.#waitForWalSpace(stop))) return 'smart';
+      // A live postmaster found in postmaster.pid is adopted whatever the space: it runs already.
+      if (!(await this.#control.willAdopt()) && !(await this.#waitForWalSpace(stop))) return 'smart';
       const pm = await this.#control.start();
       this.#o.onSpawned?.(pm);
       this.#pm = pm;

@@ -12,6 +12,8 @@ import { readVolumeSpace, type VolumeSpace } from './volume-space.js';
 export interface PostmasterControl {
   /** Spawns a postmaster, or adopts the live one postmaster.pid names. */
   start(): Promise<Postmaster>;
+  /** True when start() would adopt a live postmaster rather than spawn one. */
+  willAdopt(): Promise<boolean>;
   /** Resolves once it accepts connections; rejects when it exits first, the deadline passes or `stop` aborts. */
   waitUntilReady(pm: Postmaster, timeoutMs: number, stop: AbortSignal): Promise<void>;
   /** After an unexpected exit: ends what is left of its process group; returns pg_controldata's summary. */
@@ -46,6 +48,7 @@ export function realPostmasterControl(o: RealControlOptions): PostmasterControl 
       o.log.info({ pid: pm.pid }, 'postmaster started');
       return pm;
     },
+    willAdopt: async () => (await inspectPidFile(o.pgData)).kind === 'live',
     waitUntilReady: (pm, timeoutMs, stop) => waitUntilReady(pm, o.pgData, timeoutMs, stop),
     async cleanUpAfterExit(pm) {
       // Backends of a dead postmaster keep the shared memory interlock busy: end them before anything else.

@@ -60,6 +60,10 @@ class FakeControl implements PostmasterControl {
     return Promise.resolve();
   }
 
+  willAdopt(): Promise<boolean> {
+    return Promise.resolve(false);
+  }
+
   cleanUpAfterExit(): Promise<Record<string, string>> {
     return Promise.resolve({});
   }
