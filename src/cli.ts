@@ -9,7 +9,7 @@ import { instanceInit } from './commands/instance-init.js';
 import { instanceRun } from './commands/instance-run.js';
 import { refuseInspectorSignal } from './supervisor/signals.js';
 
-const EXIT_BY_CODE: Partial<Record<ManagerError['code'], number>> = { USAGE: EXIT.usage };
+const EXIT_BY_CODE: Partial<Record<ManagerError['code'], number>> = { USAGE: EXIT.usage, NO_WAL_SPACE: EXIT.noWalSpace };
 
 /** Runs one command line (argv without node and the script) and resolves with the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -47,7 +47,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
   } catch (err) {
     const code = err instanceof ManagerError ? err.code : 'INTERNAL';
-    const exit = err instanceof PartFailedError ? err.exitCode : (err instanceof ManagerError && EXIT_BY_CODE[err.code]) || EXIT.failure;
+    // An error code of its own (usage 2, no WAL space 4) wins over the failed part's exit code.
+    const byCode = err instanceof ManagerError ? EXIT_BY_CODE[err.code] : undefined;
+    const exit = byCode ?? (err instanceof PartFailedError ? err.exitCode : EXIT.failure);
     if (root) child(root, 'main').error({ code, err: describeError(err) }, describeError(err));
     // One clear line on stderr too, for a human at a terminal and for kubectl describe.
     process.stderr.write(`pg-instance-manager: ${describeError(err)}\n`);

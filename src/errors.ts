@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'PGDATA'
   | 'PORT_IN_USE'
   | 'POSTMASTER'
+  | 'NO_WAL_SPACE'
   | 'BOOTSTRAP'
   | 'CONFIG_WRITE'
   | 'RELOAD'

@@ -56,7 +56,7 @@ export async function runInitStep(o: InitStepOptions, signal: AbortSignal): Prom
     log.warn({ pgdata: o.pgData, phase }, 'the first start was interrupted after the bootstrap SQL: finishing it');
   }
   const fresh = state === 'missing' || state === 'empty';
-  if (fresh) await Promise.all([runInitdb({ pgBin: o.pgBin, pgData: o.pgData, spec: o.spec, registry: o.registry, root: o.root }), o.beside]);
+  if (fresh) await Promise.all([runInitdb({ pgBin: o.pgBin, pgData: o.pgData, spec: o.spec, registry: o.registry, root: o.root, signal }), o.beside]);
   else await o.beside;
   signal.throwIfAborted();
   await o.writeFiles();

@@ -4,14 +4,15 @@
 // its folder and the rename are made durable first.
 import { readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ManagerError } from '../errors.js';
 import { namedLogger, type Logger } from '../log/logger.js';
 import type { InitdbSpec } from '../spec/cluster.js';
 import type { ChildRegistry } from '../supervisor/child-registry.js';
 import { failureReason, runToCompletion } from '../supervisor/run-to-completion.js';
-import { postgresEnv, spawnProcess } from '../supervisor/spawn.js';
+import { postgresEnv } from '../supervisor/spawn.js';
 import { initdbArgs } from './initdb-args.js';
+import { initdbTempPrefix } from './initdb-leftovers.js';
 import { fsyncDir } from '../files/write-file-atomic.js';
 import { BOOTSTRAP_MARKER, writeMarker } from './bootstrap-marker.js';
 
@@ -57,12 +58,14 @@ export interface InitdbOptions {
   registry: ChildRegistry;
   root: Logger;
   timeoutMs?: number;
+  /** A stop request: initdb is terminated (execa cancelSignal), its temp folder removed, and this rejects. */
+  signal?: AbortSignal;
 }
 
 /** Runs initdb per spec.bootstrap.initdb into a temp folder and moves it to PGDATA (0700). */
 export async function runInitdb(options: InitdbOptions): Promise<void> {
   const log = namedLogger(options.root, 'initdb');
-  const temp = join(dirname(options.pgData), `.${basename(options.pgData)}.initdb-${randomBytes(4).toString('hex')}`);
+  const temp = join(dirname(options.pgData), `${initdbTempPrefix(options.pgData)}${randomBytes(4).toString('hex')}`);
   const started = Date.now();
   log.info({ pgdata: options.pgData }, 'initdb started');
   try {
@@ -71,11 +74,11 @@ export async function runInitdb(options: InitdbOptions): Promise<void> {
       timeoutMs: options.timeoutMs ?? 600_000,
       errorCode: 'BOOTSTRAP',
       env: postgresEnv(),
-      // The first step of a first start: spawned at once, not after execa has loaded.
-      spawn: spawnProcess,
+      signal: options.signal,
     });
     for (const line of `${result.stdout}\n${result.stderr}`.split('\n')) if (line.trim() && !NO_SYNC_WARNING.test(line)) log.info(line);
     if (result.exitCode !== 0) {
+      if (result.canceled) throw new ManagerError('BOOTSTRAP', `initdb interrupted by a stop request (${String(options.signal?.reason)}): nothing was kept`);
       const { why, lastLine } = failureReason(result);
       throw new ManagerError('BOOTSTRAP', `initdb failed (${why})${lastLine ? `: ${lastLine}` : ''}`);
     }
@@ -83,7 +86,8 @@ export async function runInitdb(options: InitdbOptions): Promise<void> {
     await moveIntoPlace(temp, options.pgData);
     await fsyncDir(dirname(options.pgData));
   } catch (err) {
-    await rm(temp, { recursive: true, force: true });
+    // initdb's single-user postgres may still be writing for a moment after initdb was stopped.
+    await rm(temp, { recursive: true, force: true, maxRetries: 5 });
     throw err;
   }
   log.info({ pgdata: options.pgData, durationMs: Date.now() - started }, 'initdb finished');

@@ -10,7 +10,7 @@ import { ManagerError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { ChildRegistry } from '../supervisor/child-registry.js';
 import { failureReason, runToCompletion } from '../supervisor/run-to-completion.js';
-import { postgresEnv, spawnProcess } from '../supervisor/spawn.js';
+import { postgresEnv } from '../supervisor/spawn.js';
 
 export interface SyncOptions {
   pgBin: string;
@@ -27,7 +27,6 @@ async function syncDataDirectory(options: SyncOptions): Promise<void> {
     timeoutMs: options.timeoutMs ?? 600_000,
     errorCode: 'BOOTSTRAP',
     env: postgresEnv(),
-    spawn: spawnProcess,
   });
   // stdout is "syncing data to disk ... ok"; stderr names files removed since the walk listed them.
   for (const line of result.stderr.split('\n')) if (line.trim()) options.log.info(line);

@@ -17,7 +17,7 @@ import { stopPostmaster } from '../supervisor/stop.js';
 import { PartGroup } from './part-group.js';
 import { prepareInstance, type Prepared } from './prepare.js';
 import { initStepOptions } from './init-options.js';
-import { lifecyclePart, logPipesPart, reaperPart, serversPart, watchPart } from './run-parts.js';
+import { lifecyclePart, logPipesPart, reaperPart, serversPart, volumesPart, watchPart } from './run-parts.js';
 import type { Servers } from './servers.js';
 import { provisionIfLocal } from './source-setup.js';
 import { withTimeout } from './with-timeout.js';
@@ -44,6 +44,7 @@ export async function instanceRun(config: Config, root: Logger, emergency: { sto
   try {
     await group.start(reaperPart(createReaper({ registry: p.registry, log: child(root, 'reaper'), subreaper: process.pid !== 1 }), log));
     await group.start(logPipesPart(config.controller.log, root));
+    await group.start(volumesPart(config.pgData, root));
     const provisioned = provisionIfLocal(p.source, p.cluster, root, p.registry);
     const handedOver = await group.during('bootstrap', EXIT.parts.bootstrap, async (signal): Promise<Postmaster | false> => {
       if (p.pgState !== 'initialised') return runInitStep(initStepOptions(p, provisioned, closeConnections), signal);
@@ -113,6 +114,8 @@ async function buildLifecycle(p: Prepared, log: Logger, closeConnections: () => 
       void db.load();
       spawned.ready?.();
     },
+    // The servers start while the start is held for WAL space, so the full volume can be seen (status, metrics).
+    onStartHeld: () => spawned.ready?.(),
     checkpoint: async (timeoutMs) => {
       const { withClient } = await db.load();
       await withTimeout(withClient(db.target, async (c) => void (await c.query('CHECKPOINT'))), timeoutMs, 'CHECKPOINT');

@@ -6,6 +6,7 @@ import { ManagerError } from '../errors.js';
 import { child, type Logger } from '../log/logger.js';
 import { createLazyDb, type LazyDb } from '../db/lazy-db.js';
 import { inspectPgData, readPgMajor, type PgDataState } from '../bootstrap/initdb.js';
+import { removeInitdbLeftovers } from '../bootstrap/initdb-leftovers.js';
 import { createInstanceState, type InstanceState } from '../model/instance-state.js';
 import { Reconciler } from '../reconcile/reconciler.js';
 import type { Cluster } from '../spec/cluster.js';
@@ -60,6 +61,8 @@ export async function prepareInstance(config: Config, root: Logger, serves: bool
   }
   if (serves) await assertPortFree(config.statusPort, statusListenHost(config) ?? '0.0.0.0', 'status');
   const user = await becomeRunUser(config);
+  // initdb's temporary folders left by an interrupted start go first, whatever state PGDATA is in.
+  await removeInitdbLeftovers(config.pgData, log);
   const pgState = await inspectPgData(config.pgData);
   const state = createInstanceState(cluster.name, config.podName ?? `${cluster.name}-1`);
   source.observe?.(state);

@@ -4,7 +4,8 @@
 // writes until the very end).
 import { EXIT } from '../config/constants.js';
 import { describeError } from '../errors.js';
-import type { Logger } from '../log/logger.js';
+import { child, type Logger } from '../log/logger.js';
+import { watchVolumes } from '../supervisor/volume-watch.js';
 import { startLogPipes } from '../log/log-pipes.js';
 import type { Reaper } from '../supervisor/reaper.js';
 import type { Lifecycle } from '../supervisor/lifecycle.js';
@@ -30,6 +31,19 @@ export function reaperPart(reaper: Reaper, log: Logger): Part {
       if (!(await reaper.drain(REAPER_DRAIN_MS))) log.warn('orphaned processes still running at exit');
       inner.abort();
       await running;
+    },
+  };
+}
+
+/** Checks the PGDATA and WAL volumes' free space and logs when one fills or has room again. */
+export function volumesPart(pgData: string, root: Logger): Part {
+  return {
+    name: 'volume-watch',
+    stopOrder: 3,
+    exitCode: EXIT.parts.volumeWatch,
+    async start(signal, ready) {
+      ready();
+      await watchVolumes({ pgData, log: child(root, 'volumes') }, signal);
     },
   };
 }

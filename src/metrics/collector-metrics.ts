@@ -19,6 +19,8 @@ export interface CollectorMetrics {
   pgWal: Gauge<'value'>;
   postgresVersion: Gauge<'full' | 'cluster'>;
   fencingOn: Gauge;
+  volumeFree: Gauge<'volume'>;
+  volumeTotal: Gauge<'volume'>;
   walStats: ReadonlyMap<string, Gauge<'stats_reset'>>;
 }
 
@@ -75,6 +77,9 @@ export function createCollectorMetrics(): CollectorMetrics {
     ),
     postgresVersion: gauge('postgres_version', 'Postgres version', ['full', 'cluster']),
     fencingOn: gauge('fencing_on', '1 if the instance is fenced, 0 otherwise'),
+    // Ours (CNPG has none): statfs of PGDATA and pg_wal, so a filling volume shows before writes fail.
+    volumeFree: new Gauge({ name: 'cnpg_pg_volume_free_bytes', help: 'Bytes the postgres user may still write on the PGDATA (pgdata) and pg_wal (wal) volumes', labelNames: ['volume'], registers }),
+    volumeTotal: new Gauge({ name: 'cnpg_pg_volume_total_bytes', help: 'Size in bytes of the PGDATA (pgdata) and pg_wal (wal) volumes', labelNames: ['volume'], registers }),
     walStats,
   };
 }

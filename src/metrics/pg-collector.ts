@@ -8,6 +8,7 @@ import { describeError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Cluster } from '../spec/cluster.js';
 import { WAL_STAT_COLUMNS, type CollectorMetrics } from './collector-metrics.js';
+import { readVolumeSpace } from '../supervisor/volume-space.js';
 import type { QueryContext } from './query-collector.js';
 import { serverSemver } from './semver-range.js';
 
@@ -47,6 +48,11 @@ export async function collectBuiltins(m: CollectorMetrics, input: CollectInput, 
   const { cluster } = input;
   const defaultDatabase = cluster.spec.bootstrap.initdb.database;
   m.collectionsTotal.inc();
+  // Read from the file system, so also while postgres is down (a full WAL volume stops it).
+  for (const v of await readVolumeSpace(input.pgData)) {
+    m.volumeFree.set({ volume: v.volume }, v.freeBytes);
+    m.volumeTotal.set({ volume: v.volume }, v.totalBytes);
+  }
   m.replicaMode.set(isReplicaCluster(cluster) ? 1 : 0);
   const fenced = isFenced(cluster, input.podName);
   m.fencingOn.set(fenced ? 1 : 0);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Pool } from '../db/pool.js';
 import { queryStatus, type StatusRow } from '../db/status-queries.js';
 import type { InstanceState } from '../model/instance-state.js';
+import { describeSpace, readVolumeSpace, WAL_SEGMENT_BYTES } from '../supervisor/volume-space.js';
 import { instanceInfo } from './instance-info.js';
 import type { LifecycleView } from './probes.js';
 import { HttpError, SingleFlight, withDeadline } from './respond.js';
@@ -91,6 +92,12 @@ export class PgStatus {
   }
 
   async #compute(): Promise<string> {
+    const status = await this.#status();
+    status.volumes = await volumes(this.#o.pgData);
+    return JSON.stringify(status);
+  }
+
+  async #status(): Promise<Json> {
     const lc = this.#o.lifecycle;
     // CNPG's mightBeUnavailable: a restart (or stop) is in progress, so errors are expected and masked.
     const mightBeUnavailable = lc.phase() !== 'running';
@@ -100,19 +107,19 @@ export class PgStatus {
     }
     try {
       const row = await withDeadline(queryStatus(this.#o.pool(), this.#o.state.clusterName, this.#o.deadlineMs + 500), this.#o.deadlineMs, 'postgres');
-      return JSON.stringify(await this.#fromRow(row, mightBeUnavailable));
+      return await this.#fromRow(row, mightBeUnavailable);
     } catch (err) {
       if (!mightBeUnavailable) throw err instanceof HttpError ? err : new HttpError(500, 'STATUS_FAILED', err instanceof Error ? err.message : String(err));
       return this.#masked(err instanceof Error ? err.message : String(err));
     }
   }
 
-  async #masked(reason: string): Promise<string> {
+  async #masked(reason: string): Promise<Json> {
     const status = this.#base(true);
     status.systemID = await systemIdFromControlFile(this.#o.pgData);
     status.isPrimary = !(await hasStandbySignal(this.#o.pgData));
     status.mightBeUnavailableMaskedError = reason;
-    return JSON.stringify(status);
+    return status;
   }
 
   async #fromRow(row: StatusRow, mightBeUnavailable: boolean): Promise<Json> {
@@ -157,4 +164,10 @@ export class PgStatus {
     omitEmpty(s, 'pgStatBasebackupsInfo', row.basebackups);
     return s;
   }
+}
+
+// Ours, beside CNPG's fields: how full the PGDATA and WAL volumes are (`full` below one WAL segment free), in
+// every answer, masked or not, since a full WAL volume is what keeps postgres down.
+async function volumes(pgData: string): Promise<Json[]> {
+  return (await readVolumeSpace(pgData)).map((v) => ({ ...describeSpace(v), full: v.freeBytes < WAL_SEGMENT_BYTES }));
 }

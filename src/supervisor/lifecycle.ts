@@ -1,14 +1,18 @@
 // The supervisor loop: start (or adopt) the postmaster, wait until it is ready, run the post-start tasks,
 // then wait for either a stop request (smart -> fast) or an unexpected exit (exit 1 in a container, so the
 // kubelet restarts the pod as with CNPG; restart in place with bounded backoff locally, where nothing else would).
+// Before each start the WAL volume must have room for one WAL segment, as CNPG checks (exit 4 in a container;
+// locally the start waits, with backoff, until space returns); a crash while a volume is full says so, and in
+// restart mode does not count against maxFailedStarts.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ManagerError, describeError } from '../errors.js';
 import { child, type Logger } from '../log/logger.js';
 import type { ChildRegistry } from './child-registry.js';
-import { readControlData, summarise } from './controldata.js';
-import { waitGroupGone, waitUntilReady, type Postmaster, type PostmasterExit } from './postmaster.js';
-import { startOrAdoptPostmaster } from './start-postmaster.js';
+import type { Postmaster, PostmasterExit } from './postmaster.js';
+import { realPostmasterControl, type PostmasterControl } from './postmaster-control.js';
+import { nextRestart, RESTART_BACKOFF, type BackoffPolicy } from './restart-backoff.js';
 import { stopPostmaster, type StopBudget, type StopMode } from './stop.js';
+import { describeSpace, shortOfSpace, WAL_SEGMENT_BYTES, type VolumeSpace } from './volume-space.js';
 
 export interface LifecycleOptions {
   pgBin: string;
@@ -25,11 +29,15 @@ export interface LifecycleOptions {
   onSpawned?: (pm: Postmaster) => void;
   checkpoint: (timeoutMs: number) => Promise<void>;
   closeConnections: () => Promise<void>;
-  /** Consecutive failed starts tolerated in restart mode before giving up. */
+  /** Consecutive failed starts tolerated in restart mode before giving up (a full volume does not count). */
   maxFailedStarts?: number;
+  /** Called when a start is held back (no WAL space) before any postmaster was spawned. */
+  onStartHeld?: () => void;
+  /** How postmasters are started and watched; default the real one (tests pass a fake). */
+  control?: PostmasterControl;
+  /** Restart backoff; default RESTART_BACKOFF (restart-backoff.ts). */
+  backoff?: BackoffPolicy;
 }
-
-const STABLE_AFTER_MS = 60_000;
 
 /** Where the loop is; the liveness probe bounds how long each phase may last. */
 export type LifecyclePhase = 'starting' | 'post-start' | 'running' | 'stopping' | 'restarting' | 'stopped';
@@ -38,6 +46,8 @@ export type LifecyclePhase = 'starting' | 'post-start' | 'running' | 'stopping' 
 export class Lifecycle {
   readonly #o: LifecycleOptions;
   readonly #log: Logger;
+  readonly #control: PostmasterControl;
+  readonly #backoff: BackoffPolicy;
   #pm: Postmaster | undefined;
   #ready = false;
   #lastTick = Date.now();
@@ -46,6 +56,8 @@ export class Lifecycle {
   constructor(options: LifecycleOptions) {
     this.#o = options;
     this.#log = child(options.root, 'lifecycle');
+    this.#control = options.control ?? realPostmasterControl({ ...options, log: this.#log });
+    this.#backoff = options.backoff ?? RESTART_BACKOFF;
   }
 
   /** The running postmaster, if any. */
@@ -73,11 +85,6 @@ export class Lifecycle {
     this.#lastTick = Date.now();
   }
 
-  #startOrAdopt(): Promise<Postmaster> {
-    const o = this.#o;
-    return startOrAdoptPostmaster({ pgBin: o.pgBin, pgData: o.pgData, socketDir: o.socketDir, registry: o.registry, root: o.root, log: this.#log });
-  }
-
   async #stop(pm: Postmaster): Promise<StopMode> {
     this.#enter('stopping');
     const budget = this.#o.budget();
@@ -93,20 +100,49 @@ export class Lifecycle {
     return mode;
   }
 
-  async #afterCrash(pm: Postmaster, exit: PostmasterExit): Promise<void> {
+  // Returns the volume that is short of space, if any: the likely cause (postgres PANICs when it cannot
+  // write WAL) and a reason to keep retrying rather than give up.
+  async #afterCrash(pm: Postmaster, exit: PostmasterExit): Promise<VolumeSpace | undefined> {
     this.#ready = false;
     this.#enter('restarting');
     await this.#o.closeConnections();
-    // Backends of a dead postmaster keep the shared memory interlock busy: end them before anything else.
-    if (!pm.adopted) {
-      pm.signalGroup('SIGKILL');
-      await waitGroupGone(pm.pid, 5000);
-    }
-    const control = await readControlData(this.#o.pgBin, this.#o.pgData, this.#o.registry);
+    const controldata = await this.#control.cleanUpAfterExit(pm);
+    const full = shortOfSpace(await this.#control.volumeSpace());
     this.#log.error(
-      { pid: pm.pid, exitCode: exit.exitCode, signal: exit.signal, controldata: control.ok ? summarise(control.text) : control.text },
-      'postmaster exited unexpectedly',
+      { pid: pm.pid, exitCode: exit.exitCode, signal: exit.signal, controldata, ...(full ? { volumeFull: describeSpace(full) } : {}) },
+      full ? `postmaster exited unexpectedly; the ${full.volume} volume is full` : 'postmaster exited unexpectedly',
     );
+    return full;
+  }
+
+  // CNPG refuses to start postgres without room for one WAL segment (MissingWALDiskSpaceExitCode). In 'exit'
+  // mode we do the same (exit 4); in 'restart' mode we wait, with backoff, until space returns. False: stopped.
+  async #waitForWalSpace(stop: AbortSignal): Promise<boolean> {
+    let reported = false;
+    for (let failures = 1; ; ) {
+      const wal = (await this.#control.volumeSpace()).find((s) => s.volume === 'wal');
+      if (wal === undefined || wal.freeBytes >= WAL_SEGMENT_BYTES) {
+        if (reported && wal) this.#log.info(describeSpace(wal), 'WAL volume has space again: starting postgres');
+        return true;
+      }
+      const d = describeSpace(wal);
+      const words = `the WAL volume (${d.path}) has ${d.freeBytes} of ${d.totalBytes} bytes free (${d.usedPercent}% used), less than one WAL segment (${WAL_SEGMENT_BYTES} bytes)`;
+      if (this.#o.policy === 'exit') throw new ManagerError('NO_WAL_SPACE', `${words}: not starting postgres`);
+      if (!reported) this.#log.error({ ...d, neededBytes: WAL_SEGMENT_BYTES }, 'WAL volume full: postgres starts once space is freed');
+      reported = true;
+      this.#o.onStartHeld?.();
+      const next = nextRestart(failures, 0, this.#backoff);
+      failures = next.failures;
+      this.#enter('restarting');
+      await sleep(next.delayMs, undefined, { signal: stop }).catch(() => undefined);
+      if (stop.aborted) return false;
+    }
+  }
+
+  #exitError(full: VolumeSpace | undefined, fallback: Error): Error {
+    if (full?.volume !== 'wal') return fallback;
+    const d = describeSpace(full);
+    return new ManagerError('NO_WAL_SPACE', `${fallback.message}: the WAL volume (${d.path}) is full (${d.freeBytes} of ${d.totalBytes} bytes free)`, { cause: fallback });
   }
 
   // Post-start work talks to a server that has just started: a transient failure (a connection reset, a
@@ -131,30 +167,32 @@ export class Lifecycle {
   async run(stop: AbortSignal, handedOver?: Postmaster): Promise<StopMode> {
     let initial = handedOver;
     let failedStarts = 0;
-    let backoffMs = 0;
+    let failures = 0; // unexpected exits in a row, for the backoff
     for (;;) {
       if (stop.aborted) return 'smart';
       this.#enter('starting');
-      const pm = initial ?? (await this.#startOrAdopt());
+      // A live postmaster found in postmaster.pid is adopted whatever the space: it runs already.
+      if (!initial && !(await this.#control.willAdopt()) && !(await this.#waitForWalSpace(stop))) return 'smart';
+      const pm = initial ?? (await this.#control.start());
       initial = undefined;
       this.#o.onSpawned?.(pm);
       this.#pm = pm;
-      const startedAt = Date.now();
       try {
-        await waitUntilReady(pm, this.#o.pgData, this.#o.budget().startDelay * 1000, stop);
+        await this.#control.waitUntilReady(pm, this.#o.budget().startDelay * 1000, stop);
       } catch (err) {
         if (stop.aborted) return this.#stop(pm);
         const exit = pm.hasExited() ? await pm.exited : undefined;
         if (!exit) throw err;
-        failedStarts++;
-        await this.#afterCrash(pm, exit);
-        if (this.#o.policy === 'exit' || failedStarts >= (this.#o.maxFailedStarts ?? 5)) throw err;
-        backoffMs = Math.min(Math.max(backoffMs * 2, 100), 10_000);
-        await sleep(backoffMs, undefined, { signal: stop }).catch(() => undefined);
+        const full = await this.#afterCrash(pm, exit);
+        if (this.#o.policy === 'exit') throw this.#exitError(full, err as Error);
+        if (full === undefined) failedStarts++;
+        if (failedStarts >= (this.#o.maxFailedStarts ?? 5)) throw err;
+        ({ failures } = await this.#restart(failures, 0, stop));
         continue;
       }
       failedStarts = 0;
       this.#ready = true;
+      const readyAt = Date.now();
       this.#enter('post-start');
       try {
         await this.#postStart(pm, stop);
@@ -185,14 +223,20 @@ export class Lifecycle {
         stop.removeEventListener('abort', onStop);
       });
       if (outcome.kind === 'stop') return this.#stop(pm);
-      await this.#afterCrash(pm, outcome.exit);
+      const full = await this.#afterCrash(pm, outcome.exit);
       if (this.#o.policy === 'exit') {
-        throw new ManagerError('POSTMASTER', `postmaster exited unexpectedly (${outcome.exit.signal ?? `exit code ${String(outcome.exit.exitCode)}`})`);
+        const exit = outcome.exit;
+        throw this.#exitError(full, new ManagerError('POSTMASTER', `postmaster exited unexpectedly (${exit.signal ?? `exit code ${String(exit.exitCode)}`})`));
       }
-      backoffMs = Date.now() - startedAt > STABLE_AFTER_MS ? 0 : Math.min(backoffMs === 0 ? 0 : backoffMs * 2, 10_000);
-      if (backoffMs > 0) await sleep(backoffMs, undefined, { signal: stop }).catch(() => undefined);
-      backoffMs = Math.max(backoffMs, 100);
-      this.#log.info({ backoffMs }, 'restarting postmaster in place');
+      ({ failures } = await this.#restart(failures, Date.now() - readyAt, stop));
     }
+  }
+
+  async #restart(failures: number, servedMs: number, stop: AbortSignal): Promise<{ failures: number }> {
+    const next = nextRestart(failures, servedMs, this.#backoff);
+    // The wait actually taken (0 for the first restart in a row, or after a postmaster that served a while).
+    this.#log.info({ backoffMs: next.delayMs, failuresInARow: next.failures }, 'restarting postmaster in place');
+    if (next.delayMs > 0) await sleep(next.delayMs, undefined, { signal: stop }).catch(() => undefined);
+    return { failures: next.failures };
   }
 }

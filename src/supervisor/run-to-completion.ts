@@ -1,99 +1,48 @@
-// Runs a short tool (pg_controldata, pg_ctl, initdb...) to completion with a timeout and capped output.
-import { once } from 'node:events';
-import type { Readable } from 'node:stream';
+// Runs a short tool (pg_controldata, initdb, initdb --sync-only, the certificate child) to completion through
+// execa, with execa's own termination and error fields (https://github.com/sindresorhus/execa/blob/main/docs/termination.md,
+// docs/errors.md): `timeout`, `cancelSignal`, `forceKillAfterDelay`, `maxBuffer`, and `cleanup`, which ends a
+// tool still running when the manager exits. The postmaster is supervised and keeps its own spawn (spawn.ts).
+// execa is loaded the first time a tool runs (~25 ms, README "Set up and run"), never before the postmaster
+// spawn of an ordinary start; a first start pays it for initdb.
 import { setTimeout as delay } from 'node:timers/promises';
-import { CappedOutput } from './capped-output.js';
-import { track, type SpawnedProcess, type SpawnOptions } from './spawn.js';
+import { track, type SpawnOptions } from './spawn.js';
 
-export interface RunOptions extends Omit<SpawnOptions, 'stdin' | 'stdout' | 'stderr'> {
-  /** After this, SIGTERM; then SIGKILL after killGraceMs. */
+export interface RunOptions extends Omit<SpawnOptions, 'stdin' | 'stdout' | 'stderr' | 'detached'> {
+  /** execa `timeout`: after this, SIGTERM; then SIGKILL after killGraceMs. */
   timeoutMs: number;
-  /** Default 5 s. Short tools are safe to SIGKILL (unlike a postmaster), so a hung one cannot hang us. */
+  /** execa `forceKillAfterDelay`; default 5 s. Short tools are safe to SIGKILL (unlike a postmaster). */
   killGraceMs?: number;
-  /** Per stream; default 64 KiB (head and tail kept, middle dropped). */
+  /** execa `maxBuffer`, per stream (characters); default 1 MiB. Beyond it the tool is stopped and `outputTooLarge` set. */
   maxOutputBytes?: number;
-  /** Abort terminates the tool the same way as the timeout (timedOut stays false). */
+  /** execa `cancelSignal`: abort terminates the tool like the timeout does (`canceled`, not `timedOut`). */
   signal?: AbortSignal;
   /** Written to the tool's stdin, which is then closed; without it stdin is /dev/null. */
   input?: string;
-  /**
-   * How the tool is spawned: through execa (the default, loaded on first use), or `spawnProcess` for a tool
-   * on the start-up critical path that should not wait ~25 ms for execa to load (initdb).
-   */
-  spawn?: (file: string, args: readonly string[], opts: SpawnOptions) => Promise<SpawnedProcess>;
 }
 
+/** How the tool ended, from execa's result fields. */
 export interface RunResult {
   exitCode: number | null;
   signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
+  /** execa `timedOut`. */
   timedOut: boolean;
-  /** Some output was dropped to respect maxOutputBytes. */
-  truncated: boolean;
+  /** execa `isCanceled`: stopped because `signal` aborted. */
+  canceled: boolean;
+  /** execa `isMaxBuffer`: output went over maxOutputBytes and the tool was stopped. */
+  outputTooLarge: boolean;
+  /** execa `isForcefullyTerminated`: it ignored SIGTERM and got SIGKILL after killGraceMs. */
+  forceKilled: boolean;
 }
 
-// How long to keep reading after exit: a tool that started a daemon (pg_ctl start) may leave it holding
-// our pipes, and we must not wait for that daemon to end.
+// How long to keep reading after exit: a grandchild the tool left behind (initdb's single-user postgres after
+// initdb was killed, a daemon) may hold our pipes, and we must not wait for it to end. execa itself waits.
 const DRAIN_AFTER_EXIT_MS = 200;
-
-function capture(stream: Readable | null, sink: CappedOutput): Promise<unknown> {
-  if (stream === null) return Promise.resolve();
-  stream.on('data', (chunk: Buffer) => sink.push(chunk));
-  return once(stream, 'close').catch(() => undefined);
-}
 
 /** Runs `file args` and resolves with its exit status and output; rejects only if it cannot start. */
 export async function runToCompletion(file: string, args: readonly string[], opts: RunOptions): Promise<RunResult> {
-  const { timeoutMs, killGraceMs = 5000, maxOutputBytes = 64 * 1024, signal, input, spawn = spawnTool, ...spawnOpts } = opts;
-  const stdin = input === undefined ? 'ignore' : 'pipe';
-  const child = await spawn(file, args, { ...spawnOpts, stdin, stdout: 'pipe', stderr: 'pipe' });
-  const toolInput = child.subprocess.stdin;
-  if (input !== undefined && toolInput !== null) {
-    // A tool that exits without reading makes the write fail with EPIPE: its exit status tells the story.
-    toolInput.on('error', () => undefined);
-    toolInput.end(input);
-  }
-  const stdout = new CappedOutput(maxOutputBytes);
-  const stderr = new CappedOutput(maxOutputBytes);
-  const drained = Promise.all([capture(child.subprocess.stdout, stdout), capture(child.subprocess.stderr, stderr)]);
-
-  let timedOut = false;
-  let killTimer: NodeJS.Timeout | undefined;
-  const terminate = (): void => {
-    if (killTimer !== undefined) return;
-    child.subprocess.kill('SIGTERM');
-    killTimer = setTimeout(() => child.subprocess.kill('SIGKILL'), killGraceMs);
-  };
-  const timer = setTimeout(() => {
-    timedOut = true;
-    terminate();
-  }, timeoutMs);
-  signal?.addEventListener('abort', terminate, { once: true });
-  if (signal?.aborted === true) terminate();
-
-  const exit = await child.exited;
-  clearTimeout(timer);
-  clearTimeout(killTimer);
-  signal?.removeEventListener('abort', terminate);
-
-  const settle = new AbortController();
-  await Promise.race([drained, delay(DRAIN_AFTER_EXIT_MS, undefined, { signal: settle.signal }).catch(() => undefined)]);
-  settle.abort();
-  child.subprocess.stdout?.destroy();
-  child.subprocess.stderr?.destroy();
-  return {
-    exitCode: exit.exitCode,
-    signal: exit.signal,
-    stdout: stdout.text(),
-    stderr: stderr.text(),
-    timedOut,
-    truncated: stdout.truncated || stderr.truncated,
-  };
-}
-
-// Short tools run through execa, loaded the first time one runs (it is not needed to spawn the postmaster).
-async function spawnTool(file: string, args: readonly string[], opts: SpawnOptions): Promise<SpawnedProcess> {
+  const { timeoutMs, killGraceMs = 5000, maxOutputBytes = 1024 * 1024, signal, input, registry, errorCode } = opts;
   const { execa } = await import('execa');
   const subprocess = execa(file, args, {
     env: opts.env,
@@ -101,29 +50,58 @@ async function spawnTool(file: string, args: readonly string[], opts: SpawnOptio
     cwd: opts.cwd,
     uid: opts.uid,
     gid: opts.gid,
-    detached: opts.detached ?? false,
-    stdin: opts.stdin ?? 'ignore',
-    stdout: opts.stdout ?? 'pipe',
-    stderr: opts.stderr ?? 'pipe',
-    // The caller captures output itself (capped, head and tail kept); execa discards unread piped output
-    // rather than letting the child block.
-    buffer: false,
-    // Exit status is data (the caller branches on exitCode/signal), not an exception.
+    stdin: input === undefined ? 'ignore' : 'pipe',
+    input,
+    timeout: timeoutMs,
+    cancelSignal: signal,
+    forceKillAfterDelay: killGraceMs,
+    maxBuffer: maxOutputBytes,
+    stripFinalNewline: false,
+    // Exit status is data (callers branch on exitCode, signal, timedOut...), not an exception.
     reject: false,
-    // The timeout escalation above is ours: SIGTERM, then SIGKILL after killGraceMs, never behind our back.
-    forceKillAfterDelay: false,
-    // No signal-exit hook: it would install its own SIGTERM/SIGINT handlers next to signals.ts and race our
-    // shutdown sequence. As PID 1 our exit kills the whole PID namespace.
-    cleanup: false,
+    // A tool still running when the manager exits is killed (signal-exit's 'exit' hook). On SIGTERM/SIGINT
+    // signal-exit stands back while signals.ts has its own listeners (it acts only when it is the last one),
+    // so it never races the stop sequence; before those exist (a signal during initdb) it kills the tool too.
+    cleanup: true,
   });
-  return track(file, subprocess, opts, async () => {
+  // Registered synchronously, before any await: the reaper never waitpids a tool libuv waits for.
+  const child = await track(file, subprocess, { registry, errorCode }, async () => {
     const result = await subprocess;
     return { message: result.shortMessage ?? 'not started', cause: result.cause ?? result };
   });
+  await child.exited;
+  const settle = new AbortController();
+  const drained = await Promise.race([
+    subprocess.then(() => true),
+    delay(DRAIN_AFTER_EXIT_MS, false, { signal: settle.signal }).catch(() => false),
+  ]);
+  settle.abort();
+  if (!drained) {
+    // execa keeps what it has read so far and resolves once the pipes are closed.
+    subprocess.stdout?.destroy();
+    subprocess.stderr?.destroy();
+  }
+  const r = await subprocess;
+  return {
+    exitCode: r.exitCode ?? null,
+    signal: r.signal ?? null,
+    stdout: typeof r.stdout === 'string' ? r.stdout : '',
+    stderr: typeof r.stderr === 'string' ? r.stderr : '',
+    timedOut: r.timedOut,
+    canceled: r.isCanceled,
+    outputTooLarge: r.isMaxBuffer,
+    forceKilled: r.isForcefullyTerminated,
+  };
 }
 
-/** Why a tool failed ("timed out", the signal, or "exit code N") and the last line of its stderr, for a message. */
+/** Why a tool failed ("timed out", "interrupted", the signal, or "exit code N") and the last line of its stderr. */
 export function failureReason(result: RunResult): { why: string; lastLine: string } {
-  const why = result.timedOut ? 'timed out' : result.signal ?? `exit code ${String(result.exitCode)}`;
+  const why = result.timedOut
+    ? 'timed out'
+    : result.canceled
+      ? 'interrupted'
+      : result.outputTooLarge
+        ? 'output over the limit'
+        : (result.signal ?? `exit code ${String(result.exitCode)}`);
   return { why, lastLine: result.stderr.trim().split('\n').pop() ?? '' };
 }

@@ -1,7 +1,7 @@
 // The one wrapper through which the manager spawns processes: argv arrays (no shell), and every pid goes
 // into the ChildRegistry before anything can yield, so the orphan reaper never steals libuv's exit status.
-// Long-running children (the postmaster) are spawned with node:child_process: loading execa takes ~25 ms,
-// and the postmaster spawn is on the critical path of every start. Short tools run through execa
+// The supervised child (the postmaster) is spawned with node:child_process: loading execa takes ~25 ms, and
+// the postmaster spawn is on the critical path of every start. Short tools run through execa
 // (run-to-completion.ts), loaded the first time one runs; both go through track() below.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -79,8 +79,8 @@ export interface SpawnedProcess {
 
 /** Spawns `file` with `args`, registered in `registry` until Node has seen it exit. */
 export async function spawnProcess(file: string, args: readonly string[], opts: SpawnOptions): Promise<SpawnedProcess> {
-  // The same choices as the execa options in run-to-completion.ts: output is streamed by the caller (never
-  // buffered), nothing is killed behind the caller's back, and no exit hook races signals.ts.
+  // Output is streamed by the caller (never buffered) and nothing is killed behind the caller's back: the
+  // postmaster gets explicit signals from lifecycle.ts and stop.ts.
   let subprocess: ChildProcess;
   try {
     subprocess = spawn(file, args, {

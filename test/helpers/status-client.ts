@@ -89,6 +89,9 @@ function typeOf(v: unknown): string {
   return Array.isArray(v) ? 'array' : typeof v;
 }
 
+/** Fields /pg/status adds to CNPG's PostgresqlStatus (Go's decoder ignores unknown fields): volume space. */
+export const OWN_STATUS_FIELDS: Record<string, FieldSpec> = { volumes: { type: 'array', omitempty: false } };
+
 /** Every key of `obj` is in `fields` with the right type, and every non-omitempty field is present. */
 export function checkFields(obj: Record<string, unknown>, fields: Record<string, FieldSpec>, where: string): string[] {
   const problems: string[] = [];

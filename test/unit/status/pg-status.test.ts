@@ -8,7 +8,7 @@ import { createInstanceState } from '../../../src/model/instance-state.js';
 import type { StatusRow } from '../../../src/db/status-queries.js';
 import type { Pool } from '../../../src/db/pool.js';
 import type { LifecycleView } from '../../../src/status/probes.js';
-import { checkFields, type FieldSpec } from '../../helpers/status-client.js';
+import { checkFields, OWN_STATUS_FIELDS, type FieldSpec } from '../../helpers/status-client.js';
 
 const FIXTURE = JSON.parse(readFileSync(new URL('../../../../test/fixtures/status/pg-status-fields.json', import.meta.url), 'utf8')) as Record<string, Record<string, FieldSpec>>;
 
@@ -63,7 +63,7 @@ test('a running primary: CNPG names and types, quirks included, omitempty fields
   assert.equal(queries, 1, 'concurrent calls share one query');
   assert.equal(a, b);
   const json = JSON.parse(a) as Record<string, unknown>;
-  assert.deepEqual(checkFields(json, FIXTURE.status ?? {}, 'status'), []);
+  assert.deepEqual(checkFields(json, { ...FIXTURE.status, ...OWN_STATUS_FIELDS }, 'status'), []);
   const repl = (json.replicationInfo as Record<string, unknown>[])[0] ?? {};
   assert.deepEqual(checkFields(repl, FIXTURE.replicationInfo ?? {}, 'replicationInfo'), []);
   assert.equal(repl.receivedLsn, '0/3000060', 'receivedLsn carries the sent LSN');
@@ -84,11 +84,15 @@ test('postgres not up yet: a masked 200 with the system identifier from pg_contr
   const pool = { query: () => assert.fail('no query while postgres is down') } as unknown as Pool;
   const status = new PgStatus({ state: createInstanceState('c', 'c-1'), lifecycle: lifecycle('starting', false), pgData: pgData(), pool: () => pool, deadlineMs: 1000 });
   const json = JSON.parse(await status.get()) as Record<string, unknown>;
-  assert.deepEqual(checkFields(json, FIXTURE.status ?? {}, 'status'), []);
+  assert.deepEqual(checkFields(json, { ...FIXTURE.status, ...OWN_STATUS_FIELDS }, 'status'), []);
   assert.equal(json.mightBeUnavailable, true);
   assert.equal(json.isPrimary, true);
   assert.equal(json.systemID, '7300000000000000042');
   assert.equal(typeof json.mightBeUnavailableMaskedError, 'string');
+  // Our addition: the space of the PGDATA and WAL volumes (here the test's own temp file system).
+  const volumes = json.volumes as { volume: string; freeBytes: number; totalBytes: number; usedPercent: number; full: boolean }[];
+  assert.deepEqual(volumes.map((v) => v.volume), ['pgdata', 'wal']);
+  for (const v of volumes) assert.ok(v.totalBytes > 0 && v.freeBytes <= v.totalBytes && v.usedPercent >= 0 && typeof v.full === 'boolean', JSON.stringify(v));
 });
 
 test('a running postgres that does not answer: a TIMEOUT error within the deadline, and the next call retries', async () => {

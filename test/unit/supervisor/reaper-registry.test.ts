@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import { createChildRegistry, type ChildRegistry } from '../../../src/supervisor/child-registry.js';
 import { readProcStat } from '../../../src/supervisor/proc-stat.js';
 import { createReaper } from '../../../src/supervisor/reaper.js';
+import { runToCompletion } from '../../../src/supervisor/run-to-completion.js';
 import { spawnProcess, type SpawnedProcess } from '../../../src/supervisor/spawn.js';
 
 const log = pino({ level: 'silent' });
@@ -58,6 +59,22 @@ test('registered children keep their exit status while reapNow() hammers (regist
     assert.deepEqual(await exited, { exitCode: 7, signal: null });
   }
   assert.equal(reaper.stats().reaped, 0);
+  assert.equal(registry.size(), 0);
+});
+
+test('short tools run through execa keep their exit status while the reaper scans every turn', async () => {
+  const registry = createChildRegistry();
+  const reaper = createReaper({ registry, log, graceTurns: 0 });
+  for (let i = 0; i < RUNS; i++) {
+    let done = false;
+    const result = runToCompletion('sh', ['-c', 'exit 7'], { registry, timeoutMs: 5000 }).finally(() => (done = true));
+    while (!done) {
+      reaper.reapNow();
+      assert.equal(reaper.stats().reaped, 0, 'stole a tool execa waits for');
+      await nextTurn();
+    }
+    assert.equal((await result).exitCode, 7);
+  }
   assert.equal(registry.size(), 0);
 });
 
