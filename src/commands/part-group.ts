@@ -82,7 +82,11 @@ export class PartGroup {
     try {
       return await running;
     } catch (error) {
-      if (this.#outcome) return undefined;
+      // Interrupted by the stop (or another part's failure): said once, not counted as its own failure.
+      if (this.#outcome) {
+        this.#log.warn({ step: what }, `${what} interrupted: ${describeError(error)}`);
+        return undefined;
+      }
       this.#end({ kind: 'failed', part: { name: what, stopOrder: -1, exitCode, start: () => Promise.resolve() }, error });
       return undefined;
     } finally {
