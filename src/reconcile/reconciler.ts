@@ -6,9 +6,10 @@ import { isoTime } from '../log/iso-time.js';
 import type { Pool } from '../db/pool.js';
 import { loadedSettings } from '../db/settings.js';
 import { authFileErrors } from '../db/auth-file-errors.js';
+import { settingsFileErrors } from '../db/settings-file-errors.js';
 import type { Cluster } from '../spec/cluster.js';
 import type { Postmaster } from '../supervisor/postmaster.js';
-import { writeConfigFiles, type ConfigFilesContext } from './config-files.js';
+import { writeConfigFiles, type ConfigFilesContext, type FileErrors } from './config-files.js';
 import type { InstanceState } from './instance-state.js';
 import { PasswordReconciler } from './passwords.js';
 import { applyPassfiles, planPassfiles } from './pgpass-files.js';
@@ -44,8 +45,8 @@ export class Reconciler {
   async writeFiles(cluster: Cluster, pool?: Pool): Promise<string[]> {
     // --- password files (issue 5): planned before anything is written, so a bad Secret changes no file ---
     const passfiles = await planPassfiles({ cluster, source: this.#o.source, controller: this.#o.controller, port: this.#o.port });
-    const validateAuthFiles = pool ? (): Promise<string[]> => authFileErrors(pool) : undefined;
-    const result = await writeConfigFiles({ ...this.#o, cluster, validateAuthFiles });
+    const validateFiles = pool ? async (): Promise<FileErrors> => ({ auth: await authFileErrors(pool), settings: await settingsFileErrors(pool) }) : undefined;
+    const result = await writeConfigFiles({ ...this.#o, cluster, validateFiles });
     const pass = await applyPassfiles(passfiles);
     for (const file of pass.changed) this.#log.info({ filename: file }, 'Installed password file');
     for (const file of pass.removed) this.#log.info({ filename: file }, 'Removed password file');
