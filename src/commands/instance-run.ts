@@ -8,6 +8,7 @@ import { child, namedLogger, type Logger } from '../log/logger.js';
 import { startLogPipes } from '../log/log-pipes.js';
 import type { Pool, DbTarget } from '../db/pool.js';
 import { ensureSystemRoles } from '../db/roles.js';
+import { countClientSessions } from '../db/client-sessions.js';
 import { clearBootstrapMarker, inspectPgData, readPgMajor, runInitdb } from '../bootstrap/initdb.js';
 import { startDataDirectorySync } from '../bootstrap/sync-pgdata.js';
 import { createInstanceState } from '../reconcile/instance-state.js';
@@ -78,7 +79,7 @@ export async function instanceRun(
   let onReload = (): void => log.info('SIGHUP before start-up finished: nothing to reload yet');
   const signals = handleSignals(
     () => onReload(),
-    (signal) => log.info({ signal }, 'already stopping'),
+    (signal) => log.info({ signal }, 'already stopping: a smart shutdown moves on to fast'),
   );
   const selfStop = new AbortController();
   const stop = AbortSignal.any([signals.stop, selfStop.signal]);
@@ -140,6 +141,11 @@ export async function instanceRun(
       await withTimeout(withClient(target, async (c) => void (await c.query('CHECKPOINT'))), timeoutMs, 'CHECKPOINT');
     },
     closeConnections: closePool,
+    clientSessions: async () => {
+      const { withClient } = await loadDb();
+      return withTimeout(withClient(target, countClientSessions), 2000, 'counting client sessions');
+    },
+    hurry: signals.hurry,
     onReady: async (pm) => {
       state.postmasterPid = pm.pid;
       db = await loadDb();

@@ -25,6 +25,10 @@ export interface LifecycleOptions {
   onSpawned?: (pm: Postmaster) => void;
   checkpoint: (timeoutMs: number) => Promise<void>;
   closeConnections: () => Promise<void>;
+  /** The client sessions a smart shutdown would wait for (see stop.ts). */
+  clientSessions?: () => Promise<number>;
+  /** Aborted on a second stop signal: a smart shutdown moves on to fast at once. */
+  hurry?: AbortSignal;
   /** Consecutive failed starts tolerated in restart mode before giving up. */
   maxFailedStarts?: number;
 }
@@ -96,6 +100,8 @@ export class Lifecycle {
       log: this.#log,
       checkpoint: this.#ready ? this.#o.checkpoint : undefined,
       closeConnections: this.#o.closeConnections,
+      clientSessions: this.#ready ? this.#o.clientSessions : undefined,
+      hurry: this.#o.hurry,
     });
     this.#ready = false;
     this.#enter('stopped');
