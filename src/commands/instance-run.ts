@@ -81,6 +81,7 @@ export async function instanceRun(
     () => onReload(),
     (signal) => log.info({ signal }, 'already stopping: a smart shutdown moves on to fast'),
   );
+  signals.stop.addEventListener('abort', () => log.info({ signal: String(signals.stop.reason) }, 'stop requested'), { once: true });
   const selfStop = new AbortController();
   const stop = AbortSignal.any([signals.stop, selfStop.signal]);
   const background = new AbortController();
@@ -197,7 +198,7 @@ export async function instanceRun(
     if (mode === 'run') {
       await Promise.race([spawned, run.catch(() => undefined)]);
       try {
-        servers = await startServers({ config, state, lifecycle, cluster: () => reconciler.cluster(), source, registry, root }, background.signal);
+        if (!stop.aborted) servers = await startServers({ config, state, lifecycle, cluster: () => reconciler.cluster(), source, registry, root, stopAsked: stop }, background.signal);
       } catch (err) {
         // Without its servers the instance cannot be probed: stop postgres cleanly and fail.
         selfStop.abort(err);
