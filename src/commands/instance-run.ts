@@ -20,7 +20,7 @@ import { inspectPidFile } from '../supervisor/pidfile.js';
 import { handleSignals } from '../supervisor/signals.js';
 import { assertPortFree, becomeRunUser, bindHosts } from './preflight.js';
 import { osCalls } from '../native/os-calls.js';
-import { createSpecSource, provisionIfLocal } from './source-setup.js';
+import { createSpecSource, localSecretUpkeep, provisionIfLocal } from './source-setup.js';
 import { statusListenHost } from '../status/listen-host.js';
 import { startServers, type Servers } from './servers.js';
 
@@ -101,6 +101,7 @@ export async function instanceRun(
     osUser: user.name,
     state,
     root,
+    onPasswordApplied: localSecretUpkeep(source, root),
   });
   const target: DbTarget = { socketDir: config.controller.run, port: config.port };
   // pg is loaded once the postmaster is spawned, while postgres starts, not before the spawn (~10 ms).

@@ -8,6 +8,7 @@ import { loadedSettings } from '../db/settings.js';
 import { authFileErrors } from '../db/auth-file-errors.js';
 import { settingsFileErrors } from '../db/settings-file-errors.js';
 import type { Cluster } from '../spec/cluster.js';
+import type { SecretObject } from '../source/spec-source.js';
 import type { Postmaster } from '../supervisor/postmaster.js';
 import { writeConfigFiles, type ConfigFilesContext, type FileErrors } from './config-files.js';
 import type { InstanceState } from './instance-state.js';
@@ -19,6 +20,8 @@ import { statusPatch } from './status-patch.js';
 export interface ReconcilerOptions extends ConfigFilesContext {
   state: InstanceState;
   root: Logger;
+  /** After a password from a Secret is in force (see PasswordReconciler). */
+  onPasswordApplied?: (secret: SecretObject) => Promise<void>;
 }
 
 /** Serialises reconciles (a watch event during a reload waits its turn) and remembers pending reloads. */
@@ -33,7 +36,7 @@ export class Reconciler {
   constructor(options: ReconcilerOptions) {
     this.#o = options;
     this.#log = child(options.root, 'reconciler');
-    this.#passwords = new PasswordReconciler(this.#log);
+    this.#passwords = new PasswordReconciler(this.#log, options.onPasswordApplied);
   }
 
   /** The Cluster last applied. */

@@ -9,7 +9,7 @@ import { ManifestError } from '../errors.js';
 import { parseClusterManifest } from '../spec/load-manifest.js';
 import type { Cluster } from '../spec/cluster.js';
 import { FolderWatch, type FolderFilter } from './folder-watch.js';
-import { readSecretDir, createSecretDir, fingerprintSecretsDir } from './secrets-dir.js';
+import { readSecretDir, createSecretDir, fingerprintSecretsDir, updateSecretKeys } from './secrets-dir.js';
 import { mergeStatusPatch, parseStatusText, readStatusText, writeStatusText } from './status-file.js';
 import type { ConfigMapObject, SecretObject, SecretWriter, SpecSource, StatusPatch } from './spec-source.js';
 
@@ -208,5 +208,10 @@ export class FileSpecSource implements SpecSource, SecretWriter {
   /** Creates a Secret folder; never overwrites one. */
   async createSecret(name: string, data: Record<string, Buffer>): Promise<void> {
     await createSecretDir(this.#options.secretsDir, name, data);
+  }
+
+  /** Rewrites some keys of an existing Secret folder. */
+  async updateSecretKeys(name: string, data: Record<string, Buffer>): Promise<void> {
+    await updateSecretKeys(this.#options.secretsDir, name, data);
   }
 }

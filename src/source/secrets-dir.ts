@@ -5,6 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { ManagerError } from '../errors.js';
 import { assertPathComponent } from '../pgfiles/pgpass.js';
+import { writeFileAtomic } from '../pgfiles/write-file-atomic.js';
 import type { SecretObject } from './spec-source.js';
 
 function isMissing(err: unknown): boolean {
@@ -67,6 +68,15 @@ export async function createSecretDir(root: string, name: string, data: Record<s
      
     await rm(temp, { recursive: true, force: true });
     throw err;
+  }
+}
+
+/** Rewrites keys of an existing Secret folder, each atomically (a dot-named temp file, skipped by readers). */
+export async function updateSecretKeys(root: string, name: string, data: Record<string, Buffer>): Promise<void> {
+  assertPathComponent(name);
+  for (const [key, bytes] of Object.entries(data)) {
+    assertPathComponent(key);
+    await writeFileAtomic(join(root, name, key), bytes, 0o600);
   }
 }
 
