@@ -5,7 +5,7 @@ import { userInfo } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import type { Config } from '../config/config.js';
 import { ManagerError } from '../errors.js';
-import { packageRoot } from '../config/package-root.js';
+import { assertRunUserAccess } from './run-user-access.js';
 import { assertOwnedBy, dropPrivileges, lookupUser, prepareDirs, type OsUser } from '../supervisor/drop-privileges.js';
 
 /** Fails with one clear line when `port` on `host` is taken (postgres would only say so in its own log). */
@@ -79,10 +79,11 @@ export async function becomeRunUser(config: Config): Promise<OsUser> {
     const user = await lookupUser(config.runAs);
     if (!user) throw new ManagerError('PRIVILEGES', `--run-as ${config.runAs}: no such user in /etc/passwd`);
     await assertOwnedBy(config.pgData, user);
+    // Before any folder is created or handed over: the refusal leaves nothing behind.
+    assertRunUserAccess(user, [{ path: config.pgData, what: 'PGDATA' }, ...writableDirs(config).map((d) => ({ path: d.path, what: 'the folder' }))]);
     await prepareDirs(user, writableDirs(config));
     dropPrivileges(user);
     assertReachable(config.pgData, 'PGDATA', user.name);
-    assertReachable(packageRoot(), 'the manager\'s own files', user.name);
   } else {
     const me = { uid: process.getuid?.() ?? -1, gid: process.getgid?.() ?? -1, name: '', home: '' };
     await prepareDirs(me, writableDirs(config));
