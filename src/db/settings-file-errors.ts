@@ -4,7 +4,7 @@
 // The view only says "setting could not be applied", also for a valid change of a restart-only parameter,
 // so each such row is tried once more to tell the two apart and to get postgres's own reason.
 import { basename } from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Pool } from './pool.js';
 import { sqlState } from './sql-text.js';
 
@@ -41,7 +41,9 @@ export async function settingsFileErrors(pool: Pool): Promise<string[]> {
   // A session of its own: pg_file_settings marks, in this backend only, the restart-only parameters whose new
   // value parses and differs as pending_restart (and leaves the mark of an unparsable one as it was, so a
   // pooled backend could still carry an older mark); the connection is closed afterwards.
-  const client = new pg.Client({ ...pool.options, connectionTimeoutMillis: 5_000 });
+  // pg is loaded by then (the pool exists): imported here so this module stays off the start-up path.
+  const { default: pgModule } = await import('pg');
+  const client = new pgModule.Client({ ...pool.options, connectionTimeoutMillis: 5_000 });
   client.on('error', () => undefined);
   await client.connect();
   try {
