@@ -80,8 +80,9 @@ export async function becomeRunUser(config: Config): Promise<OsUser> {
     if (!user) throw new ManagerError('PRIVILEGES', `--run-as ${config.runAs}: no such user in /etc/passwd`);
     await assertOwnedBy(config.pgData, user);
     // Before any folder is created or handed over: the refusal leaves nothing behind.
-    assertRunUserAccess(user, [{ path: config.pgData, what: 'PGDATA' }, ...writableDirs(config).map((d) => ({ path: d.path, what: 'the folder' }))]);
-    await prepareDirs(user, writableDirs(config));
+    const dirs = writableDirs(config);
+    assertRunUserAccess(user, [{ path: config.pgData, what: 'PGDATA' }, ...dirs.map((d) => ({ path: d.path, what: 'the folder' }))], dirs.map((d) => d.path));
+    await prepareDirs(user, dirs);
     dropPrivileges(user);
     assertReachable(config.pgData, 'PGDATA', user.name);
   } else {

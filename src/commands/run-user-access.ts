@@ -24,11 +24,15 @@ function modeText(st: Stats): string {
   return (st.mode & 0o7777).toString(8).padStart(4, '0');
 }
 
-/** The first existing folder on the way to `path` (and `path` itself with `self`) that the user cannot search. */
-function blockingAncestor(path: string, user: OsUser, self = false): { dir: string; st: Stats } | undefined {
+/**
+ * The first existing folder on the way to `path` (and `path` itself with `self`) that the user cannot search;
+ * folders in `handedOver` are given to the user before the drop (prepareDirs), so they do not block.
+ */
+function blockingAncestor(path: string, user: OsUser, self = false, handedOver: ReadonlySet<string> = new Set()): { dir: string; st: Stats } | undefined {
   const parts = resolve(path).split(sep).filter((p) => p !== '');
   for (let i = 0; i < parts.length + (self ? 1 : 0); i++) {
     const dir = `/${parts.slice(0, i).join('/')}`;
+    if (handedOver.has(dir)) continue;
     // eslint-disable-next-line security/detect-non-literal-fs-filename -- an ancestor of a configured or package path
     const st = statSync(dir, { throwIfNoEntry: false });
     if (!st) return undefined; // created later by us, below a folder already checked
@@ -62,12 +66,14 @@ function unreadableBelow(dir: string, user: OsUser, limit: number, out: string[]
 
 /**
  * Refuses, before anything is written, when `user` could not read the manager's own files or reach the
- * folders it will write. `dirs` are the configured folders (PGDATA, the state folder...), named by `what`.
+ * folders it will write. `dirs` are the configured folders (PGDATA, the state folder...), named by `what`;
+ * `handedOver` the folders prepareDirs gives to the user.
  */
-export function assertRunUserAccess(user: OsUser, dirs: readonly { path: string; what: string }[]): void {
+export function assertRunUserAccess(user: OsUser, dirs: readonly { path: string; what: string }[], handedOver: readonly string[]): void {
   const advice = `started as root the manager runs as ${user.name} (--run-as)`;
+  const given = new Set(handedOver.map((d) => resolve(d)));
   for (const { path, what } of dirs) {
-    const blocked = blockingAncestor(path, user);
+    const blocked = blockingAncestor(path, user, false, given);
     if (blocked) {
       throw new ManagerError('PRIVILEGES', `user ${user.name} cannot reach ${what} ${resolve(path)}: ${blocked.dir} is not searchable by it (mode ${modeText(blocked.st)}); ${advice}: use folders ${user.name} can reach. Nothing was written`);
     }

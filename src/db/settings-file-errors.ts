@@ -47,12 +47,24 @@ export async function settingsFileErrors(pool: Pool): Promise<string[]> {
   client.on('error', () => undefined);
   await client.connect();
   try {
-    const res = await client.query<FileSettingRow>(
-      `WITH f AS (SELECT sourcefile, sourceline, name, setting, error FROM pg_catalog.pg_file_settings WHERE error IS NOT NULL)
-       SELECT f.*, s.context, s.pending_restart AS pending FROM f LEFT JOIN pg_catalog.pg_settings s ON s.name = f.name`,
+    // Two statements, in this order: pg_settings must be read after pg_file_settings has set the marks (in one
+    // statement the planner may scan either function first).
+    const files = await client.query<Omit<FileSettingRow, 'context' | 'pending'>>(
+      'SELECT sourcefile, sourceline, name, setting, error FROM pg_catalog.pg_file_settings WHERE error IS NOT NULL',
     );
+    if (files.rows.length === 0) return [];
+    const names = files.rows.map((r) => r.name?.toLowerCase()).filter((n): n is string => n !== undefined);
+    const settings = await client.query<{ name: string; context: string; pending: boolean }>(
+      'SELECT name, context, pending_restart AS pending FROM pg_catalog.pg_settings WHERE name = ANY($1)',
+      [names],
+    );
+    const byName = new Map(settings.rows.map((r) => [r.name, r]));
+    const rows = files.rows.map((r): FileSettingRow => {
+      const s = byName.get(r.name?.toLowerCase() ?? '');
+      return { ...r, context: s?.context ?? null, pending: s?.pending ?? null };
+    });
     const errors: string[] = [];
-    for (const r of res.rows) {
+    for (const r of rows) {
       const where = `${r.sourcefile ? basename(r.sourcefile) : 'configuration file'} line ${r.sourceline ?? '?'}`;
       if (r.name === null || r.setting === null) {
         errors.push(`${where}: ${r.error}`);
