@@ -18,6 +18,10 @@ import { BOOTSTRAP_MARKER, writeMarker } from './bootstrap-marker.js';
 
 // initdb's warning about --no-sync: the caller does sync, before it trusts the new PGDATA.
 const NO_SYNC_WARNING = /^(Sync to disk skipped\.|The data directory might become corrupt if the operating system crashes\.)$/;
+// initdb's closing advice ("Success. You can now start the database server using: pg_ctl -D <temp folder> ...")
+// is for someone running initdb by hand: re-emitted at info it read as the manager's own, naming a temp folder
+// that no longer exists and a pg_ctl the manager never uses. Kept at debug.
+const PG_CTL_ADVICE = /^(Success\. You can now start the database server using:|\s*\S*pg_ctl\s.*\sstart)$/;
 
 export type PgDataState = 'missing' | 'empty' | 'initialised' | 'bootstrap-pending';
 
@@ -76,7 +80,11 @@ export async function runInitdb(options: InitdbOptions): Promise<void> {
       env: postgresEnv(),
       signal: options.signal,
     });
-    for (const line of `${result.stdout}\n${result.stderr}`.split('\n')) if (line.trim() && !NO_SYNC_WARNING.test(line)) log.info(line);
+    for (const line of `${result.stdout}\n${result.stderr}`.split('\n')) {
+      if (!line.trim() || NO_SYNC_WARNING.test(line)) continue;
+      if (PG_CTL_ADVICE.test(line)) log.debug(line);
+      else log.info(line);
+    }
     if (result.exitCode !== 0) {
       if (result.canceled) throw new ManagerError('BOOTSTRAP', `initdb interrupted by a stop request (${String(options.signal?.reason)}): nothing was kept`);
       const { why, lastLine } = failureReason(result);

@@ -5,6 +5,7 @@ import { EXIT } from '../config/constants.js';
 import type { Config } from '../config/config.js';
 import { ManagerError, PartFailedError, describeError } from '../errors.js';
 import { child, type Logger } from '../log/logger.js';
+import { countClientSessions } from '../db/client-sessions.js';
 import { ensureSystemRoles } from '../db/roles.js';
 import { runInitStep } from '../bootstrap/init-step.js';
 import { osCalls } from '../native/os-calls.js';
@@ -33,8 +34,9 @@ export async function instanceRun(config: Config, root: Logger, emergency: { sto
   let onReload = (): void => log.info('SIGHUP before start-up finished: nothing to reload yet');
   const signals = handleSignals(
     () => onReload(),
-    (signal) => log.info({ signal }, 'already stopping'),
+    (signal) => log.info({ signal }, 'already stopping: a smart shutdown moves on to fast'),
   );
+  signals.stop.addEventListener('abort', () => log.info({ signal: String(signals.stop.reason) }, 'stop requested'), { once: true });
   const group = new PartGroup(log, signals.stop);
   const holder: { servers?: Servers } = {};
   const closeConnections = async (): Promise<void> => {
@@ -57,7 +59,7 @@ export async function instanceRun(config: Config, root: Logger, emergency: { sto
       log.info({ mode: await stopPostmaster(handedOver, { ...p.budget(), log, closeConnections }) }, 'postmaster stopped');
     } else if (handedOver !== undefined) {
       const spawned: { ready?: () => void } = {};
-      const lifecycle = await buildLifecycle(p, log, closeConnections, spawned);
+      const lifecycle = await buildLifecycle(p, log, closeConnections, spawned, signals.hurry);
       emergency.stopPostgres = () => lifecycle.current()?.signal('SIGINT');
       const reconciler = await p.reconciler();
       const running = (): { pm: Postmaster; pool: ReturnType<Prepared['db']['pool']> } | undefined => {
@@ -72,7 +74,7 @@ export async function instanceRun(config: Config, root: Logger, emergency: { sto
           .catch((err: unknown) => log.error({ err: describeError(err) }, 'reload: Cluster invalid, files left as they were'))
           .finally(() => lifecycle.current()?.signal('SIGHUP'));
       await group.start(lifecyclePart(lifecycle, spawned, handedOver || undefined, log));
-      const servers = { config, state: p.state, lifecycle, cluster: () => reconciler.cluster(), source: p.source, registry: p.registry, root };
+      const servers = { config, state: p.state, lifecycle, cluster: () => reconciler.cluster(), source: p.source, registry: p.registry, root, stopAsked: signals.stop };
       await group.start(serversPart(servers, holder));
       const onInvalid = (err: unknown): void => log.error({ err: describeError(err) }, 'new Cluster version refused; the previous one stays in force');
       await group.start(
@@ -99,7 +101,7 @@ export async function instanceRun(config: Config, root: Logger, emergency: { sto
 }
 
 // `spawned.ready` is set by the lifecycle part: Lifecycle's onSpawned fires per postmaster, the part is ready at the first.
-async function buildLifecycle(p: Prepared, log: Logger, closeConnections: () => Promise<void>, spawned: { ready?: () => void }): Promise<Lifecycle> {
+async function buildLifecycle(p: Prepared, log: Logger, closeConnections: () => Promise<void>, spawned: { ready?: () => void }, hurry: AbortSignal): Promise<Lifecycle> {
   const { config, root, db, state } = p;
   const reconciler = await p.reconciler();
   return new Lifecycle({
@@ -121,6 +123,12 @@ async function buildLifecycle(p: Prepared, log: Logger, closeConnections: () => 
       await withTimeout(withClient(db.target, async (c) => void (await c.query('CHECKPOINT'))), timeoutMs, 'CHECKPOINT');
     },
     closeConnections,
+    clientSessions: async () => {
+      const { withClient } = await db.load();
+      return withTimeout(withClient(db.target, countClientSessions), 2000, 'counting client sessions');
+    },
+    // A second stop signal: a smart shutdown moves on to fast at once.
+    hurry,
     // After every start: the system roles, then the running reconcile (reload check, passwords, status).
     onReady: async (pm) => {
       state.postmasterPid = pm.pid;

@@ -5,9 +5,9 @@ import { userInfo } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import type { Config } from '../config/config.js';
 import { ManagerError } from '../errors.js';
-import { packageRoot } from '../config/package-root.js';
 import { assertOwnedBy, createDirs, dropPrivileges, lookupUser, type OsUser } from '../os/drop-privileges.js';
 import { prepareDirsAsRoot } from '../os/prepare-dirs.js';
+import { assertRunUserAccess } from './run-user-access.js';
 
 /** Fails with one clear line when `port` on `host` is taken (postgres would only say so in its own log). */
 export async function assertPortFree(port: number, host: string, what: string): Promise<void> {
@@ -71,10 +71,12 @@ export async function becomeRunUser(config: Config): Promise<OsUser> {
     const user = await lookupUser(config.runAs);
     if (!user) throw new ManagerError('PRIVILEGES', `--run-as ${config.runAs}: no such user in /etc/passwd`);
     await assertOwnedBy(config.pgData, user);
-    await prepareDirsAsRoot(user, config.stateDir, writableDirs(config));
+    // Before any folder is created or handed over: the refusal leaves nothing behind.
+    const dirs = writableDirs(config);
+    assertRunUserAccess(user, [{ path: config.pgData, what: 'PGDATA' }, ...dirs.map((d) => ({ path: d.path, what: 'the folder' }))], dirs.map((d) => d.path));
+    await prepareDirsAsRoot(user, config.stateDir, dirs);
     dropPrivileges(user);
     assertReachable(config.pgData, 'PGDATA', user.name);
-    assertReachable(packageRoot(), 'the manager\'s own files', user.name);
   } else {
     await createDirs(writableDirs(config));
   }

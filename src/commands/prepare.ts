@@ -17,7 +17,7 @@ import type { StopBudget } from '../supervisor/stop.js';
 import { statusListenHost } from '../status/listen-host.js';
 import { assertPortFree, becomeRunUser } from './preflight.js';
 import { bindHosts } from '../config/bind-hosts.js';
-import { createSpecSource } from './source-setup.js';
+import { createSpecSource, localSecretUpkeep } from './source-setup.js';
 
 export interface Prepared {
   config: Config;
@@ -71,7 +71,7 @@ export async function prepareInstance(config: Config, root: Logger, serves: bool
   const made = (): Promise<Reconciler> =>
     (reconciler ??= readPgMajor(config.pgData).then(
       (pgMajor) =>
-        (current = new Reconciler({ source, pgData: config.pgData, controller: config.controller, port: config.port, listenAddresses: config.listenAddresses, pgMajor, osUser: user.name, state, root })),
+        (current = new Reconciler({ source, pgData: config.pgData, controller: config.controller, port: config.port, listenAddresses: config.listenAddresses, pgMajor, osUser: user.name, state, root, onPasswordApplied: localSecretUpkeep(source, root) })),
     ));
   return {
     config,

@@ -20,6 +20,8 @@ export interface ServersOptions {
   source: SpecSource;
   registry: ChildRegistry;
   root: Logger;
+  /** A stop was asked: servers still loading then never start listening (the manager is about to exit). */
+  stopAsked?: AbortSignal;
 }
 
 export interface Servers {
@@ -29,7 +31,9 @@ export interface Servers {
   done: Promise<void>;
 }
 
-/** Loads and starts both servers; resolves once the status port is bound. */
+const NOT_STARTED: Servers = { closeConnections: () => Promise.resolve(), done: Promise.resolve() };
+
+/** Loads and starts both servers; resolves once the status port is bound (or at once when a stop was asked). */
 export async function startServers(options: ServersOptions, signal: AbortSignal): Promise<Servers> {
   const { config, state, lifecycle, cluster, source, registry, root } = options;
   const [{ StatusServer }, { MetricsExporter }, { IsolationChecker, hasApiProbe }] = await Promise.all([
@@ -51,6 +55,7 @@ export async function startServers(options: ServersOptions, signal: AbortSignal)
     ...(isolation ? { isolationCheck: (c: Cluster) => isolation.check(c) } : {}),
   });
   const metrics = new MetricsExporter({ config, state, lifecycle, cluster, source, root });
+  if (options.stopAsked?.aborted) return NOT_STARTED;
   await status.listen(signal);
   const metricsDone = metrics.start(signal).catch((err: unknown) => child(root, 'metrics').error({ err: describeError(err) }, 'metrics server failed'));
   return {

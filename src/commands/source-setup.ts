@@ -6,7 +6,8 @@ import type { Cluster } from '../spec/cluster.js';
 import type { ChildRegistry } from '../supervisor/child-registry.js';
 import { FileSpecSource } from '../source/file-source.js';
 import type { SpecSource } from '../source/spec-source.js';
-import { provisionLocalSecrets } from '../tls/provision-local.js';
+import { provisionLocalSecrets, staleConnectionKeys } from '../tls/provision-local.js';
+import type { SecretObject } from '../model/objects.js';
 
 /**
  * The file source with --cluster-manifest, else the Kubernetes source. The kube modules (and client-node,
@@ -50,4 +51,20 @@ export async function provisionIfLocal(source: SpecSource, cluster: Cluster, roo
     log: child(root, 'provision'),
     registry,
   });
+}
+
+/**
+ * The embedded default created the app Secret, so it keeps the Secret consistent: once a new `password` was
+ * applied, `uri` and `pgpass` are rewritten to carry it (an operator would regenerate them). Kubernetes mode:
+ * nothing (the operator owns its Secrets).
+ */
+export function localSecretUpkeep(source: SpecSource, root: Logger): ((secret: SecretObject) => Promise<void>) | undefined {
+  if (!(source instanceof FileSpecSource)) return undefined;
+  const log = child(root, 'provision');
+  return async (secret) => {
+    const stale = staleConnectionKeys(secret);
+    if (!stale) return;
+    await source.updateSecretKeys(secret.name, stale);
+    log.info({ secretName: secret.name, keys: Object.keys(stale) }, 'connection keys updated to the new password');
+  };
 }

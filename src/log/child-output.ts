@@ -8,6 +8,8 @@ import { DEFAULT_MAX_LINE_BYTES, LineSplitter, type Line } from './line-splitter
 export interface ReemitOptions {
   /** Longer lines are cut there (and flagged `truncated`), the rest of the line is dropped. */
   maxLineBytes?: number;
+  /** Also handed each line (e.g. kept to explain a failed start). */
+  onLine?: (text: string) => void;
 }
 
 /**
@@ -24,6 +26,7 @@ export async function reemitLines(
   const emit = (lines: Line[]): void => {
     for (const line of lines) {
       if (line.text === '') continue;
+      options.onLine?.(line.text);
       logger.info(line.truncated ? { ...extra, truncated: true } : extra, line.text);
     }
   };

@@ -33,8 +33,8 @@ export interface ConfigFilesContext {
 
 export interface ConfigFilesInput extends ConfigFilesContext {
   cluster: Cluster;
-  /** With a running server: parse errors of the auth files now on disk (pg_hba_file_rules). */
-  validateAuthFiles?: () => Promise<string[]>;
+  /** With a running server: what postgres finds wrong in the files now on disk (pg_hba_file_rules, pg_file_settings). */
+  validateFiles?: () => Promise<FileErrors>;
 }
 
 export interface ConfigFilesResult {
@@ -97,28 +97,36 @@ async function readOrUndefined(path: string): Promise<string | undefined> {
   return readFile(path, 'utf8').catch(() => undefined);
 }
 
+/** What postgres reports wrong in the files on disk, by kind (each entry names file and line). */
+export interface FileErrors {
+  auth: string[];
+  settings: string[];
+}
+
 /**
- * Writes pg_hba.conf and pg_ident.conf first and, when postgres runs, asks it to parse them: on an error
- * the previous files are put back and nothing else is written, so the rules in force and on disk agree.
+ * Writes the files postgres parses (pg_hba.conf, pg_ident.conf, custom.conf, postgresql.conf...) and, when
+ * postgres runs, asks it to parse them: on an error the previous files are put back, so the configuration in
+ * force and the one on disk agree and the next start is not broken by a value postgres rejects.
  */
-async function writeAuthFiles(pgData: string, hba: string, ident: string, changed: string[], validate?: () => Promise<string[]>): Promise<void> {
-  const hbaPath = join(pgData, PGDATA_FILES.hba);
-  const identPath = join(pgData, PGDATA_FILES.ident);
-  const before = await Promise.all([readOrUndefined(hbaPath), readOrUndefined(identPath)]);
+async function writeCheckedFiles(files: { path: string; content: string }[], changed: string[], validate?: () => Promise<FileErrors>): Promise<void> {
+  const withBefore = await Promise.all(files.map(async (f) => ({ ...f, before: await readOrUndefined(f.path) })));
   const mine: string[] = [];
-  await Promise.all([write(hbaPath, hba, mine), write(identPath, ident, mine)]);
+  await Promise.all(files.map((f) => write(f.path, f.content, mine)));
   if (mine.length > 0 && validate) {
     const errors = await validate();
-    if (errors.length > 0) {
-      if (before[0] !== undefined) await writeFileAtomic(hbaPath, before[0], 0o600);
-      if (before[1] !== undefined) await writeFileAtomic(identPath, before[1], 0o600);
-      throw new ManagerError('CONFIG_WRITE', `PostgreSQL refuses the new authentication rules (${errors.join('; ')}); the previous files were restored`);
+    if (errors.auth.length > 0 || errors.settings.length > 0) {
+      await Promise.all(withBefore.map(async (f) => (f.before === undefined ? undefined : writeFileAtomic(f.path, f.before, 0o600))));
+      const what = [
+        errors.auth.length > 0 ? `the new authentication rules (${errors.auth.join('; ')})` : '',
+        errors.settings.length > 0 ? `the new settings (${errors.settings.join('; ')})` : '',
+      ].filter(Boolean);
+      throw new ManagerError('CONFIG_WRITE', `PostgreSQL refuses ${what.join(' and ')}; the previous files were restored`);
     }
   }
   changed.push(...mine);
 }
 
-/** Renders and atomically writes the files; nothing is written when rendering fails. */
+/** Renders and atomically writes the files; nothing is written when rendering fails, nothing stays when postgres rejects them. */
 export async function writeConfigFiles(input: ConfigFilesInput): Promise<ConfigFilesResult> {
   const { cluster, pgData } = input;
   const pg = cluster.spec.postgresql;
@@ -146,14 +154,19 @@ export async function writeConfigFiles(input: ConfigFilesInput): Promise<ConfigF
   const includes = ensureIncludes(await readFile(postgresqlConfPath, 'utf8'));
 
   const changed: string[] = [];
-  await writeAuthFiles(pgData, hba, ident, changed, input.validateAuthFiles);
-  // The rest is independent: written side by side (each write fsyncs), before any reload reads them.
-  const [tlsResult] = await Promise.all([
-    writeTlsFiles(input.controller.certificates, tls),
-    write(join(pgData, PGDATA_FILES.override), '', changed),
-    write(join(pgData, PGDATA_FILES.custom), custom.text, changed),
-    includes.changed ? write(postgresqlConfPath, includes.text, changed) : undefined,
-  ]);
+  await writeCheckedFiles(
+    [
+      { path: join(pgData, PGDATA_FILES.hba), content: hba },
+      { path: join(pgData, PGDATA_FILES.ident), content: ident },
+      { path: join(pgData, PGDATA_FILES.override), content: '' },
+      { path: join(pgData, PGDATA_FILES.custom), content: custom.text },
+      ...(includes.changed ? [{ path: postgresqlConfPath, content: includes.text }] : []),
+    ],
+    changed,
+    input.validateFiles,
+  );
+  // The TLS files are not parsed by the check above: written after it (each write fsyncs), before any reload.
+  const tlsResult = await writeTlsFiles(input.controller.certificates, tls);
   changed.push(...tlsResult.changedFiles.map((f) => join(input.controller.certificates, f)));
   return { changedFiles: changed, configSha256: custom.sha256, filesSha256 };
 }

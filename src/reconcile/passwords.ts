@@ -42,9 +42,12 @@ export function secretCredentials(secret: SecretObject, expectedUser: string): S
 export class PasswordReconciler {
   readonly #applied = new Map<string, string>();
   readonly #log: Logger;
+  readonly #onApplied: ((secret: SecretObject) => Promise<void>) | undefined;
 
-  constructor(log: Logger) {
+  /** `onApplied`: after a password from `secret` is in force (the embedded default updates derived keys). */
+  constructor(log: Logger, onApplied?: (secret: SecretObject) => Promise<void>) {
     this.#log = log;
+    this.#onApplied = onApplied;
   }
 
   async #apply(pool: Pool, role: string, secret: SecretObject): Promise<void> {
@@ -58,6 +61,7 @@ export class PasswordReconciler {
     }
     this.#applied.set(role, secret.resourceVersion);
     this.#log.info({ role, secretName: secret.name, passthrough }, 'password applied from secret');
+    await this.#onApplied?.(secret);
   }
 
   /** Reconciles both passwords; returns nothing, throws a ManagerError naming the secret on bad content. */

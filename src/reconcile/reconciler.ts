@@ -6,9 +6,11 @@ import { isoTime } from '../log/iso-time.js';
 import type { Pool } from '../db/pool.js';
 import { loadedSettings } from '../db/settings.js';
 import { authFileErrors } from '../db/auth-file-errors.js';
+import { settingsFileErrors } from '../db/settings-file-errors.js';
 import type { Cluster } from '../spec/cluster.js';
+import type { SecretObject } from '../model/objects.js';
 import type { Postmaster } from '../supervisor/postmaster.js';
-import { writeConfigFiles, type ConfigFilesContext } from './config-files.js';
+import { writeConfigFiles, type ConfigFilesContext, type FileErrors } from './config-files.js';
 import type { InstanceState } from '../model/instance-state.js';
 import { PasswordReconciler } from './passwords.js';
 import { applyPassfiles, planPassfiles } from './pgpass-files.js';
@@ -20,6 +22,8 @@ import type { SpecSource } from '../source/spec-source.js';
 export interface ReconcilerOptions extends ConfigFilesContext {
   state: InstanceState;
   root: Logger;
+  /** After a password from a Secret is in force (see PasswordReconciler). */
+  onPasswordApplied?: (secret: SecretObject) => Promise<void>;
 }
 
 /** Serialises reconciles (a watch event during a reload waits its turn) and remembers pending reloads. */
@@ -34,7 +38,7 @@ export class Reconciler {
   constructor(options: ReconcilerOptions) {
     this.#o = options;
     this.#log = child(options.root, 'reconciler');
-    this.#passwords = new PasswordReconciler(this.#log);
+    this.#passwords = new PasswordReconciler(this.#log, options.onPasswordApplied);
   }
 
   /** The Cluster last applied. */
@@ -46,8 +50,8 @@ export class Reconciler {
   async writeFiles(cluster: Cluster, pool?: Pool, reads: SpecSource = cachedReads(this.#o.source)): Promise<string[]> {
     // --- password files: planned before anything is written, so a bad Secret changes no file ---
     const passfiles = await planPassfiles({ cluster, source: reads, controller: this.#o.controller, port: this.#o.port });
-    const validateAuthFiles = pool ? (): Promise<string[]> => authFileErrors(pool) : undefined;
-    const result = await writeConfigFiles({ ...this.#o, source: reads, cluster, validateAuthFiles });
+    const validateFiles = pool ? async (): Promise<FileErrors> => ({ auth: await authFileErrors(pool), settings: await settingsFileErrors(pool) }) : undefined;
+    const result = await writeConfigFiles({ ...this.#o, source: reads, cluster, validateFiles });
     const pass = await applyPassfiles(passfiles);
     for (const file of pass.changed) this.#log.info({ filename: file }, 'Installed password file');
     for (const file of pass.removed) this.#log.info({ filename: file }, 'Removed password file');

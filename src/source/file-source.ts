@@ -10,7 +10,7 @@ import { parseClusterManifest } from '../spec/load-manifest.js';
 import type { Cluster } from '../spec/cluster.js';
 import { FolderWatch, type FolderFilter } from './folder-watch.js';
 import { FileReadError, decodeUtf8, readBounded } from './read-bounded.js';
-import { readSecretDir, createSecretDir, fingerprintSecretsDir } from './secrets-dir.js';
+import { readSecretDir, createSecretDir, fingerprintSecretsDir, updateSecretKeys } from './secrets-dir.js';
 import { mergeStatusPatch, parseStatusText, readStatusText, writeStatusText } from './status-file.js';
 import type { SpecSource } from './spec-source.js';
 import type { ConfigMapObject, SecretObject, SecretWriter, StatusPatch } from '../model/objects.js';
@@ -277,5 +277,10 @@ export class FileSpecSource implements SpecSource, SecretWriter {
   /** Creates a Secret folder; never overwrites one. */
   async createSecret(name: string, data: Record<string, Buffer>): Promise<void> {
     await createSecretDir(this.#options.secretsDir, name, data);
+  }
+
+  /** Rewrites some keys of an existing Secret folder. */
+  async updateSecretKeys(name: string, data: Record<string, Buffer>): Promise<void> {
+    await updateSecretKeys(this.#options.secretsDir, name, data);
   }
 }

@@ -8,6 +8,7 @@ import { ManagerError } from '../errors.js';
 import { assertPathComponent } from '../files/path-component.js';
 import { FileReadError, readBounded } from './read-bounded.js';
 import type { SecretObject } from '../model/objects.js';
+import { writeFileAtomic } from '../files/write-file-atomic.js';
 
 function isMissing(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException).code;
@@ -78,6 +79,15 @@ export async function createSecretDir(root: string, name: string, data: Record<s
      
     await rm(temp, { recursive: true, force: true });
     throw err;
+  }
+}
+
+/** Rewrites keys of an existing Secret folder, each atomically (a dot-named temp file, skipped by readers). */
+export async function updateSecretKeys(root: string, name: string, data: Record<string, Buffer>): Promise<void> {
+  assertPathComponent(name);
+  for (const [key, bytes] of Object.entries(data)) {
+    assertPathComponent(key);
+    await writeFileAtomic(join(root, name, key), bytes, 0o600);
   }
 }
 

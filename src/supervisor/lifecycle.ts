@@ -29,6 +29,10 @@ export interface LifecycleOptions {
   onSpawned?: (pm: Postmaster) => void;
   checkpoint: (timeoutMs: number) => Promise<void>;
   closeConnections: () => Promise<void>;
+  /** The client sessions a smart shutdown would wait for (see stop.ts). */
+  clientSessions?: () => Promise<number>;
+  /** Aborted on a second stop signal: a smart shutdown moves on to fast at once. */
+  hurry?: AbortSignal;
   /** Consecutive failed starts tolerated in restart mode before giving up (a full volume does not count). */
   maxFailedStarts?: number;
   /** Called when a start is held back (no WAL space) before any postmaster was spawned. */
@@ -93,6 +97,8 @@ export class Lifecycle {
       log: this.#log,
       checkpoint: this.#ready ? this.#o.checkpoint : undefined,
       closeConnections: this.#o.closeConnections,
+      clientSessions: this.#ready ? this.#o.clientSessions : undefined,
+      hurry: this.#o.hurry,
     });
     this.#ready = false;
     this.#enter('stopped');

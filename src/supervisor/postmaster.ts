@@ -1,6 +1,7 @@
 // The postgres child: `postgres -D PGDATA` spawned directly (not through pg_ctl) in its own session and
 // process group, or a live postmaster adopted from postmaster.pid. Exposes its exit and signals.
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../log/logger.js';
 import { namedLogger } from '../log/logger.js';
@@ -25,7 +26,14 @@ export interface Postmaster {
   signal(signal: NodeJS.Signals): void;
   /** Sends a signal to the whole process group: backends left behind by a dead postmaster. */
   signalGroup(signal: NodeJS.Signals): void;
+  /** postgres's last complaints on stderr (FATAL, ERROR, LOG... lines), once its stderr ended or after `waitMs`. */
+  stderrTail?: (waitMs: number) => Promise<string[]>;
 }
+
+// How many stderr lines are kept: a configuration file with errors is reported in a few lines
+// (`invalid value for parameter ...`, then `configuration file "..." contains errors; ...`).
+const STDERR_TAIL_LINES = 8;
+const SEVERITY = /\b(?:FATAL|PANIC|ERROR|WARNING|LOG|DETAIL|HINT):\s+(.*)$/;
 
 function trySignal(target: number, signal: NodeJS.Signals): void {
   try {
@@ -56,8 +64,21 @@ export async function spawnPostmaster(options: SpawnPostmasterOptions): Promise<
   const pid = child.pid;
   const log = namedLogger(options.root, 'postgres');
   if (child.subprocess.stdout) void reemitLines(child.subprocess.stdout, log, { source: 'stdout' });
-  if (child.subprocess.stderr) void reemitLines(child.subprocess.stderr, log, { source: 'stderr' });
-  return postmasterHandle(pid, false, child.exited);
+  // Before the logging collector runs, postgres says on stderr why it would not start: kept for the error.
+  const tail: string[] = [];
+  const keep = (text: string): void => {
+    const m = SEVERITY.exec(text);
+    if (!m?.[1]) return;
+    tail.push(m[1]);
+    if (tail.length > STDERR_TAIL_LINES) tail.shift();
+  };
+  const stderrDone = child.subprocess.stderr ? reemitLines(child.subprocess.stderr, log, { source: 'stderr' }, { onLine: keep }) : Promise.resolve();
+  const handle = postmasterHandle(pid, false, child.exited);
+  handle.stderrTail = async (waitMs) => {
+    await Promise.race([stderrDone, sleep(waitMs)]);
+    return [...tail];
+  };
+  return handle;
 }
 
 // The handle over a pid and the promise of its exit; signals stop once the exit was seen (pid reuse).
@@ -102,7 +123,9 @@ export async function waitUntilReady(pm: Postmaster, pgData: string, timeoutMs: 
   let delay = 2;
   while (Date.now() < deadline) {
     if (exit) {
-      throw new ManagerError('POSTMASTER', `postgres exited during start-up (${exit.signal ?? `exit code ${String(exit.exitCode)}`})`);
+      const said = withLineNumbers((await pm.stderrTail?.(1000)) ?? []);
+      const why = said.length > 0 ? `: ${said.join('; ')}` : '';
+      throw new ManagerError('POSTMASTER', `postgres exited during start-up (${exit.signal ?? `exit code ${String(exit.exitCode)}`})${why}`);
     }
     if (signal?.aborted) throw new ManagerError('POSTMASTER', 'start-up interrupted');
     const status = await readPmStatus(pgData);
@@ -113,6 +136,28 @@ export async function waitUntilReady(pm: Postmaster, pgData: string, timeoutMs: 
     delay = Math.min(delay * 2, Date.now() - started < 2000 ? 5 : 20);
   }
   throw new ManagerError('POSTMASTER', `postgres was not ready after ${Math.round(timeoutMs / 1000)} s (spec.startDelay)`);
+}
+
+/**
+ * postgres names the file with errors and the bad parameter in two lines but not the line number (it does for
+ * a syntax error): added from the file, so the message says where to look.
+ */
+function withLineNumbers(said: string[]): string[] {
+  const file = said.map((l) => /^configuration file "(.+)" contains errors/.exec(l)?.[1]).find(Boolean);
+  if (!file) return said;
+  let lines: string[];
+  try {
+    // eslint-disable-next-line security/detect-non-literal-fs-filename -- a file postgres just named, in PGDATA
+    lines = readFileSync(file, 'utf8').split('\n');
+  } catch {
+    return said;
+  }
+  return said.map((l) => {
+    const name = /^invalid value for parameter "([\w.]+)"/.exec(l)?.[1];
+    if (!name) return l;
+    const at = lines.findLastIndex((text) => text.trimStart().split(/[\s=]/, 1)[0]?.toLowerCase() === name.toLowerCase());
+    return at >= 0 ? `${l} (${basename(file)} line ${at + 1})` : l;
+  });
 }
 
 /** Waits until no process of the postmaster's group is left (orphaned backends of a killed postmaster). */

@@ -4,16 +4,25 @@
 export interface SignalHandling {
   /** Aborted on the first SIGTERM or SIGINT; `reason` names the signal. */
   stop: AbortSignal;
+  /** Aborted on the second one: don't wait for a smart shutdown (what a second Ctrl-C means to pg_ctl users). */
+  hurry: AbortSignal;
   /** Detaches the handlers. */
   dispose(): void;
 }
 
-/** Installs SIGTERM/SIGINT (stop) and SIGHUP (reload) handlers. A second stop signal is logged, not fatal. */
+/**
+ * Installs SIGTERM/SIGINT (stop) and SIGHUP (reload) handlers. A second stop signal aborts `hurry` (a smart
+ * shutdown moves on to fast) and is reported; later ones are only reported.
+ */
 export function handleSignals(onReload: () => void, onRepeat: (signal: string) => void): SignalHandling {
   const controller = new AbortController();
+  const hurry = new AbortController();
   const onStop = (signal: NodeJS.Signals): void => {
-    if (controller.signal.aborted) onRepeat(signal);
-    else controller.abort(signal);
+    if (!controller.signal.aborted) controller.abort(signal);
+    else {
+      hurry.abort(signal);
+      onRepeat(signal);
+    }
   };
   const onHup = (): void => onReload();
   process.on('SIGTERM', onStop);
@@ -21,6 +30,7 @@ export function handleSignals(onReload: () => void, onRepeat: (signal: string) =
   process.on('SIGHUP', onHup);
   return {
     stop: controller.signal,
+    hurry: hurry.signal,
     dispose(): void {
       process.off('SIGTERM', onStop);
       process.off('SIGINT', onStop);

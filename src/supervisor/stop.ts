@@ -20,19 +20,36 @@ export interface StopOptions extends StopBudget {
   checkpoint?: (timeoutMs: number) => Promise<void>;
   /** Called before the first signal: close the manager's own connections, or smart waits for them. */
   closeConnections?: () => Promise<void>;
+  /** The client sessions a smart shutdown would wait for (asked before the manager's own are closed). */
+  clientSessions?: () => Promise<number>;
+  /** Aborted (a second stop signal): skip or cut short the smart shutdown and go on to fast at once. */
+  hurry?: AbortSignal;
 }
 
-async function exitWithin(pm: Postmaster, ms: number): Promise<boolean> {
+async function exitWithin(pm: Postmaster, ms: number, hurry?: AbortSignal): Promise<boolean> {
   if (pm.hasExited()) return true;
   let timer: NodeJS.Timeout | undefined;
+  let onHurry = (): void => undefined;
   const timeout = new Promise<false>((resolve) => {
     timer = setTimeout(() => resolve(false), Math.max(0, ms));
+    onHurry = () => resolve(false);
+    if (hurry?.aborted) onHurry();
+    hurry?.addEventListener('abort', onHurry, { once: true });
   });
   try {
     return await Promise.race([pm.exited.then(() => true), timeout]);
   } finally {
     clearTimeout(timer);
+    hurry?.removeEventListener('abort', onHurry);
   }
+}
+
+async function countSessions(options: StopOptions): Promise<number | undefined> {
+  if (!options.clientSessions) return undefined;
+  return options.clientSessions().catch((err: unknown) => {
+    options.log.warn({ err: { message: (err as Error).message } }, 'could not count the client sessions');
+    return undefined;
+  });
 }
 
 /**
@@ -48,18 +65,23 @@ export async function stopPostmaster(pm: Postmaster, options: StopOptions): Prom
   const useSmart = options.smartShutdownTimeout > 0 && options.stopDelay > options.smartShutdownTimeout;
   if (!useSmart) options.log.warn({ smartShutdownTimeout: options.smartShutdownTimeout, stopDelay: options.stopDelay }, 'smart shutdown skipped: stopDelay must exceed smartShutdownTimeout');
   if (pm.hasExited()) return 'fast';
-  if (options.checkpoint) {
+  const hurried = (): boolean => options.hurry?.aborted === true;
+  const sessions = useSmart && !hurried() ? await countSessions(options) : undefined;
+  if (options.checkpoint && !hurried()) {
     const checkpointBudget = Math.min(left() / 2, useSmart ? options.smartShutdownTimeout * 1000 : left() / 2);
     await options.checkpoint(checkpointBudget).catch((err: unknown) => {
       options.log.warn({ err: { message: (err as Error).message } }, 'checkpoint before shutdown failed');
     });
   }
   await options.closeConnections?.();
-  if (useSmart) {
-    options.log.info({ timeoutSeconds: options.smartShutdownTimeout }, 'requesting smart shutdown');
+  if (useSmart && !hurried()) {
+    const waitS = Math.round(Math.min(options.smartShutdownTimeout * 1000, left()) / 1000);
+    const waiting = sessions === undefined ? '' : `: waiting up to ${waitS} s for ${sessions} client session${sessions === 1 ? '' : 's'} to end (stop again for a fast shutdown)`;
+    options.log.info({ timeoutSeconds: options.smartShutdownTimeout, clientSessions: sessions }, `requesting smart shutdown${waiting}`);
     pm.signal('SIGTERM');
-    if (await exitWithin(pm, Math.min(options.smartShutdownTimeout * 1000, left()))) return 'smart';
-    options.log.warn('smart shutdown timed out');
+    if (await exitWithin(pm, Math.min(options.smartShutdownTimeout * 1000, left()), options.hurry)) return 'smart';
+    if (hurried()) options.log.info({ signal: String(options.hurry?.reason) }, 'stop asked again: not waiting for the smart shutdown');
+    else options.log.warn('smart shutdown timed out');
   }
   options.log.info({ timeoutMs: Math.max(0, left()) }, 'requesting fast shutdown');
   pm.signal('SIGINT');

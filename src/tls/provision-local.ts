@@ -74,12 +74,46 @@ function pgpassField(value: string): string {
   return value.replace(/[\\:]/g, (c) => `\\${c}`);
 }
 
+interface ConnectionFields {
+  host: string;
+  port: string;
+  dbname: string;
+  user: string;
+  password: string;
+}
+
+/** The app Secret's `uri` and `pgpass` keys, derived from its other keys (as CNPG's operator writes them). */
+function connectionKeys({ host, port, dbname, user, password }: ConnectionFields): { uri: string; pgpass: string } {
+  return {
+    uri: `postgresql://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${host}:${port}/${encodeURIComponent(dbname)}`,
+    pgpass: `${[host, port, dbname, user, password].map(pgpassField).join(':')}\n`,
+  };
+}
+
+/**
+ * For an app Secret of the shape created below: the `uri` and `pgpass` keys that no longer match its
+ * `password` (and host, port, dbname, username), e.g. after the user rotated the password by editing that
+ * key. Undefined when they match, or when the Secret lacks a key of that shape (then it is not ours to fix).
+ */
+export function staleConnectionKeys(secret: SecretObject): Record<string, Buffer> | undefined {
+  // Own keys only, read through a Map: a key named `constructor` must not reach the prototype.
+  const data = new Map(Object.entries(secret.data));
+  const text = (key: string): string | undefined => data.get(key)?.toString('utf8');
+  const [host, port, dbname, user, password, uri, pgpass] = ['host', 'port', 'dbname', 'username', 'password', 'uri', 'pgpass'].map(text);
+  if (host === undefined || port === undefined || dbname === undefined || user === undefined || password === undefined) return undefined;
+  if (uri === undefined || pgpass === undefined) return undefined;
+  const want = connectionKeys({ host, port, dbname, user, password });
+  const stale: Record<string, Buffer> = {};
+  if (want.uri !== uri) stale.uri = Buffer.from(want.uri, 'utf8');
+  if (want.pgpass !== pgpass) stale.pgpass = Buffer.from(want.pgpass, 'utf8');
+  return Object.keys(stale).length > 0 ? stale : undefined;
+}
+
 function appSecretData(options: ProvisionLocalOptions, password: string): Record<string, Buffer> {
   const host = `${options.clusterName}-rw`;
   const port = String(PORTS.postgres);
   const { appUser: user, appDatabase: dbname } = options;
-  const uri = `postgresql://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${host}:${port}/${encodeURIComponent(dbname)}`;
-  const pgpass = `${[host, port, dbname, user, password].map(pgpassField).join(':')}\n`;
+  const { uri, pgpass } = connectionKeys({ host, port, dbname, user, password });
   const text: Record<string, string> = {
     username: user,
     password,

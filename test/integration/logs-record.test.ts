@@ -55,6 +55,13 @@ test('a failing multi-line query is one JSON record line with the query verbatim
   assert.equal(rawMatches.length, 1, rawMatches.join('\n'));
 });
 
+test("initdb's advice to start the server with pg_ctl (a temp folder, a tool the manager never uses) is not re-emitted at info", () => {
+  const initdb = h.lines.filter((l) => l.logger === 'initdb');
+  assert.ok(initdb.some((l) => l.msg === 'initdb finished'), 'initdb ran');
+  const advice = initdb.filter((l) => /pg_ctl|You can now start the database server/.test(String(l.msg)));
+  assert.deepEqual(advice.map((l) => l.msg), []);
+});
+
 test('every stdout line is a JSON envelope; no password or private key on stdout', async () => {
   const secretsDir = join(h.stateDir, 'secrets');
   const password = secretValue(h.stateDir, 't1-app', 'password');
