@@ -182,3 +182,38 @@ test('start-up crashes while a volume is full do not count towards maxFailedStar
   await assert.rejects(setUp(counted, { maxFailedStarts: 2 }).lifecycle.run(new AbortController().signal), /exited during start-up/);
   assert.equal(counted.starts.length, 2);
 });
+
+test('post-start tasks that fail transiently are retried twice; a third failure stops postgres and fails', async () => {
+  let calls = 0;
+  const control = new FakeControl([{ serveMs: Infinity }]);
+  const { lifecycle, lines } = setUp(control, {
+    onReady: () => (++calls < 3 ? Promise.reject(new Error(`connection reset ${calls}`)) : Promise.resolve()),
+  });
+  const stop = new AbortController();
+  const run = lifecycle.run(stop.signal);
+  await until(() => calls === 3, 'the third attempt');
+  assert.deepEqual(lines.filter((l) => l.msg === 'post-start tasks failed; retrying').map((l) => l.attempt), [1, 2]);
+  assert.equal(lifecycle.isReady(), true);
+  stop.abort();
+  assert.equal(await run, 'smart');
+
+  let failing = 0;
+  const second = setUp(new FakeControl([{ serveMs: Infinity }]), { onReady: () => Promise.reject(new Error(`refused ${++failing}`)) });
+  await assert.rejects(second.lifecycle.run(new AbortController().signal), /refused 3/);
+  assert.ok(second.lines.some((l) => l.msg === 'post-start tasks failed: stopping postgres'));
+});
+
+test('a postmaster handed over by the bootstrap step is taken as it is: no start, no WAL check', async () => {
+  const control = new FakeControl([{ serveMs: Infinity }]);
+  const { lifecycle, readies } = setUp(control);
+  const handed = await new FakeControl([]).start();
+  const stop = new AbortController();
+  const run = lifecycle.run(stop.signal, handed);
+  await until(() => readies() === 1, 'ready');
+  assert.equal(control.starts.length, 0, 'no postmaster was started');
+  assert.equal(control.spaceReads, 0, 'no WAL space check for a running postmaster');
+  assert.equal(lifecycle.current(), handed);
+  stop.abort();
+  assert.equal(await run, 'smart');
+  assert.equal(handed.hasExited(), true, 'the handed-over postmaster was stopped');
+});
