@@ -2,12 +2,10 @@
 // logic can be tested with a hand-written fake (test/unit/supervisor/lifecycle-restart.test.ts). The real
 // one spawns `postgres -D` (or adopts a live postmaster), polls postmaster.pid, and after an unexpected exit
 // ends orphaned backends and reads pg_controldata.
-import type { Logger } from '../log/logger.js';
-import type { ChildRegistry } from './child-registry.js';
 import { readControlData, summarise } from './controldata.js';
 import { inspectPidFile } from './pidfile.js';
 import { waitGroupGone, waitUntilReady, type Postmaster } from './postmaster.js';
-import { startOrAdoptPostmaster } from './start-postmaster.js';
+import { startOrAdoptPostmaster, type StartPostmasterOptions } from './start-postmaster.js';
 import { readVolumeSpace, type VolumeSpace } from './volume-space.js';
 
 export interface PostmasterControl {
@@ -23,14 +21,8 @@ export interface PostmasterControl {
   volumeSpace(): Promise<VolumeSpace[]>;
 }
 
-export interface RealControlOptions {
-  pgBin: string;
-  pgData: string;
-  socketDir: string;
-  registry: ChildRegistry;
-  root: Logger;
-  log: Logger;
-}
+/** What the real control needs: the same as starting a postmaster. */
+export type RealControlOptions = StartPostmasterOptions;
 
 /** The real postmaster, spawned as a direct child. */
 export function realPostmasterControl(o: RealControlOptions): PostmasterControl {
