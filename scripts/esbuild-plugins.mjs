@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs';
 
 // pg's lib/stream.js asks "are we in a Cloudflare Worker?" at load time: on Node >= 21 it reads the
 // `navigator` global, and on Node 20 (no `navigator`) it touches `Response`. Either loads Node's whole fetch
-// implementation (undici and its llhttp WebAssembly): about 10 MB of RSS on Node 20 and 20 MB on Node 24
-// that the manager would keep for life and never use. The manager never runs in a Worker, so the question is
-// not asked. The build fails if pg's source no longer has the call, so an upgrade is seen.
+// implementation (undici and its llhttp WebAssembly), which the manager would keep for life and never use
+// (idle RSS measured in docs/performance.md). The manager never runs in a Worker, so the question is not
+// asked. The build fails if pg's source no longer has the call, so an upgrade is seen.
 const PG_CLOUDFLARE_PROBE = 'if (isCloudflareRuntime()) {';
 export const pgWithoutCloudflareProbe = {
   name: 'pg-without-cloudflare-probe',
@@ -20,11 +20,12 @@ export const pgWithoutCloudflareProbe = {
 
 // Node's built-ins are required, not imported, in the ESM bundle. Importing one builds its ESM facade, which
 // reads every export: on Node >= 22 the lazy `WebSocket`/`CloseEvent`/`MessageEvent` getters of node:http then
-// load undici (~20 MB of RSS, never used); `require` leaves them alone. (The bundle's banner defines `require`.)
+// load parts of undici, never used (idle RSS measured in docs/performance.md); `require` leaves them alone.
+// (The bundle's banner defines `require`.)
 export const builtinsThroughRequire = {
   name: 'builtins-through-require',
   setup(b) {
-    // Only `import` statements; the require() inside the stand-in module (and in CommonJS packages) stays as it is.
+    // Only `import` statements; the require() inside the module below (and in CommonJS packages) stays as it is.
     b.onResolve({ filter: /^node:/ }, (args) =>
       args.kind === 'import-statement' && args.namespace !== 'builtin-require' ? { path: args.path, namespace: 'builtin-require' } : { path: args.path, external: true },
     );

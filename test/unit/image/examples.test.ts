@@ -72,12 +72,12 @@ test('the launcher is the ENTRYPOINT, executable, copied by the Dockerfile with 
   assert.match(dockerfile, /^ENTRYPOINT \["\/usr\/local\/bin\/manager"\]$/m);
 });
 
-test('the launcher execs Node on the bundle: one V8 worker, the recorded V8 flags, two malloc arenas unless set, no NODE_EXTRA_CA_CERTS', () => {
+test('the launcher execs Node on the bundle with the recorded V8 flags, without NODE_EXTRA_CA_CERTS', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pgim-launcher-'));
   try {
     // The launcher with this checkout's paths, and a `node` that records its argv before it execs ours.
     const node = join(dir, 'node');
-    writeFileSync(node, `#!/bin/sh\nprintf '%s\\n' "$@" > ${dir}/argv\necho "\${NODE_EXTRA_CA_CERTS-unset} \${MALLOC_ARENA_MAX-unset}" > ${dir}/env\nexec ${process.execPath} "$@"\n`, { mode: 0o755 });
+    writeFileSync(node, `#!/bin/sh\nprintf '%s\\n' "$@" > ${dir}/argv\necho "\${NODE_EXTRA_CA_CERTS-unset}" > ${dir}/env\nexec ${process.execPath} "$@"\n`, { mode: 0o755 });
     // The flags the build records for the Node that ran it (here: the Node running this test).
     const flags = join(dir, 'v8-flags');
     writeFileSync(flags, `${launchV8Flags().join(' ')}\n`);
@@ -87,14 +87,14 @@ test('the launcher execs Node on the bundle: one V8 worker, the recorded V8 flag
       .replaceAll(IMAGE_V8_FLAGS, flags)
       .replaceAll('/opt/pg-instance-manager/', `${ROOT}/`);
     writeFileSync(launcher, text, { mode: 0o755 });
-    const want = ['--v8-pool-size=1', ...launchV8Flags(), join(ROOT, 'dist', 'bundle', 'main.js'), 'instance', 'status', '--bogus'];
-    for (const c of [{ env: {}, arenas: '2' }, { env: { NODE_OPTIONS: '--max-old-space-size=256', MALLOC_ARENA_MAX: '4' }, arenas: '4' }]) {
-      const env = { PATH: process.env.PATH, NODE_EXTRA_CA_CERTS: '/etc/ssl/certs/ca-certificates.crt', ...c.env };
+    const want = [...launchV8Flags(), join(ROOT, 'dist', 'bundle', 'main.js'), 'instance', 'status', '--bogus'];
+    for (const extra of [{}, { NODE_OPTIONS: '--max-old-space-size=256' }]) {
+      const env = { PATH: process.env.PATH, NODE_EXTRA_CA_CERTS: '/etc/ssl/certs/ca-certificates.crt', ...extra };
       const r = spawnSync(launcher, ['instance', 'status', '--bogus'], { encoding: 'utf8', env });
       assert.equal(r.status, 2, `the manager ran and refused --bogus: ${r.stderr}`);
       assert.match(r.stderr, /--bogus/);
       assert.deepEqual(readFileSync(join(dir, 'argv'), 'utf8').split('\n').slice(0, want.length), want);
-      assert.equal(readFileSync(join(dir, 'env'), 'utf8'), `unset ${c.arenas}\n`, 'no NODE_EXTRA_CA_CERTS; MALLOC_ARENA_MAX 2 unless set');
+      assert.equal(readFileSync(join(dir, 'env'), 'utf8'), 'unset\n', 'no NODE_EXTRA_CA_CERTS');
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
