@@ -22,12 +22,11 @@ COPY package.json package-lock.json .npmrc ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json binding.gyp ./
 COPY src/ src/
-COPY scripts/bundle.mjs scripts/esbuild-plugins.mjs scripts/snapshot.mjs scripts/
-# The official node image carries Node's headers under /usr/local: node-gyp needs no download. The start-up
-# snapshot is built by this stage's Node, the binary the runtime stage copies (a blob loads only into it).
+COPY scripts/bundle.mjs scripts/esbuild-plugins.mjs scripts/
+# The official node image carries Node's headers under /usr/local: node-gyp needs no download. The bundle
+# records the launcher's V8 flags for this stage's Node (dist/bundle/v8-flags), the binary the runtime stage copies.
 RUN npx tsc -p tsconfig.json \
  && node scripts/bundle.mjs \
- && node scripts/snapshot.mjs \
  && npx node-gyp rebuild --nodedir=/usr/local \
  && npm prune --omit=dev --no-audit --no-fund
 
@@ -66,8 +65,6 @@ COPY --from=build /usr/local/bin/node /usr/local/bin/node
 COPY --from=build /src/package.json /opt/pg-instance-manager/package.json
 COPY --from=build /src/node_modules/ /opt/pg-instance-manager/node_modules/
 COPY --from=build /src/dist/bundle/ /opt/pg-instance-manager/dist/bundle/
-COPY --from=build /src/dist/snapshot/manager.blob /opt/pg-instance-manager/dist/snapshot/manager.blob
-COPY --from=build /src/dist/snapshot/v8-flags /opt/pg-instance-manager/dist/snapshot/v8-flags
 COPY --from=build /src/build/Release/os_calls.node /opt/pg-instance-manager/build/Release/os_calls.node
 COPY image/ /opt/pg-instance-manager/image/
 COPY image/bin/manager /usr/local/bin/manager
@@ -85,7 +82,6 @@ USER 26:26
 EXPOSE 5432 8000 9187
 STOPSIGNAL SIGTERM
 # The launcher execs Node, so Node itself is PID 1: no shell left, no tini (the manager reaps orphans through
-# its addon). Node starts from the manager's start-up snapshot (scripts/snapshot.mjs): postgres is spawned
-# sooner than from the bundle, which the launcher uses only when NODE_OPTIONS is set.
+# its addon).
 ENTRYPOINT ["/usr/local/bin/manager"]
 CMD ["instance", "run"]

@@ -4,8 +4,8 @@
 // servers, the Kubernetes source) still loads lazily. @kubernetes/client-node
 // stays external: it is only loaded in Kubernetes mode, from node_modules.
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
-import { builtinsThroughRequire, iconvUtf8Only, mimeDbSubset, pgWithoutCloudflareProbe } from './esbuild-plugins.mjs';
+import { rmSync, writeFileSync } from 'node:fs';
+import { builtinsThroughRequire, pgWithoutCloudflareProbe } from './esbuild-plugins.mjs';
 
 const outdir = new URL('../dist/bundle/', import.meta.url).pathname;
 rmSync(outdir, { recursive: true, force: true });
@@ -32,5 +32,9 @@ await build({
   // CommonJS dependencies (pg, pino, express...) call require() for Node's built-ins.
   banner: { js: "import { createRequire as __pgimRequire } from 'node:module'; const require = __pgimRequire(import.meta.url);" },
   chunkNames: 'chunks/[name]-[hash]',
-  plugins: [pgWithoutCloudflareProbe, iconvUtf8Only, mimeDbSubset, builtinsThroughRequire],
+  plugins: [pgWithoutCloudflareProbe, builtinsThroughRequire],
 });
+// The V8 flags the image's launcher (image/bin/manager) gives this Node, recorded for it (the image builds with
+// the Node it ships).
+const { launchV8Flags } = await import(new URL('../dist/src/config/launch-v8-flags.js', import.meta.url).pathname);
+writeFileSync(`${outdir}v8-flags`, `${launchV8Flags().join(' ')}\n`);

@@ -1,5 +1,5 @@
 // The CLI, wiring only: argv + env -> Config, root logger, run the command, map errors to exit codes.
-// Loaded by main.ts once the compile cache is on, or built into the start-up snapshot (snapshot-main.ts).
+// Loaded by main.ts once the compile cache is on.
 import { buildConfig } from './config/config.js';
 import { EXIT } from './config/constants.js';
 import { parseArgv, usageText } from './config/flags.js';

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// Entry point of the ESM bundle (`node dist/bundle/main.js`, `npm start`; the image starts from the snapshot,
-// snapshot-main.ts): turn on V8's compile cache in a private folder (Node >= 22.1; a no-op before), then load
-// the CLI. Everything the CLI imports is compiled from the cache on the next start: on Node 24 loading the CLI
-// takes ~40 ms less, and a restart spawns postgres ~20 ms sooner.
+// Entry point of the ESM bundle (`node dist/bundle/main.js`: `npm start`, and the image's launcher): turn on
+// V8's compile cache in a private folder (Node >= 22.1; a no-op before), then load the CLI. Everything the CLI
+// imports is compiled from the cache on the next start: on Node 24 loading the CLI takes ~40 ms less, and a
+// restart spawns postgres ~20 ms sooner.
 import { enableCompileCache } from './config/compile-cache.js';
 
 enableCompileCache(process.env);

@@ -29,11 +29,14 @@ spec:
 EOF
 }
 
+# The bare Node of the memory comparison: requires the built-ins the manager uses, then waits.
+BARE_NODE_JS="for (const m of ['https', 'tls', 'net', 'child_process', 'fs', 'crypto']) require('node:' + m); setInterval(() => {}, 1 << 30);"
+
 # launch_manager STATE PORT LOG: sets MGR_PID and LAUNCH_US (stamped just before the fork).
 launch_manager() {
   now_us
   LAUNCH_US=$T
-  "${MANAGER_CMD[@]}" instance run --cluster-manifest "$BASE/cluster.yaml" --state-dir "$1" --port "$2" \
+  "$BASE/manager" instance run --cluster-manifest "$BASE/cluster.yaml" --state-dir "$1" --port "$2" \
     --status-port "$P_STATUS" --metrics-port "$P_METRICS" >"$3" 2>&1 &
   MGR_PID=$!
   MGR_PIDS+=("$MGR_PID")
@@ -118,14 +121,21 @@ round_manager() {
   bench_sql "$P_MGR" 'create table bench_probe (t timestamptz)' >/dev/null
 
   # Read after 3 s for reference, then after IDLE_SECONDS (25 s: peers.md read Patroni's RSS after 25 s idle).
-  # Its CPU over the same idle window (utime + stime, in clock ticks), as µs per idle second.
-  local ticks0 ticks1 hz; hz=$(getconf CLK_TCK); ticks0=$(cpu_ticks "$MGR_PID"); now_us; t0=$T
+  # Its CPU over the same idle window (utime + stime, in clock ticks), as µs per idle second. Over the same
+  # window, the memory baseline: the same node binary with its default settings, as the same user, having
+  # required only the built-ins the manager uses.
+  local ticks0 ticks1 hz node_pid; hz=$(getconf CLK_TCK)
+  setpriv --reuid=postgres --regid=postgres --init-groups -- node -e "$BARE_NODE_JS" &
+  node_pid=$!; CHILD_PIDS+=("$node_pid")
+  ticks0=$(cpu_ticks "$MGR_PID"); now_us; t0=$T
   nap 3
   rec m6_rss3_kb "$(awk '/^VmRSS:/ { print $2 }' "/proc/$MGR_PID/status")"
   nap "$((IDLE_SECONDS > 3 ? IDLE_SECONDS - 3 : 0))"
   ticks1=$(cpu_ticks "$MGR_PID"); now_us
   rec m6_idle_cpu $(( (ticks1 - ticks0) * 1000000 / hz * 1000000 / (T - t0) ))
   kb=$(awk '/^VmRSS:/ { print $2 }' "/proc/$MGR_PID/status"); rec m6_rss_kb "$kb"
+  rec b6_node_rss_kb "$(awk '/^VmRSS:/ { print $2 }' "/proc/$node_pid/status")"
+  kill -TERM "$node_pid"; wait "$node_pid" 2>/dev/null || true
   rec m6_pss_kb "$(awk '/^Pss:/ { print $2 }' "/proc/$MGR_PID/smaps_rollup")"
   rec m6_hwm_kb "$(awk '/^VmHWM:/ { print $2 }' "/proc/$MGR_PID/status")"
   stop_measured m3

@@ -41,7 +41,7 @@ function blockingAncestor(path: string, user: OsUser, self = false, handedOver: 
   return undefined;
 }
 
-/** The folder of the running code inside dist/ (dist/bundle for the bundle and the snapshot, dist/src for tsc's output). */
+/** The folder of the running code inside dist/ (dist/bundle for the bundle, dist/src for tsc's output). */
 function codeFolder(root: string): string | undefined {
   const rel = relative(join(root, 'dist'), dirname(fileURLToPath(import.meta.url)));
   const top = rel.split(sep)[0];

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { provisionLocalSecrets } from '../../src/tls/provision-local.js';
 import type { SecretObject } from '../../src/model/objects.js';
-import { managerEntry, type Launch } from './launch.js';
+import { managerEntry } from './launch.js';
 import { MAIN_JS, PG_BIN, followJsonLines, freePort, manifest, tempDir, type LogLine } from './manager.js';
 import { startTestApiServer, type TestApiServer } from './kube-api-server.js';
 import { RESOURCE_TYPES, type ResourceType } from './kube-api-server-store.js';
@@ -128,11 +128,10 @@ export async function runKubeManager(
   command: 'init' | 'run',
   extraArgs: string[] = [],
   port?: number,
-  launch?: Launch,
 ): Promise<KubeManager> {
   const pgPort = port ?? (await freePort());
   const args = [
-    ...managerEntry(launch), 'instance', command,
+    ...managerEntry(), 'instance', command,
     '--pg-data', join(f.dir, 'pgdata'), '--controller-dir', join(f.dir, 'controller'),
     '--cluster-name', f.clusterName, '--pod-name', `${f.clusterName}-1`, '--kube-sa-dir', f.saDir,
     '--port', String(pgPort), '--listen-addresses', '127.0.0.1',

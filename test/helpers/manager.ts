@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { managerEntry, type Launch } from './launch.js';
+import { managerEntry } from './launch.js';
 
 export { MAIN_JS, REPO_ROOT } from './paths.js';
 export const PG_BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
@@ -89,8 +89,8 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** Wrap the command (e.g. ['unshare', '--pid', '--fork', '--mount-proc']). */
   prefix?: string[];
-  /** The ESM bundle or the start-up snapshot (default: PGIM_TEST_LAUNCH, else the bundle). */
-  launch?: Launch;
+  /** Node options before the entry point (e.g. ['--import', preload]). */
+  nodeArgs?: string[];
 }
 
 /** Starts `instance run` with the embedded default in `dir` (a new temp dir by default). */
@@ -114,7 +114,7 @@ export async function startManager(options: StartOptions = {}): Promise<ManagerH
   const status = await ownPort('--status-port');
   const metrics = await ownPort('--metrics-port');
   const statusPort = status.port;
-  const args = [...managerEntry(options.launch), 'instance', 'run', '--cluster-manifest', manifestPath, '--state-dir', stateDir, '--port', String(port), ...status.args, ...metrics.args, ...extra];
+  const args = [...managerEntry(options.nodeArgs), 'instance', 'run', '--cluster-manifest', manifestPath, '--state-dir', stateDir, '--port', String(port), ...status.args, ...metrics.args, ...extra];
   const argv = [...(options.prefix ?? []), process.execPath, ...args];
   const [cmd, ...rest] = argv as [string, ...string[]];
   const proc = spawn(cmd, rest, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PGDATA: '', ...options.env } });

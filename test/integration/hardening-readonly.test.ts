@@ -103,7 +103,7 @@ describe('hardening: PID 1, non-root, read-only root filesystem', { skip: sandbo
 
     const init = namespaceInit(h.proc.pid ?? -1);
     assert.ok(init, 'no PID 1 found in the new PID namespace');
-    // PID 1 is Node running the manager (the bundle, or the snapshot blob with PGIM_TEST_LAUNCH=snapshot).
+    // PID 1 is Node running the manager's bundle.
     const entry = managerEntry();
     assert.deepEqual(readFileSync(`/proc/${init}/cmdline`, 'utf8').split('\0').slice(1, 1 + entry.length), entry);
     const uids = /^Uid:\s+(.*)$/m.exec(readFileSync(`/proc/${init}/status`, 'utf8'))?.[1]?.split(/\s+/).map(Number);

@@ -7,15 +7,13 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
-import { snapshotBlob } from '../../helpers/launch.js';
 import { launchV8Flags } from '../../../src/config/launch-v8-flags.js';
 import { compiledScript, repoRoot } from './repo-root.js';
 
 const ROOT = repoRoot();
 const read = (p: string): string => readFileSync(join(ROOT, p), 'utf8');
 const MAIN_JS = join(compiledScript('x'), '..', '..', 'bundle', 'main.js');
-const IMAGE_BLOB = '/opt/pg-instance-manager/dist/snapshot/manager.blob';
-const IMAGE_V8_FLAGS = '/opt/pg-instance-manager/dist/snapshot/v8-flags';
+const IMAGE_V8_FLAGS = '/opt/pg-instance-manager/dist/bundle/v8-flags';
 
 interface Container {
   name: string;
@@ -65,48 +63,38 @@ test('examples/pod.yaml: CNPG argv, uid 26 as the Dockerfile, the seed security 
   assert.equal(spec.volumes.find((v) => v.name === 'shm')?.emptyDir?.medium, 'Memory');
 });
 
-test('the launcher is the ENTRYPOINT, executable, copied by the Dockerfile, which builds and copies the blob it starts and sets PGIM_CONTAINER=1', () => {
-  const launcher = read('image/bin/manager');
-  assert.ok(launcher.split('\n').includes(`exec /usr/local/bin/node --v8-pool-size=1 $V8_FLAGS --snapshot-blob ${IMAGE_BLOB} "$@"`), launcher);
+test('the launcher is the ENTRYPOINT, executable, copied by the Dockerfile with the bundle it starts, and PGIM_CONTAINER=1 is set', () => {
   assert.ok((statSync(join(ROOT, 'image/bin/manager')).mode & 0o111) === 0o111);
   const dockerfile = read('Dockerfile');
   assert.match(dockerfile, /^COPY image\/bin\/manager \/usr\/local\/bin\/manager$/m);
   assert.match(dockerfile, /^ENV PGIM_CONTAINER=1 /m);
-  assert.match(dockerfile, /^ && node scripts\/snapshot\.mjs \\$/m);
-  assert.ok(dockerfile.split('\n').includes(`COPY --from=build /src/dist/snapshot/manager.blob ${IMAGE_BLOB}`));
-  assert.ok(dockerfile.split('\n').includes(`COPY --from=build /src/dist/snapshot/v8-flags ${IMAGE_V8_FLAGS}`), 'the V8 flags the blob was built under');
+  assert.ok(dockerfile.split('\n').includes('COPY --from=build /src/dist/bundle/ /opt/pg-instance-manager/dist/bundle/'), 'the bundle and its v8-flags');
   assert.match(dockerfile, /^ENTRYPOINT \["\/usr\/local\/bin\/manager"\]$/m);
 });
 
-test('the launcher starts Node from the snapshot, or from the bundle when NODE_OPTIONS is set: one V8 worker, the recorded V8 flags, two malloc arenas, no NODE_EXTRA_CA_CERTS', () => {
+test('the launcher execs Node on the bundle with the recorded V8 flags, without NODE_EXTRA_CA_CERTS', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pgim-launcher-'));
   try {
     // The launcher with this checkout's paths, and a `node` that records its argv before it execs ours.
     const node = join(dir, 'node');
-    writeFileSync(node, `#!/bin/sh\nprintf '%s\\n' "$@" > ${dir}/argv\necho "\${NODE_EXTRA_CA_CERTS-unset} \${MALLOC_ARENA_MAX-unset}" > ${dir}/env\nexec ${process.execPath} "$@"\n`, { mode: 0o755 });
-    // The flags this Node's blob was built under (the build records them for the Node that ran it).
+    writeFileSync(node, `#!/bin/sh\nprintf '%s\\n' "$@" > ${dir}/argv\necho "\${NODE_EXTRA_CA_CERTS-unset}" > ${dir}/env\nexec ${process.execPath} "$@"\n`, { mode: 0o755 });
+    // The flags the build records for the Node that ran it (here: the Node running this test).
     const flags = join(dir, 'v8-flags');
     writeFileSync(flags, `${launchV8Flags().join(' ')}\n`);
     const launcher = join(dir, 'manager');
     const text = read('image/bin/manager')
       .replaceAll('/usr/local/bin/node', node)
-      .replaceAll(IMAGE_BLOB, snapshotBlob())
       .replaceAll(IMAGE_V8_FLAGS, flags)
       .replaceAll('/opt/pg-instance-manager/', `${ROOT}/`);
     writeFileSync(launcher, text, { mode: 0o755 });
-    const cases = [
-      { env: {}, entry: ['--snapshot-blob', snapshotBlob()], arenas: '2' },
-      // Under another V8 flag the snapshot would refuse to load (exit 14): the bundle runs instead.
-      { env: { NODE_OPTIONS: '--max-old-space-size=256', MALLOC_ARENA_MAX: '4' }, entry: [join(ROOT, 'dist', 'bundle', 'main.js')], arenas: '4' },
-    ];
-    for (const c of cases) {
-      const env = { PATH: process.env.PATH, NODE_EXTRA_CA_CERTS: '/etc/ssl/certs/ca-certificates.crt', ...c.env };
+    const want = [...launchV8Flags(), join(ROOT, 'dist', 'bundle', 'main.js'), 'instance', 'status', '--bogus'];
+    for (const extra of [{}, { NODE_OPTIONS: '--max-old-space-size=256' }]) {
+      const env = { PATH: process.env.PATH, NODE_EXTRA_CA_CERTS: '/etc/ssl/certs/ca-certificates.crt', ...extra };
       const r = spawnSync(launcher, ['instance', 'status', '--bogus'], { encoding: 'utf8', env });
-      assert.equal(r.status, 2, `the manager ran and refused --bogus (${c.entry.join(' ')}): ${r.stderr}`);
+      assert.equal(r.status, 2, `the manager ran and refused --bogus: ${r.stderr}`);
       assert.match(r.stderr, /--bogus/);
-      const want = ['--v8-pool-size=1', ...launchV8Flags(), ...c.entry];
       assert.deepEqual(readFileSync(join(dir, 'argv'), 'utf8').split('\n').slice(0, want.length), want);
-      assert.equal(readFileSync(join(dir, 'env'), 'utf8'), `unset ${c.arenas}\n`, 'no NODE_EXTRA_CA_CERTS; MALLOC_ARENA_MAX 2 unless set');
+      assert.equal(readFileSync(join(dir, 'env'), 'utf8'), 'unset\n', 'no NODE_EXTRA_CA_CERTS');
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
