@@ -1,5 +1,5 @@
 // Checks a CycloneDX SBOM against package-lock.json: every production package, and only those, with its exact
-// version, a purl and a license. (`npm sbom --omit dev` misses production packages: toolchain.md.)
+// version, a purl and a license. (`npm sbom --omit dev` misses production packages.)
 
 export interface BomComponent {
   name: string;

@@ -120,7 +120,7 @@ round_manager() {
   as_pg psql -h "$S/controller/run" -p "$P_MGR" -d postgres -XAtq -v ON_ERROR_STOP=1 -c 'create role bench login superuser' >/dev/null
   bench_sql "$P_MGR" 'create table bench_probe (t timestamptz)' >/dev/null
 
-  # Read after 3 s for reference, then after IDLE_SECONDS (25 s: peers.md read Patroni's RSS after 25 s idle).
+  # Read after 3 s for reference, then after IDLE_SECONDS (25 s, the idle window of docs/performance.md).
   # Its CPU over the same idle window (utime + stime, in clock ticks), as µs per idle second. Over the same
   # window, the memory baseline: the same node binary with its default settings, as the same user, having
   # required only the built-ins the manager uses.

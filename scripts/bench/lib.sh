@@ -1,4 +1,4 @@
-# Helpers for scripts/bench/lifecycle (sourced, not run). Timing follows /work/shared/reference/peers.md:
+# Helpers for scripts/bench/lifecycle (sourced, not run). Timing:
 # $EPOCHREALTIME stamps (microseconds, no fork) and sleeps that are `read -t` on a FIFO (no fork either).
 # Every process started here is recorded by PID and stopped by PID in cleanup().
 

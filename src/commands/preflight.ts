@@ -63,7 +63,7 @@ export function assertReachable(path: string, what: string, userName: string): v
  */
 export async function becomeRunUser(config: Config): Promise<OsUser> {
   // In the image the container's user is the pod spec's decision (uid 26): root there means a securityContext
-  // mistake, so refuse as postgres itself does rather than drop privileges (issue 7, image/README.md).
+  // mistake, so refuse as postgres itself does rather than drop privileges (image/README.md).
   if (process.getuid?.() === 0 && config.inImage) {
     throw new ManagerError('PRIVILEGES', 'refusing to run as root inside the container image: run it as uid 26 (securityContext runAsUser: 26, runAsNonRoot: true)');
   }

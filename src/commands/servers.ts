@@ -41,7 +41,7 @@ export async function startServers(options: ServersOptions, signal: AbortSignal)
     import('../metrics/metrics-exporter.js'),
     import('../status/isolation-check.js'),
   ]);
-  // --- liveness isolation check (issue 6): only the Kubernetes source can tell whether the API answers ---
+  // --- liveness isolation check: only the Kubernetes source can tell whether the API answers ---
   const isolation = hasApiProbe(source)
     ? new IsolationChecker({ api: source, pgData: config.pgData, caFile: join(config.controller.certificates, TLS_FILES.serverCa), peerPort: config.peerStatusPort ?? config.statusPort, log: child(root, 'liveness') })
     : undefined;

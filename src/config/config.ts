@@ -20,7 +20,7 @@ export interface Config {
   metricsPortTls: boolean;
   clusterManifest?: string;
   secretsDir?: string;
-  /** Embedded default: one folder per ConfigMap, one file per key (metrics custom queries, issue 4). */
+  /** Embedded default: one folder per ConfigMap, one file per key (metrics custom queries). */
   configmapsDir?: string;
   stateDir?: string;
   statusFile?: string;
@@ -32,12 +32,12 @@ export interface Config {
   statusPort: number;
   metricsPort: number;
   onPostmasterExit: 'restart' | 'exit';
-  /** Kubernetes source (issue 6): the ServiceAccount mount and the start-up gate deadline in seconds. */
+  /** Kubernetes source: the ServiceAccount mount and the start-up gate deadline in seconds. */
   kubeSaDir: string;
   kubeStartupTimeout: number;
-  /** Liveness isolation check (issue 6): the peers' status port when it is not ours (tests: peers on 127.0.0.x). */
+  /** Liveness isolation check: the peers' status port when it is not ours (tests: peers on 127.0.0.x). */
   peerStatusPort?: number;
-  /** Running in our container image (PGIM_CONTAINER=1, set by the Dockerfile; issue 7): root is refused there. */
+  /** Running in our container image (PGIM_CONTAINER=1, set by the Dockerfile): root is refused there. */
   inImage: boolean;
 }
 

@@ -62,7 +62,7 @@ export function controllerPaths(root: string): ControllerPaths {
   });
 }
 
-/** TLS file names under the certificates directory (reference section 4.1). */
+/** TLS file names under the certificates directory (CNPG's StreamingReplicaCertificateLocation and siblings in pkg/postgres). */
 export const TLS_FILES = Object.freeze({
   serverCert: 'server.crt',
   serverKey: 'server.key',

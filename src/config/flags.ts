@@ -24,7 +24,7 @@ export const FLAG_SPEC = {
   'status-port': { type: 'string' },
   'metrics-port': { type: 'string' },
   'on-postmaster-exit': { type: 'string' },
-  // Kubernetes source (issue 6): ServiceAccount mount, start-up gate deadline; `rbac --cluster FILE`.
+  // Kubernetes source: ServiceAccount mount, start-up gate deadline; `rbac --cluster FILE`.
   'kube-sa-dir': { type: 'string' },
   'kube-startup-timeout': { type: 'string' },
   'peer-status-port': { type: 'string' },
@@ -81,7 +81,7 @@ export function usageText(): string {
     '  --port N  --listen-addresses ADDRS  --status-port N  --metrics-port N',
     '  --on-postmaster-exit restart|exit   (default: restart locally, exit in a container)',
     '',
-    'Kubernetes source (no --cluster-manifest; issue 6):',
+    'Kubernetes source (no --cluster-manifest):',
     '  --kube-sa-dir DIR         ServiceAccount mount (default /var/run/secrets/kubernetes.io/serviceaccount);',
     '                            the API server is KUBERNETES_SERVICE_HOST:KUBERNETES_SERVICE_PORT, always https',
     '  --kube-startup-timeout S  how long to wait for our Cluster at start-up (default 40)',

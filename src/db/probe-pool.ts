@@ -1,5 +1,5 @@
 // Database access for the status server (:8000): a small dedicated pool whose every step is bounded, so a
-// slow or frozen postgres makes a probe fail in time instead of hanging it (CNPG issue #6599), and an
+// slow or frozen postgres makes a probe fail in time instead of hanging it (https://github.com/cloudnative-pg/cloudnative-pg/issues/6599), and an
 // in-process pg_isready that never spawns a process per probe.
 import pg from 'pg';
 import type { Logger } from '../log/logger.js';

@@ -66,7 +66,7 @@ export async function ensureDatabase(db: Queryable, database: string, owner: str
 }
 
 /**
- * The roles every instance has (reference cnpg-runtime.md "Post-start role setup"): streaming_replica for
+ * The roles every instance has (as CNPG's instance manager creates them after start): streaming_replica for
  * certificate-authenticated replication, and cnpg_metrics_exporter, unprivileged and passwordless.
  */
 export async function ensureSystemRoles(db: Queryable): Promise<string[]> {
@@ -81,7 +81,7 @@ export async function ensureSystemRoles(db: Queryable): Promise<string[]> {
     'ALTER ROLE cnpg_metrics_exporter WITH NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT LOGIN',
   );
   await db.query('GRANT pg_monitor TO cnpg_metrics_exporter');
-  // PASSWORD NULL, repaired as CNPG does: the exporter authenticates by peer only (issue 4).
+  // PASSWORD NULL, repaired as CNPG does: the exporter authenticates by peer only.
   if (await roleHasPassword(db, 'cnpg_metrics_exporter')) await setRolePassword(db, 'cnpg_metrics_exporter', null);
   return created;
 }

@@ -1,4 +1,5 @@
-// The Role this manager needs, computed from the Cluster (CNPG pkg/specs/roles.go, reference section 3),
+// The Role this manager needs, computed from the Cluster (CNPG pkg/specs/roles.go,
+// https://github.com/cloudnative-pg/cloudnative-pg/blob/main/pkg/specs/roles.go),
 // trimmed to the calls this manager really makes so that every rule is necessary: Secrets and ConfigMaps
 // by name (only those the spec references; get, and watch by name to follow changes), our Cluster and its
 // status, Backup status, and Events.
@@ -42,7 +43,7 @@ export function referencedConfigMaps(cluster: Cluster): string[] {
   return [...new Set(cluster.spec.monitoring.customQueriesConfigMap.map((r) => r.name).filter((n) => n !== ''))].sort();
 }
 
-/** The Role rules for `cluster`, in the order of the reference's Role table. */
+/** The Role rules for `cluster`, in the order of CNPG's Role (pkg/specs/roles.go). */
 export function requiredRules(cluster: Cluster): PolicyRule[] {
   const rules: PolicyRule[] = [];
   const configMaps = referencedConfigMaps(cluster);

@@ -1,5 +1,6 @@
 // The three log FIFOs PostgreSQL's logging collector and our wal-archive/wal-restore write into, re-emitted
-// as JSON lines on stdout (CNPG pkg/management/postgres/logpipe, reference cnpg-config-security.md §7).
+// as JSON lines on stdout (CNPG's pkg/management/postgres/logpipe,
+// https://github.com/cloudnative-pg/cloudnative-pg/tree/main/pkg/management/postgres/logpipe).
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';

@@ -1,6 +1,6 @@
 // Prometheus text exposition (format 0.0.4) written directly, for the custom-query samples: tens of
-// thousands of series go through string concatenation instead of prom-client label sets (toolchain.md,
-// "prom-client cost"). A family is emitted once however many queries or databases feed it, and a label
+// thousands of series go through string concatenation instead of prom-client label sets (measured with
+// scripts/bench/metrics). A family is emitted once however many queries or databases feed it, and a label
 // set seen twice in a family is refused, so the output always parses (cloudnative-pg/charts#800).
 
 export type FamilyType = 'counter' | 'gauge' | 'histogram' | 'untyped';

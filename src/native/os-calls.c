@@ -1,5 +1,5 @@
 // System calls Node.js does not expose: waitpid on one pid, the child-subreaper flag, mkfifo and malloc_trim.
-// Used by the PID 1 reaper (never waitpid(-1), which would steal libuv's children: toolchain.md), by the
+// Used by the PID 1 reaper (never waitpid(-1), which would steal libuv's children), by the
 // log pipes, and once the instance is ready. See waitpid(2), prctl(2) PR_SET_CHILD_SUBREAPER, mkfifo(3),
 // malloc_trim(3).
 #define _GNU_SOURCE

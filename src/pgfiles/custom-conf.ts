@@ -1,4 +1,4 @@
-// Renders custom.conf, the full parameter set postgresql.conf includes (reference section 5). Pure: data in,
+// Renders custom.conf, the full parameter set postgresql.conf includes (CNPG pkg/postgres/configuration.go). Pure: data in,
 // text and checksum out. The caller writes it with writeFileAtomic and waits for cnpg.config_sha256 on reload.
 import { createHash } from 'node:crypto';
 import { normaliseParameterName, renderConfLine } from './conf-literal.js';

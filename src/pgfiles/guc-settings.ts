@@ -1,7 +1,8 @@
 import { checkParameter } from '../spec/parameters.js';
 
 // The parameter tables behind custom.conf: CNPG's global defaults, its fixed and blocked parameters and the
-// managed preload libraries (reference cnpg-config-security.md sections 5.2-5.4; CNPG pkg/postgres/configuration.go).
+// managed preload libraries (CNPG pkg/postgres/configuration.go,
+// https://github.com/cloudnative-pg/cloudnative-pg/blob/main/pkg/postgres/configuration.go).
 
 /** Where the mandatory settings point; ours replace CNPG's /controller/... paths. */
 export interface ManagedPaths {

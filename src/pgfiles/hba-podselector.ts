@@ -1,4 +1,4 @@
-// ${podselector:NAME} expansion in user pg_hba lines (CNPG pkg/postgres/hba/hba.go, reference section 1.2):
+// ${podselector:NAME} expansion in user pg_hba lines (CNPG pkg/postgres/hba/hba.go):
 // one line per resolved pod IP as /32 or /128; a known selector with no IPs drops the line; an unknown
 // descriptor or selector name turns the line into a comment carrying the error.
 import { isIPv6 } from 'node:net';

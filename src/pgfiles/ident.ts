@@ -1,4 +1,5 @@
-// Renders pg_ident.conf byte for byte as CloudNativePG does (reference section 2; CNPG identTemplateString).
+// Renders pg_ident.conf byte for byte as CloudNativePG does (CNPG identTemplateString in
+// https://github.com/cloudnative-pg/cloudnative-pg/blob/main/pkg/management/postgres/ident.go).
 import { ManagerError } from '../errors.js';
 
 export interface PgIdentInput {

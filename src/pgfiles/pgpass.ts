@@ -1,5 +1,5 @@
-// Renders a libpq password file line and guards the names used to build passfile paths (reference 3.2;
-// CNPG pkg/management/external/internal/pgpass). The line holds a password: never log it.
+// Renders a libpq password file line and guards the names used to build passfile paths (CNPG
+// pkg/management/external/internal/pgpass). The line holds a password: never log it.
 import { ManagerError } from '../errors.js';
 
 export interface PgpassEntry {

@@ -1,4 +1,4 @@
-// spec.externalClusters -> what goes under <controller>/external/<server>/ (reference 3.2; CNPG
+// spec.externalClusters -> what goes under <controller>/external/<server>/ (CNPG
 // pkg/management/external): the password line's fields and the TLS keys of the referenced Secrets. The
 // server name and every Secret name and key become path components, so each one is checked by the guard
 // and refused naming its field. Values read here are secrets: errors name fields, never values.
@@ -18,7 +18,7 @@ export interface ExternalServerFiles {
   sslFiles: { fileName: string; bytes: Buffer }[];
 }
 
-/** A path component from a manifest field, refused naming the field (the guard of reference 3.2). */
+/** A path component from a manifest field, refused naming the field (as CNPG's pkg/management/external guards it). */
 export function pathComponent(value: string, path: string): string {
   try {
     assertPathComponent(value);

@@ -75,7 +75,7 @@ export class PasswordReconciler {
       else this.#log.warn({ secretName: cluster.spec.superuserSecretName }, 'superuser access enabled but its secret does not exist');
       return;
     }
-    // Forget the applied version so re-enabling applies the password again (CNPG #9721).
+    // Forget the applied version so re-enabling applies the password again (https://github.com/cloudnative-pg/cloudnative-pg/issues/9721).
     this.#applied.delete('postgres');
     const client = await pool.connect();
     try {

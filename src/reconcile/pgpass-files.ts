@@ -1,7 +1,7 @@
 // libpq password files the manager keeps under the controller directory:
 //   <controller>/pgpass/owner.pgpass      the application owner (from its Secret)
 //   <controller>/pgpass/superuser.pgpass  postgres, only while enableSuperuserAccess is true
-//   <controller>/external/<server>/pgpass externalClusters[*].password (reference 3.2), plus the
+//   <controller>/external/<server>/pgpass externalClusters[*].password (CNPG pkg/management/external), plus the
 //                                         sslcert/sslkey/sslrootcert keys as <secret>_<key>
 // Files are 0600 in 0700 folders. Everything is planned (and every Secret checked) before anything is
 // written, so a bad Secret or name changes no file. Contents hold passwords: never log them.

@@ -1,6 +1,7 @@
 // The PostgreSQL parameters a Cluster may not set: CNPG's FixedConfigurationParameters (the operator or the
 // instance manager owns them) and BlockedConfigurationParameters (they would break the container layout).
-// Lists copied verbatim from reference/cnpg-config-security.md section 5.4 (pkg/postgres/configuration.go).
+// Lists copied verbatim from CNPG's pkg/postgres/configuration.go
+// (https://github.com/cloudnative-pg/cloudnative-pg/blob/main/pkg/postgres/configuration.go).
 
 /** Parameters whose value the manager controls; the CNPG webhook rejects them in spec.postgresql.parameters. */
 export const FIXED_PARAMETERS: readonly string[] = Object.freeze([

@@ -81,7 +81,7 @@ export function checkAuthLine(line: string, path: string, isHba: boolean): void 
   // A quoted token ends at the next unescaped quote ("" is an escaped quote), so an odd count means a
   // quote that would swallow the rest of the line.
   if ((line.match(/"/g)?.length ?? 0) % 2 !== 0) throw new ManifestError(path, 'has unbalanced double quotes');
-  checkAuthRecord(line, path, isHba); // issue 5: field count, comments, trailing backslash
+  checkAuthRecord(line, path, isHba); // field count, comments, trailing backslash
   if (!isHba) return;
   const selectors = [...line.matchAll(PODSELECTOR)];
   if (selectors.length > 1) throw new ManifestError(path, 'may use at most one ${podselector:NAME} reference');

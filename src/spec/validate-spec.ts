@@ -36,7 +36,7 @@ export function validateClusterSpec(spec: Fields, clusterName: string): ClusterS
     instances: spec.int('instances', 1) ?? CLUSTER_DEFAULTS.instances,
     startDelay: spec.int('startDelay', 1) ?? CLUSTER_DEFAULTS.startDelay,
     stopDelay: spec.int('stopDelay', 1) ?? CLUSTER_DEFAULTS.stopDelay,
-    // 0 is meaningful: skip the smart shutdown and go straight to fast (cnpg-runtime.md, shutdown).
+    // 0 is meaningful: skip the smart shutdown and go straight to fast (https://cloudnative-pg.io/documentation/current/instance_manager/).
     smartShutdownTimeout: spec.int('smartShutdownTimeout', 0) ?? CLUSTER_DEFAULTS.smartShutdownTimeout,
     switchoverDelay: spec.int('switchoverDelay', 1) ?? CLUSTER_DEFAULTS.switchoverDelay,
     primaryUpdateStrategy: spec.oneOf('primaryUpdateStrategy', UPDATE_STRATEGIES) ?? 'unsupervised',
@@ -56,7 +56,7 @@ export function validateClusterSpec(spec: Fields, clusterName: string): ClusterS
   spec.int('failoverDelay', 0);
   spec.int('livenessProbeTimeout', 0);
   spec.string('description');
-  checkSecretReferences(result); // issue 5: names that become file paths
+  checkSecretReferences(result); // names that become file paths
   const major = imageMajor(spec, result);
   if (major !== undefined) result.postgresMajor = major;
   return result;

@@ -1,6 +1,6 @@
 // Reaps orphaned zombies reparented to the manager (PID 1 in the container, or a child subreaper locally).
 // Node/libuv only waits for its own children; as PID 1 we must wait for everyone else's orphans too
-// (toolchain.md "PID 1 facts"), but never with waitpid(-1), which would steal libuv's exit statuses
+// (waitpid(2), https://man7.org/linux/man-pages/man2/waitpid.2.html), but never with waitpid(-1), which would steal libuv's exit statuses
 // and leave a ChildProcess that never emits 'exit' (libuv treats ECHILD as "someone stole it").
 import { constants } from 'node:os';
 import type { Logger } from '../log/logger.js';

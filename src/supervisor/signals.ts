@@ -1,5 +1,6 @@
 // The one place that turns process signals into an AbortSignal (stop) and a callback (reload).
-// Node as PID 1 ignores SIGTERM unless a handler is installed (toolchain.md), so handlers are always set.
+// Node as PID 1 ignores SIGTERM unless a handler is installed (kill(2): PID 1 gets only the
+// signals it has a handler for), so handlers are always set.
 
 export interface SignalHandling {
   /** Aborted on the first SIGTERM or SIGINT; `reason` names the signal. */

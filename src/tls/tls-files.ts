@@ -96,7 +96,7 @@ function keyPairFiles(secret: SecretObject, certName: string, keyName: string, n
   ];
 }
 
-/** Maps the TLS Secrets to certificate files (reference section 4.1), checking each key pair and expiry. */
+/** Maps the TLS Secrets to certificate files (the names in src/config/constants.ts TLS_FILES), checking each key pair and expiry. */
 export function renderTlsFiles(secrets: TlsSecrets, now: Date = new Date()): TlsFile[] {
   const files: TlsFile[] = [];
   if (secrets.serverSecret) {

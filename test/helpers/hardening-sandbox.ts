@@ -1,4 +1,4 @@
-// A container-like sandbox without Docker (issue 7): a new PID namespace whose PID 1 is the command, a mount
+// A container-like sandbox without Docker: a new PID namespace whose PID 1 is the command, a mount
 // namespace where every mount is read-only except the allowed folders, and a non-root user with a passwd
 // entry. Optionally traced by strace so that a write anywhere else shows up as a failed syscall (EROFS).
 import { spawnSync } from 'node:child_process';

@@ -1,4 +1,4 @@
-// The image's runtime properties without Docker (issue 7): the built manager as PID 1 of a new PID namespace,
+// The image's runtime properties without Docker: the built manager as PID 1 of a new PID namespace,
 // as the non-root postgres user, on a read-only root where only PGDATA's volume, the controller folder
 // (TMPDIR inside it) and /dev/shm are writable. It bootstraps, serves the status and metrics ports, shuts down
 // cleanly, and strace sees no write-like syscall fail with EROFS anywhere in its process tree.

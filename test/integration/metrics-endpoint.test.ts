@@ -1,4 +1,4 @@
-// The :9187 endpoint (issue 4) with the default queries over TLS 1.3: promtool accepts a real scrape, the
+// The :9187 endpoint with the default queries over TLS 1.3: promtool accepts a real scrape, the
 // default metric names are there, scrape latency, and a scrape while postgres is down answers at once
 // with cnpg_collector_up 0.
 import { after as afterAll, before, test } from 'node:test';

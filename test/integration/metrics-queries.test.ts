@@ -1,4 +1,4 @@
-// Custom queries end to end (issue 4): a ConfigMap folder and a Secret feed every usage type, runonserver,
+// Custom queries end to end: a ConfigMap folder and a Secret feed every usage type, runonserver,
 // predicates, target_databases over three databases and a duplicate-label query; the exporter role cannot
 // write or read server files; a slow query is cancelled by statement_timeout while the rest is served;
 // concurrent scrapes share one collection; an edited ConfigMap is picked up.

@@ -18,7 +18,8 @@ test('a frozen postgres: /readyz within 2 s and /pg/status within 5 s, no pile-u
   await h.waitForLine((l) => l.msg === 'instance ready', 60_000, 'instance ready');
   const ca = secretValue(h.stateDir, 't1-ca', 'ca.crt');
   const port = h.statusPort;
-  // Warm the probe pool so a frozen backend holds a connection, the case that hung CNPG (#6599).
+  // Warm the probe pool so a frozen backend holds a connection, the case that hung CNPG
+  // (https://github.com/cloudnative-pg/cloudnative-pg/issues/6599).
   assert.equal((await statusRequest({ port, path: '/pg/status', ca })).status, 200);
   assert.equal((await statusRequest({ port, path: '/readyz', ca })).status, 200);
 

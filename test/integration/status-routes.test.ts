@@ -1,5 +1,5 @@
 // Status server routes against a real instance: probe codes, operator certificate pinning (401/503/200),
-// /pg/status fields and types (fixture from the reference table) running and while postgres is down,
+// /pg/status fields and types (test/fixtures/status/pg-status-fields.json) running and while postgres is down,
 // and `instance status`.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';

@@ -9,7 +9,7 @@ import { ManifestError } from '../../../src/errors.js';
 import { parseClusterManifest } from '../../../src/spec/load-manifest.js';
 import { repoRoot } from './repo-paths.js';
 
-// A copy of ../shared/fixtures/cnpg-samples (CC-BY-4.0, see its README), so the test never depends on the checkout's location.
+// A copy of CNPG's docs/src/samples (CC-BY-4.0, see test/fixtures/cnpg-samples/README.md), so the test never depends on the checkout's location.
 const SAMPLES = join(repoRoot(), 'test', 'fixtures', 'cnpg-samples');
 const FIELD_PATH = /^(apiVersion|kind|metadata|spec|status)([.[]|$)/;
 

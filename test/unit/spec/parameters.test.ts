@@ -9,7 +9,7 @@ import {
   isValidParameterName,
 } from '../../../src/spec/parameters.js';
 
-test('the lists hold exactly the 30 fixed and 34 blocked names of reference 5.4', () => {
+test('the lists hold exactly the 30 fixed and 34 blocked names of CNPG pkg/postgres/configuration.go', () => {
   assert.equal(FIXED_PARAMETERS.length, 30);
   assert.equal(BLOCKED_PARAMETERS.length, 34);
   assert.equal(new Set([...FIXED_PARAMETERS, ...BLOCKED_PARAMETERS]).size, 64);
