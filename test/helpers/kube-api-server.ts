@@ -57,7 +57,9 @@ export class TestApiServer {
     this.caPem = caPem;
     this.#options = options;
     this.#server = createServer({ cert: certPem, key: keyPem }, (req, res) => void this.#handle(req, res));
-    this.#server.on('secureConnection', (s: Socket) => {
+    // Every accepted socket, also one still in its TLS handshake: stop() must drop those too, or close() waits
+    // for a watch opened on it to end (5 minutes).
+    this.#server.on('connection', (s: Socket) => {
       this.#sockets.add(s);
       s.on('close', () => this.#sockets.delete(s));
     });
@@ -84,6 +86,7 @@ export class TestApiServer {
   stop(): Promise<void> {
     return new Promise((resolve) => {
       this.#server.close(() => resolve());
+      this.#server.closeAllConnections();
       for (const s of this.#sockets) s.destroy();
     });
   }
