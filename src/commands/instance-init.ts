@@ -33,6 +33,8 @@ export async function instanceInit(config: Config, root: Logger, emergency: { st
     await group.start(reaperPart(createReaper({ registry: p.registry, log: child(root, 'reaper'), subreaper: process.pid !== 1 }), log));
     await group.start(logPipesPart(config.controller.log, root));
     const provisioned = provisionIfLocal(p.source, p.cluster, root, p.registry);
+    // Awaited by the bootstrap step; marked handled in case the group ends before that step runs.
+    provisioned.catch(() => undefined);
     await group.during('bootstrap', EXIT.parts.bootstrap, async (signal) => {
       const pm = await runInitStep(initStepOptions(p, provisioned, () => p.db.close()), signal);
       emergency.stopPostgres = () => pm.signal('SIGINT');

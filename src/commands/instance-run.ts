@@ -48,6 +48,8 @@ export async function instanceRun(config: Config, root: Logger, emergency: { sto
     await group.start(logPipesPart(config.controller.log, root));
     await group.start(volumesPart(config.pgData, root));
     const provisioned = provisionIfLocal(p.source, p.cluster, root, p.registry);
+    // Awaited by the bootstrap step; marked handled in case the group ends before that step runs.
+    provisioned.catch(() => undefined);
     const handedOver = await group.during('bootstrap', EXIT.parts.bootstrap, async (signal): Promise<Postmaster | false> => {
       if (p.pgState !== 'initialised') return runInitStep(initStepOptions(p, provisioned, closeConnections), signal);
       await provisioned;
