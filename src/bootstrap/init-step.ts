@@ -38,11 +38,6 @@ export interface InitStepOptions {
   closeConnections: () => Promise<void>;
 }
 
-/** Whether PGDATA needs this step: missing, empty, or holding an unfinished bootstrap. */
-export async function needsInitStep(pgData: string): Promise<boolean> {
-  return (await inspectPgData(pgData)) !== 'initialised';
-}
-
 /** Runs the step; resolves with the running, bootstrapped postmaster. On abort or failure postgres is stopped. */
 export async function runInitStep(o: InitStepOptions, signal: AbortSignal): Promise<Postmaster> {
   const log = child(o.root, 'bootstrap');
