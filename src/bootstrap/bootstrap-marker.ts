@@ -30,10 +30,9 @@ export async function readMarker(dir: string): Promise<MarkerPhase | undefined> 
   return phase === 'initdb' || phase === 'bootstrapped' ? phase : 'legacy';
 }
 
-/** Records `phase` in `dir`'s marker, durably (the file and its folder entry). */
+/** Records `phase` in `dir`'s marker, durably (writeFileAtomic syncs the file and its folder entry). */
 export async function writeMarker(dir: string, phase: 'initdb' | 'bootstrapped'): Promise<void> {
   await writeFileAtomic(join(dir, BOOTSTRAP_MARKER), `phase=${phase}\nat=${isoTime()}\n`, 0o600);
-  await fsyncDir(dir);
 }
 
 /** Removes the marker once the bootstrap is complete, durably. */

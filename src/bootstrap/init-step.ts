@@ -4,7 +4,7 @@
 // A first start interrupted at any moment is finished or redone here (bootstrap-marker.ts has the phases).
 import { rename, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ManagerError } from '../errors.js';
 import { child, namedLogger, type Logger } from '../log/logger.js';
 import type { LazyDb } from '../db/lazy-db.js';
@@ -17,6 +17,7 @@ import { startOrAdoptPostmaster } from '../supervisor/start-postmaster.js';
 import { stopPostmaster, type StopBudget } from '../supervisor/stop.js';
 import { clearMarker, readMarker, writeMarker } from './bootstrap-marker.js';
 import { inspectPgData, runInitdb } from './initdb.js';
+import { initdbTempPrefix } from './initdb-leftovers.js';
 import { startDataDirectorySync } from './sync-pgdata.js';
 
 export interface InitStepOptions {
@@ -90,7 +91,7 @@ async function discard(o: InitStepOptions, log: Logger): Promise<void> {
   if (pidFile.kind === 'live') {
     await stopPostmaster(adoptPostmaster(pidFile.pid), { smartShutdownTimeout: 0, stopDelay: o.budget().stopDelay, log, closeConnections: o.closeConnections });
   }
-  const aside = join(dirname(o.pgData), `.${basename(o.pgData)}.initdb-discarded-${randomBytes(4).toString('hex')}`);
+  const aside = join(dirname(o.pgData), `${initdbTempPrefix(o.pgData)}discarded-${randomBytes(4).toString('hex')}`);
   // eslint-disable-next-line security/detect-non-literal-fs-filename -- PGDATA -> a sibling of ours
   await rename(o.pgData, aside);
   await rm(aside, { recursive: true, force: true });

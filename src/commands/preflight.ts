@@ -1,8 +1,7 @@
 // Checks and preparations before anything is started: the run-as user, folders, free ports.
-import { accessSync, constants, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { dirname } from 'node:path';
 import type { Config } from '../config/config.js';
 import { ManagerError } from '../errors.js';
 import { assertOwnedBy, createDirs, dropPrivileges, lookupUser, type OsUser } from '../os/drop-privileges.js';
@@ -35,29 +34,6 @@ export function writableDirs(config: Config): { path: string; mode?: number }[] 
 }
 
 /**
- * After dropping root: every folder on the way to `path` must be searchable by the run user, or PGDATA,
- * the state folder or our own lazily loaded files fail later with a bare EACCES. Names the first folder
- * that blocks the way (typically a checkout under /root, mode 0700).
- */
-export function assertReachable(path: string, what: string, userName: string): void {
-  const parts = resolve(path).split('/').filter((p) => p !== '');
-  for (let i = 0; i < parts.length; i++) {
-    const dir = `/${parts.slice(0, i).join('/')}`;
-    try {
-      accessSync(dir, constants.X_OK);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // made later, or reported by whoever needs it
-      // eslint-disable-next-line security/detect-non-literal-fs-filename -- an ancestor of a configured path
-      const mode = (statSync(dir, { throwIfNoEntry: false })?.mode ?? 0) & 0o7777;
-      throw new ManagerError(
-        'PRIVILEGES',
-        `user ${userName} cannot reach ${what} ${resolve(path)}: ${dir} is not searchable by it (mode ${mode.toString(8).padStart(4, '0')}); started as root the manager runs as ${userName} (--run-as): use folders ${userName} can reach`,
-      );
-    }
-  }
-}
-
-/**
  * Root: prepare the folders for the run-as user and become that user for good. Anyone else: the folders
  * are created as ourselves. Returns the OS user name postgres will run as (pg_ident's `local` map).
  */
@@ -76,7 +52,6 @@ export async function becomeRunUser(config: Config): Promise<OsUser> {
     assertRunUserAccess(user, [{ path: config.pgData, what: 'PGDATA' }, ...dirs.map((d) => ({ path: d.path, what: 'the folder' }))], dirs.map((d) => d.path));
     await prepareDirsAsRoot(user, config.stateDir, dirs);
     dropPrivileges(user);
-    assertReachable(config.pgData, 'PGDATA', user.name);
   } else {
     await createDirs(writableDirs(config));
   }

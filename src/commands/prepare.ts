@@ -25,7 +25,6 @@ export interface Prepared {
   source: SpecSource;
   /** The Cluster as loaded at start. */
   cluster: Cluster;
-  osUser: string;
   registry: ChildRegistry;
   state: InstanceState;
   db: LazyDb;
@@ -78,7 +77,6 @@ export async function prepareInstance(config: Config, root: Logger, serves: bool
     root,
     source,
     cluster,
-    osUser: user.name,
     registry: createChildRegistry(),
     state,
     db: createLazyDb({ socketDir: config.controller.run, port: config.port }, root),
