@@ -4,31 +4,17 @@
 // targetPrimary (the operator's field), not even after it was changed from outside during an outage.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import pg from 'pg';
-import { kubeFixture, runKubeManager, typeOf, type KubeFixture, type KubeManager } from '../helpers/kube-api-server-fixture.js';
+import { typeOf, type KubeFixture, type KubeManager } from '../helpers/kube-api-server-fixture.js';
+import { clusterStatus, patchSpec, reloads, showSetting, startKubeInstance, stopKubeInstance, type KubeInstance } from '../helpers/kube-instance.js';
+import { waitUntil } from '../helpers/lifecycle-procs.js';
 import type { AuditEntry } from '../helpers/kube-api-server.js';
-import { processesMentioning } from '../helpers/manager.js';
 
+let i: KubeInstance;
 let f: KubeFixture;
 let m: KubeManager;
 
-async function until(pred: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!pred()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(25);
-  }
-}
-
-function status(): Record<string, unknown> {
-  return f.server.store.get(typeOf('clusters'), f.namespace, f.clusterName).status as Record<string, unknown>;
-}
-
-function patchSpec(spec: Record<string, unknown>): void {
-  f.server.store.patch(typeOf('clusters'), f.namespace, f.clusterName, '', 'application/merge-patch+json', { spec });
-}
+const status = (): Record<string, unknown> => clusterStatus(f);
 
 function patchStatus(fields: Record<string, unknown>): void {
   f.server.store.patch(typeOf('clusters'), f.namespace, f.clusterName, 'status', 'application/merge-patch+json', { status: fields });
@@ -43,45 +29,12 @@ function summary(entries: AuditEntry[]): string {
   return entries.map((a) => `${a.verb} ${a.resource}${a.name ? `/${a.name}` : a.fieldName ? `?name=${a.fieldName}` : ''} ${a.code}`).join('; ');
 }
 
-function reloads(): number {
-  return m.lines.filter((l) => l.msg === 'configuration reloaded').length;
-}
-
-async function show(setting: string): Promise<string> {
-  const secret = f.readSecret(`${f.clusterName}-app`);
-  const ca = f.readSecret(`${f.clusterName}-ca`);
-  const client = new pg.Client({
-    host: '127.0.0.1',
-    port: m.port,
-    user: secret?.data.username?.toString() ?? 'app',
-    password: secret?.data.password?.toString() ?? '',
-    database: 'app',
-    ssl: { ca: ca?.data['ca.crt']?.toString() ?? '', servername: 'localhost' },
-    connectionTimeoutMillis: 5000,
-  });
-  await client.connect();
-  try {
-    return (await client.query<{ v: string }>('SELECT current_setting($1) AS v', [setting])).rows[0]?.v ?? '';
-  } finally {
-    await client.end();
-  }
-}
-
 before(async () => {
-  f = await kubeFixture();
-  const init = await runKubeManager(f, 'init');
-  assert.equal(await init.exited, 0, init.stderr());
-  m = await runKubeManager(f, 'run');
-  await m.waitForLine((l) => l.msg === 'instance ready', 60_000, 'instance ready');
-  await until(() => status().phase === 'Cluster in healthy state', 10_000, 'the healthy phase');
+  i = await startKubeInstance('Cluster in healthy state');
+  ({ f, m } = i);
 });
 
-after(async () => {
-  await m?.stop();
-  for (const pid of processesMentioning(f.dir)) process.kill(pid, 'SIGKILL');
-  await f.server.stop();
-  rmSync(f.dir, { recursive: true, force: true });
-});
+after(() => stopKubeInstance(i));
 
 describe('API traffic of one instance', () => {
   it('an idle manager makes at most 3 requests in 30 s (watches counted when opened)', async (t) => {
@@ -95,10 +48,10 @@ describe('API traffic of one instance', () => {
 
   it('one reconcile reads each Secret once', async (t) => {
     const since = f.server.audit.length;
-    const before = reloads();
-    patchSpec({ postgresql: { parameters: { work_mem: '6MB' } } });
-    await until(() => reloads() > before, 10_000, 'the reload');
-    await until(() => ours(since).some((a) => a.resource === 'clusters/status' && a.verb === 'patch'), 10_000, 'the status patch');
+    const before = reloads(m);
+    patchSpec(f, { postgresql: { parameters: { work_mem: '6MB' } } });
+    await waitUntil(() => reloads(m) > before, 10_000, 'the reload');
+    await waitUntil(() => ours(since).some((a) => a.resource === 'clusters/status' && a.verb === 'patch'), 10_000, 'the status patch');
     const gets = ours(since).filter((a) => a.resource === 'secrets' && a.verb === 'get');
     const names = gets.map((a) => a.name ?? '');
     t.diagnostic(`Secret GETs in one reconcile: ${gets.length}; all requests: ${ours(since).length} (${summary(ours(since))})`);
@@ -109,13 +62,13 @@ describe('API traffic of one instance', () => {
 
 describe('a reconcile that fails on a brief API error', () => {
   it('is retried with backoff until it succeeds (every Secret GET answered 503 for 1.5 s)', async () => {
-    const before = reloads();
+    const before = reloads(m);
     const lines = m.lines.length;
     f.server.faults.add({ resource: 'secrets', verb: 'get', code: 503, forMs: 1500 });
-    patchSpec({ postgresql: { parameters: { work_mem: '5MB' } } });
+    patchSpec(f, { postgresql: { parameters: { work_mem: '5MB' } } });
     await m.waitForLine((l) => l.msg === 'reconcile failed; the previous configuration stays in force' && JSON.stringify(l.err).includes('HTTP 503'), 10_000, 'the failed reconcile');
-    await until(() => reloads() > before, 15_000, 'the reload after the retry');
-    assert.equal(await show('work_mem'), '5MB');
+    await waitUntil(() => reloads(m) > before, 15_000, 'the reload after the retry');
+    assert.equal(await showSetting(i, 'work_mem'), '5MB');
     const retry = m.lines.slice(lines).find((l) => l.msg === 'reconcile will be retried');
     assert.ok(retry && typeof retry.retryInMs === 'number' && retry.retryInMs >= 1000, `the retry logged with its wait: ${JSON.stringify(retry)}`);
   });
@@ -138,11 +91,11 @@ describe('status patches', () => {
     // While the API is down the operator chooses another primary and our status fields are wiped; a spec
     // change makes the manager reconcile (and patch its status) once the API is back.
     patchStatus({ targetPrimary: `${f.clusterName}-2`, currentPrimary: null, phase: null });
-    patchSpec({ postgresql: { parameters: { work_mem: '8MB' } } });
+    patchSpec(f, { postgresql: { parameters: { work_mem: '8MB' } } });
     const since = f.server.audit.length;
     await sleep(2000);
     await f.server.start();
-    await until(() => status().phase === 'Cluster in healthy state', 15_000, 'our phase written again');
+    await waitUntil(() => status().phase === 'Cluster in healthy state', 15_000, 'our phase written again');
     assert.equal(status().targetPrimary, `${f.clusterName}-2`, 'the operator\'s choice stands');
     assert.equal(status().currentPrimary, undefined, 'not the target primary: currentPrimary is not ours to write');
     const patches = ours(since).filter((a) => a.resource === 'clusters/status' && a.verb === 'patch');

@@ -3,9 +3,10 @@
 // manifest is refused at once, naming the limit, while /healthz keeps answering.
 import { after as afterAll, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeSync, openSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { writeInPieces } from '../helpers/slow-writer.js';
 import { manifest, secretValue, startManager, tempDir, type ManagerHandle } from '../helpers/manager.js';
 import { after, killLeftovers, waitUntil, writeFileAtomicForTest } from '../helpers/config-tree.js';
 import { statusRequest } from '../helpers/status-client.js';
@@ -34,15 +35,7 @@ test('a manifest written in place in pieces with pauses is applied once, complet
   const from = h.lines.length;
   // Every prefix is a valid Cluster: without pg_hba, with the first line only, then with the user's own line.
   const pieces = [manifest('t1'), '  postgresql:\n    pg_hba:\n', `      - ${BASE_LINE}\n`, `      - ${USER_LINE}\n`];
-  const fd = openSync(h.manifestPath, 'w');
-  try {
-    for (const piece of pieces) {
-      writeSync(fd, piece);
-      await sleep(40); // the generator computing its next piece
-    }
-  } finally {
-    closeSync(fd);
-  }
+  await writeInPieces(h.manifestPath, pieces);
   const hba = join(h.stateDir, 'pgdata', 'pg_hba.conf');
   await waitUntil(() => (readFileSync(hba, 'utf8').includes(USER_LINE) ? true : undefined), 10_000, 'the user line in pg_hba.conf');
   // A sentinel edit: once its version is in, every version of the pieces has been seen too.

@@ -4,10 +4,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { writeInPieces } from '../../helpers/slow-writer.js';
 import { FileSpecSource } from '../../../src/source/file-source.js';
 import type { Cluster } from '../../../src/spec/cluster.js';
 
@@ -68,17 +69,7 @@ test('a manifest written in place in chunks with pauses is applied once, complet
   // Each prefix is a valid Cluster: the first lacks pg_hba, the second lacks the user's own line.
   const chunks = [HEAD, '  postgresql:\n    pg_hba:\n', '      - hostssl all all 127.0.0.1/32 scram-sha-256\n', `      - ${USER_LINE}\n`];
   try {
-    const { yielded, invalid } = await collect(f, async () => {
-      const fd = openSync(f.manifestPath, 'w');
-      try {
-        for (const chunk of chunks) {
-          writeSync(fd, chunk);
-          await sleep(40); // the generator computing its next piece
-        }
-      } finally {
-        closeSync(fd);
-      }
-    }, (c) => hba(c).includes(USER_LINE));
+    const { yielded, invalid } = await collect(f, () => writeInPieces(f.manifestPath, chunks), (c) => hba(c).includes(USER_LINE));
     assert.deepEqual(yielded.map(hba), [['hostssl all all 127.0.0.1/32 scram-sha-256', USER_LINE]], 'only the complete version');
     assert.deepEqual(invalid, []);
   } finally {
