@@ -12,7 +12,7 @@ export const LAYERS = [
   ['pgfiles', 'db'],
   ['source', 'tls'],
   ['kube', 'bootstrap'],
-  ['reconcile'],
+  ['reconcile', 'replication'],
   ['status', 'metrics'],
   ['commands'],
 ];
