@@ -15,6 +15,7 @@ import { mergeStatusPatch, parseStatusText, readStatusText, writeStatusText } fr
 import type { SpecSource } from './spec-source.js';
 import type { ConfigMapObject, SecretObject, SecretWriter, StatusPatch } from '../model/objects.js';
 import { localOperatorPatch } from './local-operator.js';
+import { withStatusLock } from './status-lock.js';
 
 export interface FileSourceOptions {
   manifestPath: string;
@@ -262,15 +263,18 @@ export class FileSpecSource implements SpecSource, SecretWriter {
   /** Merges a patch into the status file (with the operator's election, when one is pending). */
   async patchStatus(patch: StatusPatch): Promise<void> {
     const election = this.#election;
-    const { before, after } = await mergeStatusPatch(this.#options.statusFile, { ...election, ...patch });
-    // Remembered before the write: a poll may read the new text the moment it is renamed into place.
-    this.#ownPatches.delete(after);
-    this.#ownPatches.set(after, before);
-    for (const oldest of this.#ownPatches.keys()) {
-      if (this.#ownPatches.size <= OWN_PATCHES_KEPT) break;
-      this.#ownPatches.delete(oldest);
-    }
-    await writeStatusText(this.#options.statusFile, after);
+    // Under the lock: other managers of the same Cluster (local-cluster) patch the same file.
+    await withStatusLock(this.#options.statusFile, async () => {
+      const { before, after } = await mergeStatusPatch(this.#options.statusFile, { ...election, ...patch });
+      // Remembered before the write: a poll may read the new text the moment it is renamed into place.
+      this.#ownPatches.delete(after);
+      this.#ownPatches.set(after, before);
+      for (const oldest of this.#ownPatches.keys()) {
+        if (this.#ownPatches.size <= OWN_PATCHES_KEPT) break;
+        this.#ownPatches.delete(oldest);
+      }
+      await writeStatusText(this.#options.statusFile, after);
+    });
     if (this.#election === election) this.#election = undefined;
   }
 
