@@ -1,0 +1,118 @@
+// Follows the Cluster's status while postgres runs and carries out decideRole (role-decision.ts): promote this
+// replica when it is named targetPrimary, fence this primary when it is not, log a targetPrimary naming an
+// unknown instance. One decision at a time, always on the newest Cluster version; a failed promotion is
+// retried (every 2 s) while the Cluster still names this instance.
+import { describeError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import type { Cluster } from '../spec/cluster.js';
+import { decideRole, type RoleAction } from './role-decision.js';
+import { promoteReplica, type PromotionOptions } from './promotion.js';
+
+export interface RoleControllerOptions {
+  me: string;
+  pgData: string;
+  log: Logger;
+  roleOnDisk: () => Promise<'primary' | 'replica'>;
+  /** Whether postgres runs and its post-start tasks finished: decisions wait for it. */
+  running: () => boolean;
+  promotion: Omit<PromotionOptions, 'me' | 'pgData' | 'log'>;
+  /** Stop this primary (fast, bounded, then immediate) and end the manager; it comes back as a replica. */
+  demote: (target: string) => Promise<void>;
+  /** Told the role found on disk at each decision (instance state, status). */
+  onRole?: (role: 'primary' | 'replica') => void;
+  retryMs?: number;
+}
+
+function names(cluster: Cluster): string[] {
+  const list = cluster.status.instanceNames;
+  return Array.isArray(list) ? list.filter((n): n is string => typeof n === 'string' && n !== '') : [];
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** The controller: `offer` every Cluster version, `run` until stopped. */
+export class RoleController {
+  readonly #o: RoleControllerOptions;
+  #latest: Cluster | undefined;
+  #wake: (() => void) | undefined;
+  #reported = '';
+
+  constructor(options: RoleControllerOptions) {
+    this.#o = options;
+  }
+
+  /** A new Cluster version (or the same one again once postgres is ready). */
+  offer(cluster: Cluster): void {
+    this.#latest = cluster;
+    this.#wake?.();
+  }
+
+  /** Decides on each offered version until `signal` aborts; resolves after a demotion (the manager ends). */
+  async run(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      const cluster = this.#latest;
+      let retry = false;
+      if (cluster && this.#o.running()) {
+        try {
+          const outcome = await this.#decide(cluster, signal);
+          if (outcome === 'demoted') return;
+          retry = outcome === 'retry';
+        } catch (err) {
+          if (signal.aborted) return;
+          this.#o.log.error({ err: describeError(err) }, 'role change failed; retrying');
+          retry = true;
+        }
+      }
+      // Not yet running, or a retry: look again shortly; offer() wakes it at once on a new version.
+      const delay = retry || !this.#o.running() ? (this.#o.retryMs ?? 2000) : 60_000;
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          clearTimeout(timer);
+          signal.removeEventListener('abort', done);
+          resolve();
+        };
+        const timer = setTimeout(done, delay);
+        this.#wake = done;
+        signal.addEventListener('abort', done, { once: true });
+        if (cluster !== this.#latest || signal.aborted) done(); // a version arrived during the decision
+      });
+      this.#wake = undefined;
+    }
+  }
+
+  async #decide(cluster: Cluster, signal: AbortSignal): Promise<'done' | 'retry' | 'demoted'> {
+    const onDisk = await this.#o.roleOnDisk();
+    this.#o.onRole?.(onDisk);
+    const action: RoleAction = decideRole({
+      me: this.#o.me,
+      onDisk,
+      targetPrimary: text(cluster.status.targetPrimary),
+      currentPrimary: text(cluster.status.currentPrimary),
+      instanceNames: names(cluster),
+    });
+    switch (action.kind) {
+      case 'stay':
+        return 'done';
+      case 'unknown-target': {
+        const key = `${action.target}\0${onDisk}`;
+        if (this.#reported !== key) {
+          this.#o.log.error({ targetPrimary: action.target, instanceNames: names(cluster) }, `status.targetPrimary names ${action.target}, which is not an instance of this Cluster: no promotion, no demotion`);
+        }
+        this.#reported = key;
+        return 'done';
+      }
+      case 'promote': {
+        this.#o.log.info({ failover: action.failover, currentPrimary: text(cluster.status.currentPrimary) }, 'this instance is targetPrimary: promoting');
+        const done = await promoteReplica({ ...this.#o.promotion, me: this.#o.me, pgData: this.#o.pgData, log: this.#o.log }, signal);
+        if (done) this.#o.onRole?.('primary');
+        return done ? 'done' : 'retry';
+      }
+      case 'demote':
+        this.#o.log.info({ targetPrimary: action.target }, 'this primary is no longer targetPrimary: stopping it to come back as a replica');
+        await this.#o.demote(action.target);
+        return 'demoted';
+    }
+  }
+}

@@ -1,0 +1,96 @@
+// The role controller with a fake postgres: a replica named targetPrimary is promoted in CNPG's order (WAL
+// receiver down, pg_promote, standby.signal gone, CHECKPOINT, currentPrimary, clients ended); a primary that
+// is not the target is demoted; an unknown target is one log line and nothing else.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RoleController } from '../../../src/replication/role-controller.js';
+import type { PromotionDb } from '../../../src/replication/promotion.js';
+import type { Cluster } from '../../../src/spec/cluster.js';
+import type { StatusPatch } from '../../../src/model/objects.js';
+import { captureLogger } from '../log/capture-logger.js';
+
+function cluster(status: Record<string, unknown>): Cluster {
+  return { name: 'pg', status: { instanceNames: ['pg-1', 'pg-2', 'pg-3'], ...status } } as unknown as Cluster;
+}
+
+function fakeDb(pgData: string, calls: string[], receiverRounds = 2): PromotionDb {
+  let receiver = receiverRounds;
+  let recovery = true;
+  return {
+    walReceiverCount: () => Promise.resolve(receiver > 0 ? (calls.push('receiver-running'), receiver--) : 0),
+    inRecovery: () => Promise.resolve(recovery),
+    promote: () => {
+      calls.push('promote');
+      recovery = false;
+      unlinkSync(join(pgData, 'standby.signal'));
+      return Promise.resolve(true);
+    },
+    checkpoint: () => Promise.resolve(void calls.push('checkpoint')),
+    terminateClientBackends: () => Promise.resolve((calls.push('terminate'), 2)),
+  };
+}
+
+function setup(role: 'primary' | 'replica'): { dir: string; calls: string[]; patches: StatusPatch[]; demoted: string[]; controller: RoleController; log: ReturnType<typeof captureLogger> } {
+  const dir = mkdtempSync(join(tmpdir(), 'pgim-role-'));
+  if (role === 'replica') writeFileSync(join(dir, 'standby.signal'), '');
+  const calls: string[] = [];
+  const patches: StatusPatch[] = [];
+  const demoted: string[] = [];
+  const log = captureLogger('info');
+  const controller = new RoleController({
+    me: 'pg-2',
+    pgData: dir,
+    log: log.root,
+    roleOnDisk: () => Promise.resolve(existsSync(join(dir, 'standby.signal')) ? 'replica' : 'primary'),
+    running: () => true,
+    promotion: {
+      db: fakeDb(dir, calls),
+      patchStatus: (p) => Promise.resolve(void patches.push(p)),
+      event: (reason) => Promise.resolve(void calls.push(`event:${reason}`)),
+      pollMs: 5,
+    },
+    demote: (target) => Promise.resolve(void demoted.push(target)),
+    retryMs: 20,
+  });
+  return { dir, calls, patches, demoted, controller, log };
+}
+
+test('a replica named targetPrimary is promoted in order and reports currentPrimary', async () => {
+  const s = setup('replica');
+  const stop = new AbortController();
+  try {
+    const running = s.controller.run(stop.signal);
+    s.controller.offer(cluster({ targetPrimary: 'pg-2', currentPrimary: 'pg-1' }));
+    await s.log.waitFor((e) => e.some((l) => l.msg === 'promoted: this instance is the primary'));
+    assert.deepEqual(s.calls, ['receiver-running', 'receiver-running', 'promote', 'checkpoint', 'terminate', 'event:Promoted']);
+    assert.equal(s.patches.length, 1);
+    assert.equal(s.patches[0]?.currentPrimary, 'pg-2');
+    assert.match(String(s.patches[0]?.currentPrimaryTimestamp), /^\d{4}-\d\d-\d\dT/);
+    stop.abort();
+    await running;
+  } finally {
+    rmSync(s.dir, { recursive: true, force: true });
+  }
+});
+
+test('an unknown targetPrimary is logged once and changes nothing; a primary not targeted is demoted', async () => {
+  const s = setup('primary');
+  const stop = new AbortController();
+  try {
+    const running = s.controller.run(stop.signal);
+    s.controller.offer(cluster({ targetPrimary: 'pg-9', currentPrimary: 'pg-2' }));
+    await s.log.waitFor((e) => e.some((l) => String(l.msg).includes('names pg-9, which is not an instance')));
+    s.controller.offer(cluster({ targetPrimary: 'pg-9', currentPrimary: 'pg-2', phase: 'x' }));
+    s.controller.offer(cluster({ targetPrimary: 'pg-3', currentPrimary: 'pg-2' }));
+    await running; // ends after the demotion
+    assert.deepEqual(s.demoted, ['pg-3']);
+    assert.deepEqual(s.calls, []);
+    assert.equal(s.log.entries().filter((l) => String(l.msg).includes('not an instance')).length, 1);
+  } finally {
+    stop.abort();
+    rmSync(s.dir, { recursive: true, force: true });
+  }
+});
