@@ -1,0 +1,87 @@
+// A former primary's next start, before postgres runs (CNPG instance_startup.go, instance.go Rewind/Demote):
+// while it is primary on disk but not targetPrimary it waits for the promotion to finish (currentPrimary ==
+// targetPrimary), keeps pg_control aside, writes a configuration file outside PGDATA, runs pg_rewind from the
+// new primary, and turns PGDATA into a replica (standby.signal; the caller then regenerates every
+// per-instance file, which pg_rewind replaced with the source's). A rewind that failed after it began writing,
+// or a WAL gap, leads to a re-clone (the join path; the old PGDATA is moved aside, never deleted) instead of
+// blind retries (CNPG #1836, #3698); a failure before it began is retried every 5 s.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describeError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import type { Cluster } from '../spec/cluster.js';
+import { decideStart } from './role-decision.js';
+import type { RewindOutcome } from './pg-rewind.js';
+import { dropPgControlCopy, guardPgControl, writeRewindConfig } from './rewind-files.js';
+
+export interface DemoteAtStartOptions {
+  me: string;
+  pgData: string;
+  log: Logger;
+  roleOnDisk: () => Promise<'primary' | 'replica'>;
+  /** A fresh read of the Cluster (the status changes while this waits). */
+  load: () => Promise<Cluster>;
+  /** --config-file's path, outside PGDATA. */
+  configFile: string;
+  /** One pg_rewind run from `source` (pg-rewind.ts). */
+  rewind: (source: string, cluster: Cluster) => Promise<RewindOutcome>;
+  /** Clones PGDATA again from `source` (moving the old one aside). */
+  reclone: (source: string, cluster: Cluster) => Promise<void>;
+  pollMs?: number;
+  retryMs?: number;
+  /** pg_rewind attempts that failed before writing, before a re-clone is tried instead. */
+  maxRetries?: number;
+}
+
+/** What happened: nothing to do, rewound, or cloned again. Resolves with the Cluster to write the files for. */
+export async function demoteAtStart(o: DemoteAtStartOptions, signal: AbortSignal): Promise<{ outcome: 'none' | 'rewound' | 'recloned'; cluster: Cluster }> {
+  let waiting = '';
+  let failures = 0;
+  for (;;) {
+    const cluster = await o.load();
+    const names = Array.isArray(cluster.status.instanceNames) ? cluster.status.instanceNames.filter((n): n is string => typeof n === 'string') : [];
+    const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+    const action = decideStart({ me: o.me, onDisk: await o.roleOnDisk(), targetPrimary: str(cluster.status.targetPrimary), currentPrimary: str(cluster.status.currentPrimary), instanceNames: names });
+    switch (action.kind) {
+      case 'start':
+        return { outcome: 'none', cluster };
+      case 'unknown-target':
+        o.log.error({ targetPrimary: action.target, instanceNames: names }, `status.targetPrimary names ${action.target}, which is not an instance of this Cluster: starting as it is`);
+        return { outcome: 'none', cluster };
+      case 'wait-promotion':
+        if (waiting !== action.target) o.log.info({ targetPrimary: action.target, currentPrimary: str(cluster.status.currentPrimary) }, 'former primary: waiting for the new primary to be promoted before rewinding');
+        waiting = action.target;
+        await sleep(o.pollMs ?? 500, undefined, { signal });
+        continue;
+      case 'rewind':
+        break;
+    }
+    const source = action.source;
+    o.log.info({ source }, 'former primary: rewinding from the new primary');
+    await guardPgControl(o.pgData);
+    await writeRewindConfig(o.pgData, o.configFile);
+    const started = Date.now();
+    const result = await o.rewind(source, cluster).catch((err: unknown): RewindOutcome => ({ kind: 'retry', reason: describeError(err) }));
+    if (result.kind === 'done') {
+      await dropPgControlCopy(o.pgData);
+      await markStandby(o.pgData);
+      o.log.info({ source, durationMs: Date.now() - started }, 'former primary rewound: starting as a replica');
+      return { outcome: 'rewound', cluster };
+    }
+    failures++;
+    if (result.kind === 'reclone' || failures > (o.maxRetries ?? 3)) {
+      o.log.error({ source, reason: result.reason, attempts: failures }, 'pg_rewind cannot bring this PGDATA back: cloning it again from the new primary (the old one is kept aside)');
+      await o.reclone(source, cluster);
+      return { outcome: 'recloned', cluster: await o.load() };
+    }
+    o.log.warn({ source, reason: result.reason, attempt: failures }, 'pg_rewind failed before changing PGDATA; retrying');
+    await sleep(o.retryMs ?? 5000, undefined, { signal });
+  }
+}
+
+/** standby.signal: PGDATA starts as a replica (its override.conf is written by the caller's file reconcile). */
+export async function markStandby(pgData: string): Promise<void> {
+  // eslint-disable-next-line security/detect-non-literal-fs-filename -- PGDATA
+  await writeFile(join(pgData, 'standby.signal'), '', { mode: 0o600 });
+}

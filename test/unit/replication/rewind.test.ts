@@ -1,0 +1,48 @@
+// What a pg_rewind failure leads to, the configuration file kept outside PGDATA, and the pg_control guard.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync, existsSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { rewindOutcome } from '../../../src/replication/pg-rewind.js';
+import { dropPgControlCopy, guardPgControl, inlinedConfig } from '../../../src/replication/rewind-files.js';
+
+const CASES: [string, number | null, string, string][] = [
+  ['success', 0, 'pg_rewind: Done!', 'done'],
+  ['no rewind required', 0, 'pg_rewind: no rewind required', 'done'],
+  ['source unreachable: nothing touched', 1, 'pg_rewind: error: could not connect to server: Connection refused', 'retry'],
+  ['failed while copying', 1, 'pg_rewind: servers diverged at WAL location 0/3000000 on timeline 1\npg_rewind: rewinding from last common checkpoint at 0/2000060 on timeline 1\npg_rewind: error: could not open file "x": Permission denied', 'reclone'],
+  ['WAL gap', 1, 'pg_rewind: error: could not find previous WAL record at 0/2000060', 'reclone'],
+];
+
+for (const [name, code, output, kind] of CASES) {
+  test(`rewindOutcome: ${name} -> ${kind}`, () => assert.equal(rewindOutcome(code, output).kind, kind));
+}
+
+test('the rewind configuration inlines the files postgresql.conf includes, and pg_control is kept aside', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pgim-rewind-'));
+  try {
+    writeFileSync(join(dir, 'postgresql.conf'), "max_connections = 100\n# load CloudNativePG custom.conf configuration\ninclude 'custom.conf'\ninclude 'override.conf'\n");
+    writeFileSync(join(dir, 'custom.conf'), "port = '5433'\n");
+    writeFileSync(join(dir, 'override.conf'), "primary_slot_name = '_cnpg_pg_2'\n");
+    const text = await inlinedConfig(dir);
+    assert.match(text, /max_connections = 100/);
+    assert.match(text, /port = '5433'/);
+    assert.match(text, /primary_slot_name/);
+    assert.doesNotMatch(text, /^include/m);
+    mkdirSync(join(dir, 'global'));
+    writeFileSync(join(dir, 'global', 'pg_control'), 'control-bytes');
+    await guardPgControl(dir);
+    assert.equal(readFileSync(join(dir, 'global', 'pg_control.old'), 'utf8'), 'control-bytes');
+    assert.equal(statSync(join(dir, 'global', 'pg_control.old')).mode & 0o777, 0o600);
+    truncateSync(join(dir, 'global', 'pg_control'), 0); // a rewind interrupted mid-write
+    await guardPgControl(dir);
+    assert.equal(readFileSync(join(dir, 'global', 'pg_control'), 'utf8'), 'control-bytes');
+    await dropPgControlCopy(dir);
+    assert.equal(existsSync(join(dir, 'global', 'pg_control.old')), false);
+    truncateSync(join(dir, 'global', 'pg_control'), 0);
+    await assert.rejects(guardPgControl(dir), /pg_control is empty and no .*pg_control\.old was kept/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
