@@ -13,6 +13,7 @@ export const LAYERS = [
   ['source', 'tls'],
   ['kube', 'bootstrap'],
   ['reconcile', 'replication'],
+  ['local-cluster'],
   ['status', 'metrics'],
   ['commands'],
 ];
