@@ -42,6 +42,10 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await instanceInit(config, root, emergency);
       case 'instance status':
         return await (await import('./commands/instance-status.js')).instanceStatus(config, (t) => process.stdout.write(t));
+      case 'local-cluster up':
+      case 'local-cluster switchover':
+      case 'local-cluster status':
+        return await (await import('./commands/local-cluster.js')).localClusterCommand(parsed.command, parsed.args, parsed.flags, process.env, process.cwd(), root, (t) => process.stdout.write(t));
       case 'rbac':
         return await (await import('./commands/rbac.js')).rbacCommand(parsed.flags, process.env, process.cwd(), (t) => process.stdout.write(t));
     }

@@ -13,8 +13,11 @@ export const EXIT = Object.freeze({
   failure: 1,
   usage: 2,
   noWalSpace: 4,
-  /** Which part of `instance run` failed (the postmaster's is 1, as CNPG's: the kubelet restarts the pod). */
-  parts: Object.freeze({ postmaster: 1, bootstrap: 10, logPipes: 11, reaper: 12, servers: 13, specWatch: 14, volumeWatch: 15 }),
+  /**
+   * Which part of `instance run` failed (the postmaster's is 1, as CNPG's: the kubelet restarts the pod). `role`:
+   * a primary stopped because it is no longer targetPrimary; restarted, it comes back as a replica.
+   */
+  parts: Object.freeze({ postmaster: 1, bootstrap: 10, logPipes: 11, reaper: 12, servers: 13, specWatch: 14, volumeWatch: 15, role: 16 }),
 });
 
 /** The container layout: the scratch emptyDir mounted at /controller and PGDATA on the volume. */

@@ -35,12 +35,14 @@ export const FLAG_SPEC = {
 export type FlagName = keyof typeof FLAG_SPEC;
 export type Flags = Partial<Record<FlagName, string | boolean>>;
 
-export const COMMANDS = ['instance init', 'instance run', 'instance status', 'rbac'] as const;
+export const COMMANDS = ['instance init', 'instance run', 'instance status', 'rbac', 'local-cluster up', 'local-cluster switchover', 'local-cluster status'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export interface ParsedArgv {
   command: Command | 'help';
   flags: Flags;
+  /** Words after the command (`local-cluster switchover <instance>`). */
+  args: string[];
 }
 
 /** Parses argv (without node and script); throws a USAGE ManagerError naming the bad flag or value. */
@@ -54,12 +56,14 @@ export function parseArgv(argv: readonly string[]): ParsedArgv {
   }
   const flags = parsed.values as Flags;
   const words = parsed.positionals.join(' ');
-  if (flags.help === true || words === '' || words === 'help') return { command: 'help', flags };
-  const command = COMMANDS.find((c) => c === words);
+  if (flags.help === true || words === '' || words === 'help') return { command: 'help', flags, args: [] };
+  // `local-cluster switchover <instance>` is the one command with an argument.
+  const withArg = parsed.positionals.slice(0, 2).join(' ') === 'local-cluster switchover';
+  const command = withArg ? 'local-cluster switchover' : COMMANDS.find((c) => c === words);
   if (!command) {
     throw new ManagerError('USAGE', `unknown command '${words}' (expected one of: ${COMMANDS.join(', ')})`);
   }
-  return { command, flags };
+  return { command, flags, args: withArg ? parsed.positionals.slice(2) : [] };
 }
 
 /** The text printed by --help. */
@@ -88,6 +92,10 @@ export function usageText(): string {
     '  --peer-status-port N      the status port the isolation check pings on other instances (default --status-port)',
     '',
     'pg-instance-manager rbac --cluster FILE   print the ServiceAccount, Role and RoleBinding a Cluster needs',
+    '',
+    'pg-instance-manager local-cluster up|status|switchover INSTANCE --cluster-manifest FILE [--state-dir DIR]',
+    '  one instance manager per instance (instances >= 2), instance N on --port/--status-port/--metrics-port + N-1;',
+    '  up also plays the operator locally (instanceNames, failover past failoverDelay); switchover sets targetPrimary',
     '',
     'Process:',
     '  --run-as USER (when started as root; default postgres)  --pg-bin DIR (PG_BIN)  --controller-dir DIR',
