@@ -40,6 +40,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await instanceRun(config, root, emergency);
       case 'instance init':
         return await instanceInit(config, root, emergency);
+      case 'instance join':
+        return await (await import('./commands/instance-join.js')).instanceJoin(config, root);
       case 'instance status':
         return await (await import('./commands/instance-status.js')).instanceStatus(config, (t) => process.stdout.write(t));
       case 'local-cluster up':

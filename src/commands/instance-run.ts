@@ -8,6 +8,7 @@ import { child, type Logger } from '../log/logger.js';
 import { countClientSessions } from '../db/client-sessions.js';
 import { ensureSystemRoles } from '../db/roles.js';
 import { runInitStep } from '../bootstrap/init-step.js';
+import { runJoinStep } from '../bootstrap/join-step.js';
 import { osCalls } from '../native/os-calls.js';
 import { followChanges } from '../reconcile/follow-changes.js';
 import { createReaper } from '../supervisor/reaper.js';
@@ -18,7 +19,11 @@ import { stopPostmaster } from '../supervisor/stop.js';
 import { PartGroup } from './part-group.js';
 import { prepareInstance, type Prepared } from './prepare.js';
 import { initStepOptions } from './init-options.js';
+import { joinStepOptions } from './join-options.js';
 import { lifecyclePart, logPipesPart, reaperPart, serversPart, volumesPart, watchPart } from './run-parts.js';
+import { slotsPart } from './slots-part.js';
+import { SlotKeeper } from '../reconcile/slot-keeper.js';
+import { replicationContext } from './prepare.js';
 import type { Servers } from './servers.js';
 import { provisionIfLocal } from './source-setup.js';
 import { withTimeout } from './with-timeout.js';
@@ -29,7 +34,7 @@ export async function instanceRun(config: Config, root: Logger, emergency: { sto
   const p = await prepareInstance(config, root, true);
   if (p.pgState !== 'initialised' && config.source === 'kube') {
     const what = p.pgState === 'bootstrap-pending' ? 'holds a bootstrap that did not finish' : 'is empty';
-    throw new ManagerError('PGDATA', `PGDATA ${config.pgData} ${what}: run \`instance init\` first (it finishes or redoes an interrupted bootstrap)`);
+    throw new ManagerError('PGDATA', `PGDATA ${config.pgData} ${what}: run \`instance init\` (the first primary) or \`instance join\` (a replica) first`);
   }
   let onReload = (): void => log.info('SIGHUP before start-up finished: nothing to reload yet');
   const signals = handleSignals(
@@ -51,7 +56,12 @@ export async function instanceRun(config: Config, root: Logger, emergency: { sto
     // Awaited by the bootstrap step; marked handled in case the group ends before that step runs.
     provisioned.catch(() => undefined);
     const handedOver = await group.during('bootstrap', EXIT.parts.bootstrap, async (signal): Promise<Postmaster | false> => {
-      if (p.pgState !== 'initialised') return runInitStep(initStepOptions(p, provisioned, closeConnections), signal);
+      if (p.pgState !== 'initialised' && !joins(p)) return runInitStep(initStepOptions(p, provisioned, closeConnections), signal);
+      if (p.pgState !== 'initialised') {
+        // Not the target primary: this instance starts as a replica of it (CNPG runs the join Job first).
+        await runJoinStep(joinStepOptions(p, provisioned), signal);
+        p.pgState = 'initialised';
+      }
       await provisioned;
       await (await p.reconciler()).writeFiles(p.cluster);
       return false;
@@ -61,7 +71,8 @@ export async function instanceRun(config: Config, root: Logger, emergency: { sto
       log.info({ mode: await stopPostmaster(handedOver, { ...p.budget(), log, closeConnections }) }, 'postmaster stopped');
     } else if (handedOver !== undefined) {
       const spawned: { ready?: () => void } = {};
-      const lifecycle = await buildLifecycle(p, log, closeConnections, spawned, signals.hurry);
+      const keeperRef: { keeper?: SlotKeeper } = {};
+      const lifecycle = await buildLifecycle(p, log, closeConnections, spawned, signals.hurry, () => keeperRef.keeper?.nudge());
       emergency.stopPostgres = () => lifecycle.current()?.signal('SIGINT');
       const reconciler = await p.reconciler();
       const running = (): { pm: Postmaster; pool: ReturnType<Prepared['db']['pool']> } | undefined => {
@@ -78,13 +89,26 @@ export async function instanceRun(config: Config, root: Logger, emergency: { sto
       await group.start(lifecyclePart(lifecycle, spawned, handedOver || undefined, log));
       const servers = { config, state: p.state, lifecycle, cluster: () => reconciler.cluster(), source: p.source, registry: p.registry, root, stopAsked: signals.stop };
       await group.start(serversPart(servers, holder));
+      const keeper = new SlotKeeper({
+        ctx: replicationContext(config, p.state.podName),
+        cluster: () => reconciler.cluster(),
+        role: () => p.state.role,
+        pool: () => (running() && p.state.ready ? p.db.pool() : undefined),
+        log: child(root, 'slots'),
+      });
+      keeperRef.keeper = keeper;
+      await group.start(slotsPart(keeper));
       const onInvalid = (err: unknown): void => log.error({ err: describeError(err) }, 'new Cluster version refused; the previous one stays in force');
       await group.start(
         watchPart(
           (signal) =>
             followChanges({
               changes: p.source.watch(signal, onInvalid),
-              apply: (next) => reconciler.reconcile(p.warnOnce(next), running),
+              apply: async (next) => {
+                const ok = await reconciler.reconcile(p.warnOnce(next), running);
+                keeper.nudge();
+                return ok;
+              },
               log,
               source: () => p.source.description,
               signal,
@@ -102,8 +126,15 @@ export async function instanceRun(config: Config, root: Logger, emergency: { sto
   }
 }
 
+// An empty PGDATA of an instance that is not the target primary is cloned from it, never initdb'd: two
+// initdb'd instances would be two unrelated clusters. (A bootstrap left pending is initdb's own and finished.)
+function joins(p: Prepared): boolean {
+  const target = p.cluster.status.targetPrimary;
+  return p.pgState !== 'bootstrap-pending' && typeof target === 'string' && target !== '' && target !== p.state.podName;
+}
+
 // `spawned.ready` is set by the lifecycle part: Lifecycle's onSpawned fires per postmaster, the part is ready at the first.
-async function buildLifecycle(p: Prepared, log: Logger, closeConnections: () => Promise<void>, spawned: { ready?: () => void }, hurry: AbortSignal): Promise<Lifecycle> {
+async function buildLifecycle(p: Prepared, log: Logger, closeConnections: () => Promise<void>, spawned: { ready?: () => void }, hurry: AbortSignal, afterReady: () => void): Promise<Lifecycle> {
   const { config, root, db, state } = p;
   const reconciler = await p.reconciler();
   return new Lifecycle({
@@ -136,14 +167,18 @@ async function buildLifecycle(p: Prepared, log: Logger, closeConnections: () => 
       state.postmasterPid = pm.pid;
       await db.load();
       // Through the pool: the session stays open for applyRunning's queries, one connection instead of two.
-      const session = await db.pool().connect();
-      try {
-        await ensureSystemRoles(session);
-      } finally {
-        session.release();
+      // A replica is read-only: its roles and passwords come from the primary through WAL.
+      if (state.role === 'primary') {
+        const session = await db.pool().connect();
+        try {
+          await ensureSystemRoles(session);
+        } finally {
+          session.release();
+        }
       }
       await reconciler.applyRunning(pm, db.pool());
       state.ready = true;
+      afterReady();
       log.info(
         { pgdata: config.pgData, socketDir: config.controller.run, port: config.port, listenAddresses: config.listenAddresses, logDir: config.controller.log, statusFile: config.statusFile, secretsDir: config.secretsDir, pid: pm.pid },
         'instance ready',

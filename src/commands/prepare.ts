@@ -9,6 +9,7 @@ import { inspectPgData, readPgMajor, type PgDataState } from '../bootstrap/initd
 import { removeInitdbLeftovers } from '../bootstrap/initdb-leftovers.js';
 import { createInstanceState, type InstanceState } from '../model/instance-state.js';
 import { Reconciler } from '../reconcile/reconciler.js';
+import type { ReplicationContext } from '../reconcile/replica-files.js';
 import type { Cluster } from '../spec/cluster.js';
 import type { SpecSource } from '../source/spec-source.js';
 import { createChildRegistry, type ChildRegistry } from '../supervisor/child-registry.js';
@@ -18,6 +19,11 @@ import { statusListenHost } from '../status/listen-host.js';
 import { assertPortFree, becomeRunUser } from './preflight.js';
 import { bindHosts } from '../config/bind-hosts.js';
 import { createSpecSource, localSecretUpkeep } from './source-setup.js';
+
+/** Who this instance is and how it reaches its primary (reconcile's override.conf, `instance join`). */
+export function replicationContext(config: Config, podName: string): ReplicationContext {
+  return { podName, source: config.source, primaryHost: config.primaryHost, peerPortBase: config.peerPortBase, certificatesDir: config.controller.certificates };
+}
 
 export interface Prepared {
   config: Config;
@@ -70,7 +76,7 @@ export async function prepareInstance(config: Config, root: Logger, serves: bool
   const made = (): Promise<Reconciler> =>
     (reconciler ??= readPgMajor(config.pgData).then(
       (pgMajor) =>
-        (current = new Reconciler({ source, pgData: config.pgData, controller: config.controller, port: config.port, listenAddresses: config.listenAddresses, pgMajor, osUser: user.name, state, root, onPasswordApplied: localSecretUpkeep(source, root) })),
+        (current = new Reconciler({ source, pgData: config.pgData, controller: config.controller, port: config.port, listenAddresses: config.listenAddresses, pgMajor, osUser: user.name, replication: replicationContext(config, state.podName), state, root, onPasswordApplied: localSecretUpkeep(source, root) })),
     ));
   return {
     config,

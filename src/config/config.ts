@@ -37,6 +37,9 @@ export interface Config {
   kubeStartupTimeout: number;
   /** Liveness isolation check: the peers' status port when it is not ours (tests: peers on 127.0.0.x). */
   peerStatusPort?: number;
+  /** Where the primary is reached (src/config/primary-address.ts): --primary-host, --peer-port-base. */
+  primaryHost?: string;
+  peerPortBase: number;
   /** Running in our container image (PGIM_CONTAINER=1, set by the Dockerfile): root is refused there. */
   inImage: boolean;
 }
@@ -123,6 +126,8 @@ export function buildConfig(command: Command, flags: Flags, env: Env, cwd: strin
     kubeSaDir: resolve(cwd, pick(flags, 'kube-sa-dir', env) ?? DEFAULT_SA_DIR),
     kubeStartupTimeout: seconds(flags, 'kube-startup-timeout', env, 40),
     peerStatusPort: pick(flags, 'peer-status-port', env) === undefined ? undefined : port(flags, 'peer-status-port', env, undefined, PORTS.status),
+    primaryHost: pick(flags, 'primary-host', env),
+    peerPortBase: port(flags, 'peer-port-base', env, undefined, PORTS.postgres),
     inImage: env.PGIM_CONTAINER === '1',
   };
   if (config.controller.run.length > 90) {

@@ -28,6 +28,9 @@ export const FLAG_SPEC = {
   'kube-sa-dir': { type: 'string' },
   'kube-startup-timeout': { type: 'string' },
   'peer-status-port': { type: 'string' },
+  // Replication: where the primary is reached (src/config/primary-address.ts).
+  'primary-host': { type: 'string' },
+  'peer-port-base': { type: 'string' },
   cluster: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
@@ -35,7 +38,7 @@ export const FLAG_SPEC = {
 export type FlagName = keyof typeof FLAG_SPEC;
 export type Flags = Partial<Record<FlagName, string | boolean>>;
 
-export const COMMANDS = ['instance init', 'instance run', 'instance status', 'rbac', 'local-cluster up', 'local-cluster switchover', 'local-cluster status'] as const;
+export const COMMANDS = ['instance init', 'instance join', 'instance run', 'instance status', 'rbac', 'local-cluster up', 'local-cluster switchover', 'local-cluster status'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export interface ParsedArgv {
@@ -69,7 +72,7 @@ export function parseArgv(argv: readonly string[]): ParsedArgv {
 /** The text printed by --help. */
 export function usageText(): string {
   return [
-    'usage: pg-instance-manager instance <init|run|status> [flags]',
+    'usage: pg-instance-manager instance <init|join|run|status> [flags]',
     '',
     'CloudNativePG-compatible flags (env fallback):',
     '  --pg-data DIR (PGDATA)  --pod-name NAME (POD_NAME)  --cluster-name NAME (CLUSTER_NAME)',
@@ -84,6 +87,10 @@ export function usageText(): string {
     '  --status-file FILE        the Cluster status, as patched by the manager (default STATE/status.json)',
     '  --port N  --listen-addresses ADDRS  --status-port N  --metrics-port N',
     '  --on-postmaster-exit restart|exit   (default: restart locally, exit in a container)',
+    '  --peer-port-base N        instance <cluster>-N listens on N-1 above this port (default 5432): how a',
+    '                            replica finds its primary locally',
+    '',
+    'Replication: --primary-host HOST   the primary\'s host (default <cluster>-rw in Kubernetes, 127.0.0.1 locally)',
     '',
     'Kubernetes source (no --cluster-manifest):',
     '  --kube-sa-dir DIR         ServiceAccount mount (default /var/run/secrets/kubernetes.io/serviceaccount);',

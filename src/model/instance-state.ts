@@ -16,6 +16,8 @@ export interface InstanceState {
   pendingRestartSettings: string[];
   lastReloadAt: string | undefined;
   lastError: string | undefined;
+  /** From PGDATA's files at the last reconcile: standby.signal => replica. */
+  role: 'primary' | 'replica';
 }
 
 /** A fresh state for this process. */
@@ -33,5 +35,6 @@ export function createInstanceState(clusterName: string, podName: string): Insta
     pendingRestartSettings: [],
     lastReloadAt: undefined,
     lastError: undefined,
+    role: 'primary',
   };
 }

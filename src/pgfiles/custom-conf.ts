@@ -30,6 +30,8 @@ export interface CustomConfInput {
   archiveMode: 'off';
   /** spec.postgresql.enableAlterSystem; only written as allow_alter_system on PostgreSQL 17 and later. */
   enableAlterSystem?: boolean;
+  /** Computed by the manager from the Cluster (synchronous-standby.ts); absent = asynchronous. */
+  synchronousStandbyNames?: string | undefined;
 }
 
 export interface RenderedCustomConf {
@@ -74,6 +76,7 @@ function buildSettings(input: CustomConfInput): Map<string, string> {
   for (const [key, value] of Object.entries(mandatory)) settings.set(key, value);
   settings.set('archive_mode', input.archiveMode);
   settings.set('cluster_name', input.clusterName);
+  if (input.synchronousStandbyNames !== undefined) settings.set('synchronous_standby_names', input.synchronousStandbyNames);
   const libraries = preloadLibraries(input.sharedPreloadLibraries, userKeys);
   if (libraries !== '') settings.set('shared_preload_libraries', libraries);
   return settings;

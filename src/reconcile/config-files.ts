@@ -16,6 +16,7 @@ import { writeFileAtomic } from '../files/write-file-atomic.js';
 import type { Cluster } from '../spec/cluster.js';
 import type { SpecSource } from '../source/spec-source.js';
 import { renderTlsFiles, writeTlsFiles, type TlsFile } from '../tls/tls-files.js';
+import { overrideConfText, roleOnDisk, syncStandbyNames, type ReplicationContext, type Role } from './replica-files.js';
 
 /** The parameter carrying the hash of pg_hba, pg_ident and the TLS files, so a reload can be confirmed for them too. */
 export const FILES_SHA_PARAMETER = 'cnpg.files_sha256';
@@ -29,6 +30,7 @@ export interface ConfigFilesContext {
   listenAddresses: string;
   pgMajor: number;
   osUser: string;
+  replication: ReplicationContext;
 }
 
 export interface ConfigFilesInput extends ConfigFilesContext {
@@ -41,6 +43,13 @@ export interface ConfigFilesResult {
   changedFiles: string[];
   configSha256: string;
   filesSha256: string;
+  /** The role PGDATA's files give (standby.signal => replica). */
+  role: Role;
+}
+
+/** Writes only the TLS files (before PGDATA exists: `instance join` needs the replication certificate). */
+export async function writeCertificateFiles(cluster: Cluster, source: SpecSource, certificatesDir: string): Promise<void> {
+  await writeTlsFiles(certificatesDir, await tlsFiles(cluster, source));
 }
 
 async function tlsFiles(cluster: Cluster, source: SpecSource): Promise<TlsFile[]> {
@@ -135,7 +144,10 @@ export async function writeConfigFiles(input: ConfigFilesInput): Promise<ConfigF
   const bindPassword = await ldapBindPassword(cluster, input.source);
   const hba = renderPgHba({ userRules: expandPodSelectors(pg.pgHba, podSelectorIps(cluster)), ldap: pg.ldap ? { spec: pg.ldap, bindPassword } : undefined, pgMajor: input.pgMajor });
   const ident = renderPgIdent({ osUser: input.osUser, userRules: pg.pgIdent });
-  const files = createHash('sha256').update(hba).update('\0').update(ident);
+  const role = await roleOnDisk(pgData);
+  const override = await overrideConfText(pgData, cluster, role, input.replication);
+  // override.conf is in the files hash: a new primary_conninfo alone must also be confirmed by the reload.
+  const files = createHash('sha256').update(hba).update('\0').update(ident).update('\0').update(override);
   for (const f of tls) files.update('\0').update(f.fileName).update('\0').update(f.bytes);
   const filesSha256 = files.digest('hex');
   const custom = renderCustomConf({
@@ -148,6 +160,7 @@ export async function writeConfigFiles(input: ConfigFilesInput): Promise<ConfigF
     sharedPreloadLibraries: pg.sharedPreloadLibraries,
     archiveMode: 'off',
     enableAlterSystem: pg.enableAlterSystem,
+    synchronousStandbyNames: syncStandbyNames(cluster, input.replication),
   });
   const postgresqlConfPath = join(pgData, PGDATA_FILES.postgresqlConf);
   // eslint-disable-next-line security/detect-non-literal-fs-filename -- PGDATA/postgresql.conf
@@ -158,7 +171,7 @@ export async function writeConfigFiles(input: ConfigFilesInput): Promise<ConfigF
     [
       { path: join(pgData, PGDATA_FILES.hba), content: hba },
       { path: join(pgData, PGDATA_FILES.ident), content: ident },
-      { path: join(pgData, PGDATA_FILES.override), content: '' },
+      { path: join(pgData, PGDATA_FILES.override), content: override },
       { path: join(pgData, PGDATA_FILES.custom), content: custom.text },
       ...(includes.changed ? [{ path: postgresqlConfPath, content: includes.text }] : []),
     ],
@@ -168,5 +181,5 @@ export async function writeConfigFiles(input: ConfigFilesInput): Promise<ConfigF
   // The TLS files are not parsed by the check above: written after it (each write fsyncs), before any reload.
   const tlsResult = await writeTlsFiles(input.controller.certificates, tls);
   changed.push(...tlsResult.changedFiles.map((f) => join(input.controller.certificates, f)));
-  return { changedFiles: changed, configSha256: custom.sha256, filesSha256 };
+  return { changedFiles: changed, configSha256: custom.sha256, filesSha256, role };
 }

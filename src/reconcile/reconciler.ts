@@ -59,6 +59,7 @@ export class Reconciler {
     this.#cluster = cluster;
     this.#o.state.configSha256 = result.configSha256;
     this.#o.state.filesSha256 = result.filesSha256;
+    this.#o.state.role = result.role;
     for (const file of result.changedFiles) this.#log.info({ filename: file }, 'Installed configuration file');
     if (result.changedFiles.length) this.#reloadPending = true;
     return result.changedFiles;
@@ -95,7 +96,8 @@ export class Reconciler {
     }
     state.pendingRestart = loaded.pendingRestart;
     state.pendingRestartSettings = loaded.pendingRestartSettings;
-    await this.applyPasswords(pool, reads);
+    // A replica is read-only: the primary's passwords reach it through WAL.
+    if (state.role === 'primary') await this.applyPasswords(pool, reads);
     await this.#o.source.patchStatus(statusPatch(cluster, state));
   }
 

@@ -12,7 +12,8 @@ import { PHASES } from '../model/phases.js';
 /** Builds the merge patch: currentPrimary when this pod is the target primary and not yet current, and the phase. */
 export function statusPatch(cluster: Cluster, state: InstanceState): StatusPatch {
   const patch: StatusPatch = {};
-  if (cluster.status.targetPrimary === state.podName && cluster.status.currentPrimary !== state.podName) {
+  // A replica on disk is not the primary yet, whatever the target says: promotion writes currentPrimary.
+  if (state.role === 'primary' && cluster.status.targetPrimary === state.podName && cluster.status.currentPrimary !== state.podName) {
     patch.currentPrimary = state.podName;
     patch.currentPrimaryTimestamp = isoTime();
   }

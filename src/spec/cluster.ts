@@ -65,8 +65,27 @@ export interface MonitoringSpec {
   tlsEnabled: boolean;
 }
 
+/** spec.postgresql.synchronous (CNPG SynchronousReplicaConfiguration). */
+export interface SynchronousSpec {
+  method: 'any' | 'first';
+  number: number;
+  dataDurability: 'required' | 'preferred';
+  maxStandbyNamesFromCluster?: number;
+  standbyNamesPre: string[];
+  standbyNamesPost: string[];
+}
+
 export interface ClusterSpec {
   instances: number;
+  /** Legacy quorum synchronous replication (0 = off). */
+  minSyncReplicas: number;
+  maxSyncReplicas: number;
+  replicationSlots: {
+    highAvailability: { enabled: boolean; slotPrefix: string };
+    /** Seconds between two synchronisations of the primary's slots on a replica. */
+    updateInterval: number;
+    synchronizeReplicas: boolean;
+  };
   /** PostgreSQL major version the cluster runs (from imageName when it names one, else the local binaries). */
   postgresMajor?: number;
   logLevel?: 'error' | 'warning' | 'info' | 'debug' | 'trace';
@@ -84,6 +103,7 @@ export interface ClusterSpec {
     sharedPreloadLibraries: string[];
     ldap?: LdapSpec;
     enableAlterSystem: boolean;
+    synchronous?: SynchronousSpec;
   };
   bootstrap: { initdb: InitdbSpec };
   certificates: CertificatesSpec;

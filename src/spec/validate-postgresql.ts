@@ -5,6 +5,7 @@ import { ManifestError } from '../errors.js';
 import type { ClusterSpec, LdapSpec } from './cluster.js';
 import { Fields, checkSingleLine, describeType } from './fields.js';
 import { checkAuthRecord } from './auth-line.js';
+import { validateSynchronous } from './validate-replication.js';
 import { checkParameter, isValidParameterName } from './parameters.js';
 
 // PostgresConfiguration in api/v1/cluster_types.go.
@@ -32,7 +33,6 @@ export function validatePostgresql(spec: Fields): ClusterSpec['postgresql'] {
   const pg = spec.child('postgresql');
   if (pg === undefined) return { parameters: {}, pgHba: [], pgIdent: [], sharedPreloadLibraries: [], enableAlterSystem: false };
   pg.onlyKeys(POSTGRESQL_KEYS);
-  pg.refuse('synchronous', 'synchronous replication');
   const extensions = pg.objectList('extensions');
   if (extensions !== undefined && extensions.length > 0) {
     throw new ManifestError(pg.at('extensions'), 'not supported yet (extensions from image volumes)');
@@ -46,6 +46,8 @@ export function validatePostgresql(spec: Fields): ClusterSpec['postgresql'] {
     sharedPreloadLibraries: pg.stringList('shared_preload_libraries', checkLibrary) ?? [],
     enableAlterSystem: pg.bool('enableAlterSystem') ?? false,
   };
+  const synchronous = validateSynchronous(pg);
+  if (synchronous !== undefined) result.synchronous = synchronous;
   const ldap = validateLdap(pg);
   if (ldap !== undefined) result.ldap = ldap;
   return result;

@@ -9,6 +9,7 @@ import { checkSecretReferences } from './secret-refs.js';
 import { validateBootstrap } from './validate-bootstrap.js';
 import { validateCertificates, validateMonitoring, validateProbes } from './validate-observability.js';
 import { validatePostgresql } from './validate-postgresql.js';
+import { validateReplicationSlots, validateSyncReplicas } from './validate-replication.js';
 
 // ClusterSpec in api/v1/cluster_types.go, plus podSelectorRefs (newer CNPG samples) and serviceAccountName.
 const SPEC_KEYS: ReadonlySet<string> = new Set([
@@ -32,8 +33,11 @@ export function validateClusterSpec(spec: Fields, clusterName: string): ClusterS
   refuseUnsupported(spec);
   const superuserSecret = spec.child('superuserSecret');
   superuserSecret?.onlyKeys(new Set(['name']));
+  const postgresql = validatePostgresql(spec);
   const result: ClusterSpec = {
     instances: spec.int('instances', 1) ?? CLUSTER_DEFAULTS.instances,
+    ...validateSyncReplicas(spec, postgresql.synchronous !== undefined),
+    replicationSlots: validateReplicationSlots(spec),
     startDelay: spec.int('startDelay', 1) ?? CLUSTER_DEFAULTS.startDelay,
     stopDelay: spec.int('stopDelay', 1) ?? CLUSTER_DEFAULTS.stopDelay,
     // 0 is meaningful: skip the smart shutdown and go straight to fast (https://cloudnative-pg.io/documentation/current/instance_manager/).
@@ -42,7 +46,7 @@ export function validateClusterSpec(spec: Fields, clusterName: string): ClusterS
     primaryUpdateStrategy: spec.oneOf('primaryUpdateStrategy', UPDATE_STRATEGIES) ?? 'unsupervised',
     enableSuperuserAccess: spec.bool('enableSuperuserAccess') ?? false,
     superuserSecretName: superuserSecret?.requiredString('name') ?? `${clusterName}-superuser`,
-    postgresql: validatePostgresql(spec),
+    postgresql,
     bootstrap: validateBootstrap(spec, clusterName),
     certificates: validateCertificates(spec, clusterName),
     monitoring: validateMonitoring(spec),
@@ -83,9 +87,6 @@ function refuseUnsupported(spec: Fields): void {
   spec.refuse('walStorage', 'a separate WAL volume');
   nonEmptyList(spec, 'tablespaces', 'tablespaces');
   nonEmptyList(spec, 'plugins', 'CNPG-i plugins');
-  for (const key of ['minSyncReplicas', 'maxSyncReplicas']) {
-    if ((spec.int(key, 0) ?? 0) > 0) throw new ManifestError(spec.at(key), 'not supported yet (synchronous replication)');
-  }
   const managed = spec.child('managed');
   managed?.onlyKeys(new Set(['roles', 'services']));
   if (managed !== undefined) nonEmptyList(managed, 'roles', 'managed roles');

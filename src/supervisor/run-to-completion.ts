@@ -18,6 +18,21 @@ export interface RunOptions extends Omit<SpawnOptions, 'stdin' | 'stdout' | 'std
   signal?: AbortSignal;
   /** Written to the tool's stdin, which is then closed; without it stdin is /dev/null. */
   input?: string;
+  /**
+   * Sees each stderr line as it comes (a progress report), through an execa line transform; a line it
+   * returns false for is not kept in `stderr` (so a long stream of progress lines never fills maxBuffer).
+   */
+  onStderrLine?: (line: string) => boolean;
+}
+
+// An execa generator transform (https://github.com/sindresorhus/execa/blob/main/docs/transform.md): lines in, lines out.
+function lineTap(onLine: (line: string) => boolean): { transform: (line: unknown) => Generator<string, void, undefined> } {
+  return {
+    *transform(line: unknown) {
+      const text = String(line);
+      if (onLine(text)) yield text;
+    },
+  };
 }
 
 /** How the tool ended, from execa's result fields. */
@@ -42,7 +57,7 @@ const DRAIN_AFTER_EXIT_MS = 200;
 
 /** Runs `file args` and resolves with its exit status and output; rejects only if it cannot start. */
 export async function runToCompletion(file: string, args: readonly string[], opts: RunOptions): Promise<RunResult> {
-  const { timeoutMs, killGraceMs = 5000, maxOutputBytes = 1024 * 1024, signal, input, registry, errorCode } = opts;
+  const { timeoutMs, killGraceMs = 5000, maxOutputBytes = 1024 * 1024, signal, input, registry, errorCode, onStderrLine } = opts;
   const { execa } = await import('execa');
   const subprocess = execa(file, args, {
     env: opts.env,
@@ -51,6 +66,7 @@ export async function runToCompletion(file: string, args: readonly string[], opt
     uid: opts.uid,
     gid: opts.gid,
     stdin: input === undefined ? 'ignore' : 'pipe',
+    stderr: onStderrLine === undefined ? 'pipe' : lineTap(onStderrLine),
     input,
     timeout: timeoutMs,
     cancelSignal: signal,

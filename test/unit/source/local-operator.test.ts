@@ -1,6 +1,6 @@
 // The embedded default plays the operator's role for targetPrimary (the shared status patch never writes
 // it): a one-instance Cluster without a target primary elects its only pod, written with the first status
-// patch; a target already chosen, or more than one instance, is left alone.
+// patch; with more instances it elects <cluster>-1; a target already chosen is left alone.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,11 +16,14 @@ function cluster(instances: number, status: Record<string, unknown> = {}): Clust
   return { name: 'c1', spec: { instances }, status } as unknown as Cluster;
 }
 
-test('localOperatorPatch elects the only pod of a one-instance Cluster, and nothing else', () => {
+test('localOperatorPatch elects the only pod of a one-instance Cluster, <cluster>-1 of a larger one, and nothing once set', () => {
   assert.deepEqual(localOperatorPatch(cluster(1), undefined), { targetPrimary: 'c1-1' });
   assert.deepEqual(localOperatorPatch(cluster(1), 'pod-a'), { targetPrimary: 'pod-a' });
   assert.equal(localOperatorPatch(cluster(1, { targetPrimary: 'c1-2' }), 'c1-1'), undefined);
-  assert.equal(localOperatorPatch(cluster(3), 'c1-1'), undefined);
+  // Several instances: always the first one, never the pod asking (no two self-elected primaries).
+  assert.deepEqual(localOperatorPatch(cluster(3), 'c1-2'), { targetPrimary: 'c1-1' });
+  assert.deepEqual(localOperatorPatch(cluster(3), 'c1-1'), { targetPrimary: 'c1-1' });
+  assert.equal(localOperatorPatch(cluster(3, { targetPrimary: 'c1-3' }), 'c1-2'), undefined);
 });
 
 test('statusPatch never writes targetPrimary; currentPrimary only on the target primary that is not yet current', () => {

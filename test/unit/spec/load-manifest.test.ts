@@ -30,6 +30,9 @@ test('a minimal manifest gets every CNPG default', () => {
   assert.deepEqual(cluster.status, {});
   assert.deepEqual(cluster.spec, {
     instances: 1,
+    minSyncReplicas: 0,
+    maxSyncReplicas: 0,
+    replicationSlots: { highAvailability: { enabled: true, slotPrefix: '_cnpg_' }, updateInterval: 30, synchronizeReplicas: true },
     startDelay: 3600,
     stopDelay: 1800,
     smartShutdownTimeout: 180,
