@@ -7,6 +7,7 @@ import { ManagerError, PartFailedError, describeError } from '../errors.js';
 import { child, type Logger } from '../log/logger.js';
 import { countClientSessions } from '../db/client-sessions.js';
 import { ensureSystemRoles } from '../db/roles.js';
+import { grantRewindFunctions } from '../db/rewind-grants.js';
 import { runInitStep } from '../bootstrap/init-step.js';
 import { runJoinStep } from '../bootstrap/join-step.js';
 import { osCalls } from '../native/os-calls.js';
@@ -25,6 +26,9 @@ import { slotsPart } from './slots-part.js';
 import { SlotKeeper } from '../reconcile/slot-keeper.js';
 import { replicationContext } from './prepare.js';
 import type { Servers } from './servers.js';
+import type { Reconciler } from '../reconcile/reconciler.js';
+import type { RoleController } from '../replication/role-controller.js';
+import { demotionBudget, prepareRole, rolePart, type Demotion } from './role-wiring.js';
 import { provisionIfLocal } from './source-setup.js';
 import { withTimeout } from './with-timeout.js';
 
@@ -44,6 +48,7 @@ export async function instanceRun(config: Config, root: Logger, emergency: { sto
   signals.stop.addEventListener('abort', () => log.info({ signal: String(signals.stop.reason) }, 'stop requested'), { once: true });
   const group = new PartGroup(log, signals.stop);
   const holder: { servers?: Servers } = {};
+  const reconcilerRef: { reconciler?: Reconciler } = {};
   const closeConnections = async (): Promise<void> => {
     await p.db.close();
     await holder.servers?.closeConnections();
@@ -63,7 +68,8 @@ export async function instanceRun(config: Config, root: Logger, emergency: { sto
         p.pgState = 'initialised';
       }
       await provisioned;
-      await (await p.reconciler()).writeFiles(p.cluster);
+      // A former primary rewinds (or clones again) before it starts, as a replica; then every file is written anew.
+      await (await p.reconciler()).writeFiles(await prepareRole(p, provisioned, signal));
       return false;
     });
     if (handedOver && group.ended) {
@@ -72,9 +78,16 @@ export async function instanceRun(config: Config, root: Logger, emergency: { sto
     } else if (handedOver !== undefined) {
       const spawned: { ready?: () => void } = {};
       const keeperRef: { keeper?: SlotKeeper } = {};
-      const lifecycle = await buildLifecycle(p, log, closeConnections, spawned, signals.hurry, () => keeperRef.keeper?.nudge());
+      const roleRef: { controller?: RoleController } = {};
+      const demotion: Demotion = { active: false };
+      const lifecycle = await buildLifecycle(p, log, closeConnections, spawned, signals.hurry, () => {
+        keeperRef.keeper?.nudge();
+        const current = reconcilerRef.reconciler?.cluster();
+        if (current) roleRef.controller?.offer(current);
+      }, () => demotionBudget(p, demotion));
       emergency.stopPostgres = () => lifecycle.current()?.signal('SIGINT');
       const reconciler = await p.reconciler();
+      reconcilerRef.reconciler = reconciler;
       const running = (): { pm: Postmaster; pool: ReturnType<Prepared['db']['pool']> } | undefined => {
         const pm = lifecycle.current();
         return pm && lifecycle.isReady() ? { pm, pool: p.db.pool() } : undefined;
@@ -98,6 +111,15 @@ export async function instanceRun(config: Config, root: Logger, emergency: { sto
       });
       keeperRef.keeper = keeper;
       await group.start(slotsPart(keeper));
+      // After a promotion the files follow the new role at once (the file source does not yield our own patches).
+      const refresh = (): void =>
+        void p.source
+          .load()
+          .then((c) => reconciler.reconcile(p.warnOnce(c), running))
+          // The new primary creates its peers' HA slots now, not at the next slot round.
+          .then(() => keeper.nudge())
+          .catch((err: unknown) => log.warn({ err: describeError(err) }, 'reconcile after the role change failed; the next Cluster version retries'));
+      await group.start(rolePart(p, lifecycle, roleRef, demotion, refresh));
       const onInvalid = (err: unknown): void => log.error({ err: describeError(err) }, 'new Cluster version refused; the previous one stays in force');
       await group.start(
         watchPart(
@@ -105,6 +127,7 @@ export async function instanceRun(config: Config, root: Logger, emergency: { sto
             followChanges({
               changes: p.source.watch(signal, onInvalid),
               apply: async (next) => {
+                roleRef.controller?.offer(next);
                 const ok = await reconciler.reconcile(p.warnOnce(next), running);
                 keeper.nudge();
                 return ok;
@@ -134,7 +157,15 @@ function joins(p: Prepared): boolean {
 }
 
 // `spawned.ready` is set by the lifecycle part: Lifecycle's onSpawned fires per postmaster, the part is ready at the first.
-async function buildLifecycle(p: Prepared, log: Logger, closeConnections: () => Promise<void>, spawned: { ready?: () => void }, hurry: AbortSignal, afterReady: () => void): Promise<Lifecycle> {
+async function buildLifecycle(
+  p: Prepared,
+  log: Logger,
+  closeConnections: () => Promise<void>,
+  spawned: { ready?: () => void },
+  hurry: AbortSignal,
+  afterReady: () => void,
+  budget: Prepared['budget'],
+): Promise<Lifecycle> {
   const { config, root, db, state } = p;
   const reconciler = await p.reconciler();
   return new Lifecycle({
@@ -144,7 +175,7 @@ async function buildLifecycle(p: Prepared, log: Logger, closeConnections: () => 
     registry: p.registry,
     root,
     policy: config.onPostmasterExit,
-    budget: p.budget,
+    budget,
     onSpawned: () => {
       void db.load();
       spawned.ready?.();
@@ -172,6 +203,7 @@ async function buildLifecycle(p: Prepared, log: Logger, closeConnections: () => 
         const session = await db.pool().connect();
         try {
           await ensureSystemRoles(session);
+          await grantRewindFunctions(session);
         } finally {
           session.release();
         }

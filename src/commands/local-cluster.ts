@@ -83,6 +83,8 @@ export async function localClusterCommand(command: Command, args: readonly strin
     case 'local-cluster switchover': {
       const target = args[0];
       if (args.length !== 1 || target === undefined) throw new ManagerError('USAGE', 'local-cluster switchover takes one instance name');
+      // As the run user: the managers must still read and lock the status file this writes.
+      await becomeRunUser(config);
       const names = planInstances(input).map((i) => i.name);
       const status = parseStatusText(await readStatusText(statusFile), statusFile);
       let patch;

@@ -76,7 +76,7 @@ export function operatorStep(f: OperatorFacts): OperatorStep {
   if (target !== PENDING_FAILOVER && f.primaryDownSince === undefined) return {};
   if (target !== PENDING_FAILOVER) {
     const downMs = f.now - (f.primaryDownSince ?? f.now);
-    if (downMs < f.failoverDelayMs) return { waiting: `primary ${target} unreachable for ${downMs} ms; failover after failoverDelay (${f.failoverDelayMs} ms)` };
+    if (downMs < f.failoverDelayMs) return { waiting: `primary ${target} unreachable; failover once it stays so for failoverDelay (${f.failoverDelayMs} ms)` };
     return { patch: { targetPrimary: PENDING_FAILOVER, targetPrimaryTimestamp: stamp, phase: 'Failing over', phaseReason: `primary ${target} unreachable` }, message: `primary ${target} unreachable: failover started` };
   }
   // Pending: every replica must have stopped receiving before the most advanced is chosen (CNPG ErrWalReceiversRunning).

@@ -3,8 +3,25 @@
 import { request } from 'node:https';
 import type { InstanceReport } from './operator-rules.js';
 
-/** The instance's report; reachable false when nothing answered within `timeoutMs` or the answer was not JSON. */
-export function probeInstance(name: string, statusPort: number, timeoutMs = 1000): Promise<InstanceReport> {
+/** The instance's report (/pg/status, and /readyz for `ready`); reachable false when /pg/status did not answer in time. */
+export async function probeInstance(name: string, statusPort: number, timeoutMs = 1000): Promise<InstanceReport> {
+  const [report, ready] = await Promise.all([pgStatus(name, statusPort, timeoutMs), readyz(statusPort, timeoutMs)]);
+  return report.reachable ? { ...report, isPodReady: ready } : report;
+}
+
+function readyz(statusPort: number, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port: statusPort, path: '/readyz', timeout: timeoutMs, rejectUnauthorized: false, minVersion: 'TLSv1.3' }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', () => resolve(false));
+    req.end();
+  });
+}
+
+function pgStatus(name: string, statusPort: number, timeoutMs: number): Promise<InstanceReport> {
   return new Promise((resolve) => {
     const down: InstanceReport = { name, reachable: false };
     const req = request({ host: '127.0.0.1', port: statusPort, path: '/pg/status', timeout: timeoutMs, rejectUnauthorized: false, minVersion: 'TLSv1.3' }, (res) => {
@@ -25,7 +42,6 @@ export function probeInstance(name: string, statusPort: number, timeoutMs = 1000
             currentLsn: str(s.currentLsn),
             isWalReceiverActive: s.isWalReceiverActive === true,
             timeLineID: typeof s.timeLineID === 'number' ? s.timeLineID : undefined,
-            isPodReady: s.isPodReady === true,
           });
         } catch {
           resolve(down);

@@ -52,7 +52,8 @@ export async function localClusterUp(o: UpOptions, stop: AbortSignal): Promise<v
   // The others clone from the first: start them once it serves.
   for (;;) {
     if (stop.aborted) break;
-    if ((await probeInstance(instances[0]?.name ?? '', instances[0]?.statusPort ?? 0)).isPodReady) break;
+    const first = await probeInstance(instances[0]?.name ?? '', instances[0]?.statusPort ?? 0);
+    if (first.isPrimary === true && first.isPodReady === true) break;
     await sleep(300, undefined, { signal: stop }).catch(() => undefined);
   }
   if (!stop.aborted) {

@@ -54,14 +54,15 @@ export function conninfoTo(cluster: Cluster, ctx: ReplicationContext, primary: s
 }
 
 /**
- * override.conf's content: '' on a primary; on a replica the primary's conninfo (with CNPG's
+ * override.conf's content: on a primary the file as it is (a promoted replica keeps its recovery settings, as
+ * CNPG's RefreshReplicaConfiguration leaves a primary's file alone: recovery_target_timeline cannot be unset
+ * without a restart, and primary_conninfo is ignored outside recovery); on a replica the primary's conninfo (with CNPG's
  * tcp_user_timeout='5000', so a dead primary is noticed in seconds), the HA slot when enabled and the latest
  * timeline. While no primary is known the file on disk is kept.
  */
 export async function overrideConfText(pgData: string, cluster: Cluster, role: Role, ctx: ReplicationContext): Promise<string> {
-  if (role === 'primary') return '';
   const primary = primaryName(cluster);
-  if (primary === undefined || primary === ctx.podName) {
+  if (role === 'primary' || primary === undefined || primary === ctx.podName) {
     // eslint-disable-next-line security/detect-non-literal-fs-filename -- PGDATA/override.conf
     return readFile(join(pgData, PGDATA_FILES.override), 'utf8').catch(() => '');
   }

@@ -63,7 +63,7 @@ export async function stopPostmaster(pm: Postmaster, options: StopOptions): Prom
   const budgetMs = options.stopDelay * 1000;
   const left = (): number => budgetMs - (Date.now() - started);
   const useSmart = options.smartShutdownTimeout > 0 && options.stopDelay > options.smartShutdownTimeout;
-  if (!useSmart) options.log.warn({ smartShutdownTimeout: options.smartShutdownTimeout, stopDelay: options.stopDelay }, 'smart shutdown skipped: stopDelay must exceed smartShutdownTimeout');
+  if (!useSmart && options.smartShutdownTimeout > 0) options.log.warn({ smartShutdownTimeout: options.smartShutdownTimeout, stopDelay: options.stopDelay }, 'smart shutdown skipped: stopDelay must exceed smartShutdownTimeout');
   if (pm.hasExited()) return 'fast';
   const hurried = (): boolean => options.hurry?.aborted === true;
   const sessions = useSmart && !hurried() ? await countSessions(options) : undefined;

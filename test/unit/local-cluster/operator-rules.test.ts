@@ -39,7 +39,7 @@ test('a healthy primary: nothing; a switchover in progress: waits', () => {
 
 test('an unreachable primary: pending only past failoverDelay', () => {
   const s = { targetPrimary: 'pg-1', currentPrimary: 'pg-1' };
-  assert.match(String(operatorStep(facts(s, [], 9_000, 5_000)).waiting), /failover after failoverDelay/);
+  assert.match(String(operatorStep(facts(s, [], 9_000, 5_000)).waiting), /failover once it stays so for failoverDelay/);
   assert.equal(operatorStep(facts(s, [], 4_000, 5_000)).patch?.targetPrimary, 'pending');
   assert.equal(operatorStep(facts(s, [], 10_000, 0)).patch?.targetPrimary, 'pending');
 });

@@ -1,0 +1,133 @@
+// Role changes wired into `instance run` (src/replication/): the former primary's start (wait for the
+// promotion, pg_rewind or a re-clone through the join step) and the role part that promotes this replica or
+// fences this primary on each Cluster version. A demotion ends the manager with EXIT.parts.role after a fast
+// stop bounded by min(switchoverDelay, stopDelay) (then immediate): in a container the kubelet restarts it,
+// under `local-cluster` the command does, and the next start rewinds (CNPG exits the same way).
+import { join } from 'node:path';
+import { EXIT } from '../config/constants.js';
+import { ManagerError } from '../errors.js';
+import { child } from '../log/logger.js';
+import { checkpoint, inRecovery, promote, terminateClientBackends, walReceiverCount } from '../db/promotion-queries.js';
+import { runJoinStep } from '../bootstrap/join-step.js';
+import { writeCertificateFiles } from '../reconcile/config-files.js';
+import { conninfoTo, roleOnDisk } from '../reconcile/replica-files.js';
+import { demoteAtStart } from '../replication/demote-at-start.js';
+import { runPgRewind } from '../replication/pg-rewind.js';
+import { RoleController } from '../replication/role-controller.js';
+import type { Cluster } from '../spec/cluster.js';
+import type { Lifecycle } from '../supervisor/lifecycle.js';
+import { joinStepOptions } from './join-options.js';
+import type { Part } from './part-group.js';
+import { replicationContext, type Prepared } from './prepare.js';
+
+/** Set while a demotion stops postgres: the stop goes fast at once (see demotionBudget). */
+export interface Demotion {
+  active: boolean;
+}
+
+/** The stop budget while demoting: no smart phase, fast within min(switchoverDelay, stopDelay), then immediate. */
+export function demotionBudget(p: Prepared, demotion: Demotion): ReturnType<Prepared['budget']> {
+  const budget = p.budget();
+  if (!demotion.active) return budget;
+  return { ...budget, smartShutdownTimeout: 0, stopDelay: Math.max(1, Math.min(p.cluster.spec.switchoverDelay, budget.stopDelay)) };
+}
+
+/** Before postgres starts: a former primary rewinds (or re-clones) and comes back as a replica. Returns the Cluster to write the files for. */
+export async function prepareRole(p: Prepared, provisioned: Promise<void>, signal: AbortSignal): Promise<Cluster> {
+  const { config } = p;
+  const log = child(p.root, 'role');
+  const ctx = replicationContext(config, p.state.podName);
+  const result = await demoteAtStart(
+    {
+      me: p.state.podName,
+      pgData: config.pgData,
+      log,
+      roleOnDisk: () => roleOnDisk(config.pgData),
+      load: () => p.source.load(),
+      // Outside PGDATA (a failed rewind truncates the files in it), in the controller's scratch folder.
+      configFile: join(config.controller.tmp, 'pg_rewind.conf'),
+      rewind: async (source, cluster) => {
+        await provisioned;
+        await writeCertificateFiles(cluster, p.source, config.controller.certificates);
+        return runPgRewind({
+          pgBin: config.pgBin,
+          pgData: config.pgData,
+          sourceConninfo: conninfoTo(cluster, ctx, source, p.state.podName, [['connect_timeout', '5']]),
+          configFile: join(config.controller.tmp, 'pg_rewind.conf'),
+          registry: p.registry,
+          signal,
+          onLine: (line) => log.info({ tool: 'pg_rewind' }, line),
+        });
+      },
+      reclone: () => runJoinStep(joinStepOptions(p, provisioned), signal),
+    },
+    signal,
+  );
+  return result.cluster;
+}
+
+/** The role part: follows each offered Cluster version while postgres runs; ends the manager after a demotion. */
+export function rolePart(p: Prepared, lifecycle: Lifecycle, controllerRef: { controller?: RoleController }, demotion: Demotion, afterPromotion: () => void): Part {
+  const log = child(p.root, 'role');
+  const db = async <T>(fn: (c: import('../db/pool.js').Client) => Promise<T>): Promise<T> => {
+    const { withClient } = await p.db.load();
+    return withClient(p.db.target, fn);
+  };
+  const source = p.source;
+  const events = hasEvents(source) ? source : undefined;
+  const lease = hasLease(source) ? source : undefined;
+  const controller = new RoleController({
+    me: p.state.podName,
+    pgData: p.config.pgData,
+    log,
+    roleOnDisk: () => roleOnDisk(p.config.pgData),
+    running: () => lifecycle.isReady() && p.state.ready,
+    onRole: (role) => (p.state.role = role),
+    promotion: {
+      db: {
+        walReceiverCount: () => db(walReceiverCount),
+        inRecovery: () => db(inRecovery),
+        promote: (waitSeconds) => db((c) => promote(c, waitSeconds)),
+        checkpoint: () => db(checkpoint),
+        terminateClientBackends: () => db(terminateClientBackends),
+      },
+      patchStatus: async (patch) => {
+        await p.source.patchStatus(patch);
+        afterPromotion();
+      },
+      event: events ? (reason, message) => events.recordEvent(reason, message) : undefined,
+      acquireLease: lease ? (signal) => lease.acquirePrimaryLease(signal) : undefined,
+    },
+    demote: () => {
+      demotion.active = true;
+      return Promise.resolve();
+    },
+  });
+  controllerRef.controller = controller;
+  return {
+    name: 'role',
+    stopOrder: 0,
+    exitCode: EXIT.parts.role,
+    async start(signal, ready) {
+      ready();
+      await controller.run(signal);
+      if (demotion.active) throw new ManagerError('POSTMASTER', 'this primary is no longer targetPrimary: postgres stops (fast) and the manager ends; it restarts as a replica of the new primary');
+    },
+  };
+}
+
+/** A source that can record Kubernetes events (the Kubernetes source). */
+interface EventSink {
+  recordEvent(reason: string, message: string): Promise<void>;
+}
+/** A source that can take the primary Lease (the Kubernetes source). */
+interface LeaseHolder {
+  acquirePrimaryLease(signal: AbortSignal): Promise<boolean>;
+}
+function hasEvents(s: object): s is EventSink {
+  return typeof (s as Partial<EventSink>).recordEvent === 'function';
+}
+function hasLease(s: object): s is LeaseHolder {
+  return typeof (s as Partial<LeaseHolder>).acquirePrimaryLease === 'function';
+}
+
