@@ -1,0 +1,116 @@
+// The local three-instance cluster end to end (`local-cluster up`): rows written through libpq's multi-host
+// line survive a switchover and two failovers (kill -9 of the primary's manager and postmaster), the old
+// primary comes back streaming from the new one (rewound within 30 s of its restart), and a rewind that fails
+// while copying leads to a re-clone (the old PGDATA kept aside) with no manual step. One cluster for all, so
+// the suite pays for one set of clones (about 60-90 s on a quiet 2-core machine).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { probeInstance } from '../../src/local-cluster/probe.js';
+import { clusterStatus, instancePids, startLocalCluster, type LocalCluster } from '../helpers/local-cluster.js';
+import { waitUntil } from '../helpers/lifecycle-procs.js';
+
+const NAME = 'lc';
+
+async function streamsFrom(c: LocalCluster, n: number, timeoutMs: number): Promise<void> {
+  await waitUntil(
+    async () => {
+      const r = await probeInstance(`${NAME}-${n}`, c.statusPorts[n - 1] ?? 0);
+      return r.reachable && r.isPrimary === false && r.isWalReceiverActive === true ? true : undefined;
+    },
+    timeoutMs,
+    `${NAME}-${n} streaming`,
+    250,
+  );
+}
+
+function primaryOrdinal(c: LocalCluster): number {
+  return Number(String(clusterStatus(c).currentPrimary).slice(NAME.length + 1));
+}
+
+function killPrimary(c: LocalCluster): { old: number; killedAt: number } {
+  const old = primaryOrdinal(c);
+  const pids = instancePids(c, old);
+  process.kill(pids.manager, 'SIGKILL');
+  process.kill(pids.postmaster, 'SIGKILL');
+  return { old, killedAt: c.lines.length };
+}
+
+async function newPrimaryAfter(c: LocalCluster, old: number): Promise<number> {
+  return waitUntil(
+    () => {
+      const s = clusterStatus(c);
+      const current = typeof s.currentPrimary === 'string' ? s.currentPrimary : '';
+      return current !== `${NAME}-${old}` && s.targetPrimary === current ? primaryOrdinal(c) : undefined;
+    },
+    60_000,
+    'a new primary',
+    200,
+  );
+}
+
+// Async replicas: the rows count as written once every replica has replayed them.
+async function replicated(c: LocalCluster): Promise<void> {
+  const lsn = await c.sql('SELECT pg_current_wal_lsn()');
+  for (const [i, port] of c.ports.entries()) {
+    if (i + 1 === primaryOrdinal(c)) continue;
+    await waitUntil(async () => ((await c.sql(`SELECT pg_last_wal_replay_lsn() >= '${lsn}'`, port)) === 't' ? true : undefined), 30_000, `replay on ${NAME}-${i + 1}`, 200);
+  }
+}
+
+test('switchover, failover and a failed rewind on the local three-instance cluster', { timeout: 300_000 }, async () => {
+  const c = await startLocalCluster(NAME, 3, 'failoverDelay: 0\nswitchoverDelay: 10');
+  try {
+    await c.waitForLine((l) => l.msg === 'local cluster started: connect with libpq multi-host', 90_000);
+    await streamsFrom(c, 2, 60_000);
+    await streamsFrom(c, 3, 60_000);
+    await c.sql('CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t SELECT generate_series(1, 100)');
+    await replicated(c);
+
+    // Switchover: targetPrimary set, the new primary writable, the old one streaming from it.
+    const switched = await c.command(['switchover', `${NAME}-2`]);
+    assert.equal(switched.code, 0, switched.stdout);
+    assert.equal(await c.sql('SELECT count(*) FROM t'), '100');
+    assert.equal(await c.sql('SELECT inet_server_port()'), String(c.ports[1]));
+    await streamsFrom(c, 1, 30_000);
+    const table = await c.command(['status']);
+    assert.match(table.stdout, new RegExp(`${NAME}-2\\s+primary\\s+2\\s`));
+
+    // Failover: kill -9 of the primary's manager and postmaster.
+    await c.sql('INSERT INTO t SELECT generate_series(101, 200)');
+    await replicated(c);
+    const first = killPrimary(c);
+    const successor = await newPrimaryAfter(c, first.old);
+    assert.equal(await c.sql('SELECT count(*) FROM t'), '200');
+    await c.sql('INSERT INTO t SELECT generate_series(201, 300)');
+    const restarted = await c.waitForLine((l) => l.msg === 'instance manager started' && l.instance === `${NAME}-${first.old}` && c.lines.indexOf(l) >= first.killedAt, 30_000);
+    const restartedAt = Date.parse(String(restarted.ts));
+    await streamsFrom(c, first.old, 30_000);
+    assert.ok(Date.now() - restartedAt < 30_000, 'the old primary streams within 30 s of its restart');
+    assert.ok(c.lines.some((l) => l.logging_pod === `${NAME}-${first.old}` && l.msg === 'former primary rewound: starting as a replica'));
+    assert.equal(await c.sql('SELECT count(*) FROM t', c.ports[first.old - 1]), '300');
+
+    // A rewind that fails while copying: a file the new primary cannot read (root's, 0600) in each replica.
+    await replicated(c);
+    const replicas = [1, 2, 3].filter((n) => n !== successor);
+    const traps = replicas.map((n) => join(c.stateDir, `${NAME}-${n}`, 'pgdata', 'pgim-test-unreadable'));
+    for (const trap of traps) {
+      writeFileSync(trap, 'x');
+      chmodSync(trap, 0o600);
+    }
+    const second = killPrimary(c);
+    await newPrimaryAfter(c, second.old);
+    await c.waitForLine((l) => l.logging_pod === `${NAME}-${second.old}` && String(l.msg).startsWith('pg_rewind cannot bring this PGDATA back'), 60_000);
+    for (const trap of traps) rmSync(trap, { force: true });
+    await streamsFrom(c, second.old, 90_000);
+    assert.equal(await c.sql('SELECT count(*) FROM t'), '300');
+    assert.equal(await c.sql('SELECT count(*) FROM t', c.ports[second.old - 1]), '300');
+    const kept = readdirSync(join(c.stateDir, `${NAME}-${second.old}`)).filter((e) => e.startsWith('pgdata_'));
+    assert.equal(kept.length, 1, 'the PGDATA that could not be rewound is kept aside, not deleted');
+  } finally {
+    const stopped = await c.stop();
+    assert.equal(stopped.code, 0, c.stderr());
+    rmSync(c.dir, { recursive: true, force: true });
+  }
+});
