@@ -80,9 +80,13 @@ export function listenForErrors(pool: pg.Pool, onIdleError: (err: Error) => void
   pool.on('connect', (client) => client.on('error', () => undefined));
 }
 
-/** One query on a fresh single connection, for moments when no pool should linger (bootstrap, shutdown). */
+/**
+ * One query on a fresh single connection, for moments when no pool should linger (bootstrap, shutdown,
+ * promotion). synchronous_commit is local, as in the pool: the manager's own writes (the bootstrap SQL of a
+ * first primary whose replicas do not exist yet, with dataDurability: required) never wait for a standby.
+ */
 export async function withClient<T>(target: DbTarget, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client(connectionParams(target));
+  const client = new pg.Client(connectionParams(target, undefined, '-c synchronous_commit=local'));
   // A server that dies between two queries makes the client emit 'error'; unheard, it would crash the
   // manager. The query in flight (or the next one) rejects with the error anyway.
   client.on('error', () => undefined);

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { MAIN_JS, PG_BIN, followJsonLines, manifest, tempDir, type JsonLineFollower } from './manager.js';
+import { MAIN_JS, PG_BIN, followJsonLines, manifest, processesMentioning, tempDir, type JsonLineFollower } from './manager.js';
 import { portBase } from './replica-pair.js';
 import type { ChildProcess } from 'node:child_process';
 
@@ -75,7 +75,11 @@ export async function startLocalCluster(name: string, instances: number, extraSp
     },
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGINT');
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 90_000);
+      // The managers run in their own process groups: if the command has to be killed, so are they.
+      const timer = setTimeout(() => {
+        proc.kill('SIGKILL');
+        for (const pid of processesMentioning(dir)) process.kill(pid, 'SIGKILL');
+      }, 90_000);
       const result = await follower.exited;
       clearTimeout(timer);
       return result;
