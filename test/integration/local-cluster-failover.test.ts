@@ -5,7 +5,8 @@
 // the suite pays for one set of clones (about 60-90 s on a quiet 2-core machine).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { patchStatusFile } from '../../src/source/status-lock.js';
 import { join } from 'node:path';
 import { probeInstance } from '../../src/local-cluster/probe.js';
 import { processesMentioning } from '../helpers/manager.js';
@@ -109,6 +110,20 @@ test('switchover, failover and a failed rewind on the local three-instance clust
     assert.equal(await c.sql('SELECT count(*) FROM t', c.ports[second.old - 1]), '300');
     const kept = readdirSync(join(c.stateDir, `${NAME}-${second.old}`)).filter((e) => e.startsWith('pgdata_'));
     assert.equal(kept.length, 1, 'the PGDATA that could not be rewound is kept aside, not deleted');
+
+    // A targetPrimary naming an unknown instance: one clear line from the primary, nothing promoted or stopped.
+    const current = String(clusterStatus(c).currentPrimary);
+    const mark = c.lines.length;
+    const statusFile = join(c.stateDir, 'status.json');
+    const owner = statSync(join(c.stateDir, `${NAME}-1`, 'pgdata'));
+    await patchStatusFile(statusFile, { targetPrimary: `${NAME}-9` });
+    chownSync(statusFile, owner.uid, owner.gid); // written as root by the test: handed back to the managers' user
+    await c.waitForLine((l) => l.logging_pod === current && String(l.msg).includes(`names ${NAME}-9, which is not an instance`), 30_000);
+    await patchStatusFile(statusFile, { targetPrimary: current });
+    chownSync(statusFile, owner.uid, owner.gid);
+    assert.equal(clusterStatus(c).currentPrimary, current);
+    assert.ok(!c.lines.slice(mark).some((l) => String(l.msg).includes('promoting') || String(l.msg).includes('no longer targetPrimary')), 'nothing promoted or demoted');
+    assert.equal(await c.sql('SELECT count(*) FROM t'), '300');
 
     // Ctrl-C: every manager and postgres stops cleanly.
     assert.equal((await c.stop()).code, 0, c.stderr());
