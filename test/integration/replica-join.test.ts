@@ -12,11 +12,13 @@ import pg from 'pg';
 import { ownerConnection, tempDir, type ManagerHandle } from '../helpers/manager.js';
 import { managerEntry } from '../helpers/launch.js';
 import { opensslForeignClient } from '../helpers/access-clients.js';
+import { samples, scrape } from '../helpers/metrics-scrape.js';
+import { statusRequest } from '../helpers/status-client.js';
 import { waitUntil } from '../helpers/lifecycle-procs.js';
 import { CLUSTER, pgStatus, portBase, replicaManifest, startInstance, writeStatus } from '../helpers/replica-pair.js';
 
 const NAMES = [1, 2, 3, 4].map((n) => `${CLUSTER}-${n}`);
-const MANIFEST = replicaManifest(4);
+const MANIFEST = replicaManifest(4, 'probes:\n  readiness:\n    type: streaming\n    maximumLag: 64Mi');
 let base = 0;
 let primary: ManagerHandle;
 const started: ManagerHandle[] = [];
@@ -30,6 +32,8 @@ async function ownerQuery<T extends pg.QueryResultRow>(h: ManagerHandle, sql: st
     await client.end();
   }
 }
+
+const caOf = (): string => readFileSync(join(primary.stateDir, 'secrets', `${CLUSTER}-ca`, 'ca.crt'), 'utf8');
 
 const replicaStatus = { currentPrimary: NAMES[0], targetPrimary: NAMES[0], instanceNames: NAMES };
 
@@ -87,8 +91,30 @@ test('a replica clones the primary, streams through its HA slot, and both report
   const slots = ps.replicationSlotsInfo as { slotName: string; active: boolean }[];
   assert.deepEqual(slots.map((s) => s.slotName).sort(), ['_cnpg_r1_2', '_cnpg_r1_3', '_cnpg_r1_4']);
   assert.equal(slots.find((s) => s.slotName === '_cnpg_r1_2')?.active, true);
+  // The streaming readiness probe passes on a replica that streams within maximumLag.
+  assert.equal((await statusRequest({ port: replica.statusPort, path: '/readyz', ca: caOf() })).status, 200);
+  // The default monitoring queries report the replica's side.
+  const metrics = samples((await scrape(replica.metricsPort)).body);
+  assert.equal(metrics.get('cnpg_pg_replication_in_recovery'), '1');
+  assert.equal(metrics.get('cnpg_pg_replication_is_wal_receiver_up'), '1');
   // The replica made no primary claim in its status file.
   assert.equal((JSON.parse(readFileSync(join(replica.stateDir, 'status.json'), 'utf8')) as { currentPrimary?: string }).currentPrimary, NAMES[0]);
+});
+
+test('synchronous replication: a live edit renders synchronous_standby_names and the replica becomes a quorum standby', async () => {
+  const text = MANIFEST + '  postgresql:\n    synchronous:\n      method: any\n      number: 1\n';
+  writeFileSync(primary.manifestPath, text);
+  await waitUntil(async () => {
+    const rows = await ownerQuery<{ v: string }>(primary, 'SELECT current_setting(\'synchronous_standby_names\') AS v');
+    return rows[0]?.v === 'ANY 1 ("r1-2","r1-3","r1-4","r1-1")' ? true : undefined;
+  }, 30_000, 'synchronous_standby_names applied');
+  await waitUntil(async () => {
+    const info = (await pgStatus(primary)).replicationInfo as { applicationName: string; syncState: string }[] | undefined;
+    return info?.some((r) => r.applicationName === NAMES[1] && r.syncState === 'quorum') ? true : undefined;
+  }, 30_000, 'r1-2 a quorum standby');
+  // A commit now waits for r1-2 and succeeds.
+  await ownerQuery(primary, "INSERT INTO t VALUES (1000, 'synchronous')");
+  writeFileSync(primary.manifestPath, MANIFEST);
 });
 
 const tempsOf = (h: ManagerHandle): string[] => readdirSync(h.stateDir).filter((n) => n.startsWith('.pgdata.initdb-'));
