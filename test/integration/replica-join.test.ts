@@ -181,7 +181,7 @@ test('a replication certificate the primary rejects: a clear log line, retried, 
   execFileSync('chown', ['-R', 'postgres:postgres', secrets]);
   const replica = await startReplica(4, { dir, secretsDir: secrets, secretsFrom: undefined });
   const line = await replica.waitForLine((l) => /cannot open a replication connection to r1-1/.test(String(l.msg ?? '')), 60_000, 'the refusal');
-  assert.match(String(line.msg), /retrying until it works/);
+  assert.match(String(line.msg), /the primary rejected our streaming_replica certificate .*retrying until it works/);
   assert.equal(replica.proc.exitCode, null, 'still waiting, not exited');
   assert.equal(existsSync(join(replica.stateDir, 'pgdata')), false);
   assert.deepEqual(tempsOf(replica), []);
