@@ -9,7 +9,7 @@ import { rmSync, cpSync, existsSync, readdirSync, readFileSync, writeFileSync, m
 import { execFile, execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import pg from 'pg';
-import { ownerConnection, tempDir, type ManagerHandle } from '../helpers/manager.js';
+import { ownerConnection, PG_BIN, tempDir, type ManagerHandle } from '../helpers/manager.js';
 import { managerEntry } from '../helpers/launch.js';
 import { opensslForeignClient } from '../helpers/access-clients.js';
 import { samples, scrape } from '../helpers/metrics-scrape.js';
@@ -117,6 +117,15 @@ test('synchronous replication: a live edit renders synchronous_standby_names and
   writeFileSync(primary.manifestPath, MANIFEST);
 });
 
+// The manager patches its own status file after each reconcile (read, merge, write, unlocked): a write of ours
+// landing inside that window is lost, as an operator's would be. So it is written again until its effect shows.
+async function writeUntilSeen(dir: string, currentPrimary: string, seen: () => boolean, what: string): Promise<void> {
+  await waitUntil(async () => {
+    writeStatus(dir, { currentPrimary });
+    return waitUntil(() => (seen() ? true : undefined), 3_000, what).catch(() => undefined);
+  }, 30_000, what);
+}
+
 const tempsOf = (h: ManagerHandle): string[] => readdirSync(h.stateDir).filter((n) => n.startsWith('.pgdata.initdb-'));
 
 test('a clone stopped mid pg_basebackup leaves no PGDATA, and the next start clones again', async () => {
@@ -148,6 +157,20 @@ test('replicas keep copies of the primary\'s HA slots; a stale slot is dropped o
   const slotsOf = async (): Promise<string[]> => ((await pgStatus(primary)).replicationSlotsInfo as { slotName: string }[]).map((x) => x.slotName).sort();
   await waitUntil(async () => ((await slotsOf()).includes('_cnpg_r1_4') ? undefined : true), 30_000, 'the stale slot dropped');
   assert.deepEqual(await slotsOf(), ['_cnpg_r1_2', '_cnpg_r1_3']);
+});
+
+test('a replica follows the status: a new primary name rewrites override.conf and is applied by reload', async () => {
+  const r2 = started.find((h) => h.port === base + 1 && h.proc.exitCode === null);
+  assert.ok(r2, 'r1-2 still runs');
+  const override = join(r2.stateDir, 'pgdata', 'override.conf');
+  const reloads = r2.lines.filter((l) => l.msg === 'configuration reloaded').length;
+  // Point r1-2 at r1-3 (itself a replica: PostgreSQL cascades), then back at the primary.
+  await writeUntilSeen(r2.dir, NAMES[2] ?? '', () => readFileSync(override, 'utf8').includes(`port=${base + 2} `), 'override.conf pointing at r1-3');
+  await r2.waitForLine(() => r2.lines.filter((l) => l.msg === 'configuration reloaded').length > reloads, 30_000, 'the reload');
+  // primary_conninfo is readable by superusers only: asked as postgres over the Unix socket (peer).
+  const inForce = execFileSync('runuser', ['-u', 'postgres', '--', join(PG_BIN, 'psql'), '-X', '-h', join(r2.stateDir, 'controller', 'run'), '-p', String(r2.port), '-d', 'postgres', '-Atc', 'SHOW primary_conninfo'], { encoding: 'utf8' });
+  assert.ok(inForce.includes(`port=${base + 2} `), `postgres runs with the new primary_conninfo: ${inForce}`);
+  await writeUntilSeen(r2.dir, NAMES[0] ?? '', () => readFileSync(override, 'utf8').includes(`port=${base} `), 'override.conf back on r1-1');
 });
 
 test('`instance join` over an existing PGDATA moves it aside, never deletes it', async () => {
