@@ -31,6 +31,27 @@ export interface PrimaryFound extends IdentifySystem {
   port: number;
 }
 
+// Node's TLS error codes (OpenSSL's, https://nodejs.org/api/errors.html#openssl-errors) and the usual socket
+// errors, said in the words of the fix; anything else is the server's or the library's own message.
+const EXPLAINED: ReadonlyMap<string, string> = new Map([
+  ['ERR_SSL_TLSV1_ALERT_UNKNOWN_CA', 'the primary rejected our streaming_replica certificate (signed by a CA it does not trust: check the replication TLS Secret against the client CA)'],
+  ['ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED', 'the primary rejected our streaming_replica certificate (expired)'],
+  ['SELF_SIGNED_CERT_IN_CHAIN', "the primary's server certificate is not signed by our server CA (server-ca.crt)"],
+  ['UNABLE_TO_VERIFY_LEAF_SIGNATURE', "the primary's server certificate is not signed by our server CA (server-ca.crt)"],
+  ['DEPTH_ZERO_SELF_SIGNED_CERT', "the primary's server certificate is self-signed and not our server CA"],
+  ['CERT_HAS_EXPIRED', "the primary's server certificate has expired"],
+  ['ECONNREFUSED', 'connection refused (is the primary running?)'],
+  ['EHOSTUNREACH', 'host unreachable'],
+  ['ENOTFOUND', 'host name not found'],
+]);
+
+function explain(err: unknown): string {
+  const e = err as { message?: string; code?: string };
+  const known = e.code === undefined ? undefined : EXPLAINED.get(e.code);
+  if (known !== undefined) return `${known} [${e.code ?? ''}]`;
+  return `${e.message ?? String(err)}${e.code ? ` [${e.code}]` : ''}`;
+}
+
 /** Resolves once IDENTIFY_SYSTEM succeeded; rejects only when `signal` aborts. */
 export async function waitForPrimary(o: WaitForPrimaryOptions): Promise<PrimaryFound> {
   const maxDelay = o.maxDelayMs ?? 5000;
@@ -52,8 +73,7 @@ export async function waitForPrimary(o: WaitForPrimaryOptions): Promise<PrimaryF
           o.log.info({ primary, host, port, systemId: id.systemId, timeline: id.timeline, waitedMs: Date.now() - since }, 'primary reachable for replication');
           return { ...id, cluster, primary, host, port };
         } catch (err) {
-          const e = err as { message?: string; code?: string };
-          outcome = `cannot open a replication connection to ${primary} at ${host}:${port} as streaming_replica: ${e.message ?? String(err)}${e.code ? ` (${e.code})` : ''}`;
+          outcome = `cannot open a replication connection to ${primary} at ${host}:${port} as streaming_replica: ${explain(err)}`;
         }
       }
     } catch (err) {

@@ -9,7 +9,6 @@ import { countClientSessions } from '../db/client-sessions.js';
 import { ensureSystemRoles } from '../db/roles.js';
 import { grantRewindFunctions } from '../db/rewind-grants.js';
 import { runInitStep } from '../bootstrap/init-step.js';
-import { runJoinStep } from '../bootstrap/join-step.js';
 import { osCalls } from '../native/os-calls.js';
 import { followChanges } from '../reconcile/follow-changes.js';
 import { createReaper } from '../supervisor/reaper.js';
@@ -64,6 +63,8 @@ export async function instanceRun(config: Config, root: Logger, emergency: { sto
       if (p.pgState !== 'initialised' && !joins(p)) return runInitStep(initStepOptions(p, provisioned, closeConnections), signal);
       if (p.pgState !== 'initialised') {
         // Not the target primary: this instance starts as a replica of it (CNPG runs the join Job first).
+        // Loaded only to clone: it brings pg (the replication connection), which an ordinary start loads later.
+        const { runJoinStep } = await import('../bootstrap/join-step.js');
         await runJoinStep(joinStepOptions(p, provisioned), signal);
         p.pgState = 'initialised';
       }

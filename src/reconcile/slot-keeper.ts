@@ -6,7 +6,6 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from '../log/logger.js';
 import type { Pool } from '../db/pool.js';
 import { advanceSlot, createPhysicalSlot, dropSlot, listPhysicalSlots, type Queryable } from '../db/replication-slots.js';
-import { replicaClient } from '../db/replication-probe.js';
 import { primaryAddress } from '../config/primary-address.js';
 import type { Cluster } from '../spec/cluster.js';
 import { planPrimarySlots, planReplicaSlots, type SlotActions, type SlotSettings } from './slot-plan.js';
@@ -74,6 +73,8 @@ export class SlotKeeper {
       const primary = primaryName(cluster);
       if (primary === undefined || primary === this.#o.ctx.podName) return undefined;
       const { host, port } = primaryAddress({ ...this.#o.ctx, clusterName: cluster.name, primaryName: primary });
+      // pg is loaded only once postgres runs (src/db/lazy-db.ts); by now it is, so this import is cheap.
+      const { replicaClient } = await import('../db/replication-probe.js');
       const client = await replicaClient({ host, port, applicationName: this.#o.ctx.podName, certificatesDir: this.#o.ctx.certificatesDir, timeoutMs: 5000 }, false);
       try {
         actions = planReplicaSlots(s, this.#o.ctx.podName, local, await listPhysicalSlots(client));
