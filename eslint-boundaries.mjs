@@ -9,10 +9,10 @@ export const LAYERS = [
   ['native', 'model', 'files', 'os'],
   ['log'],
   ['spec', 'supervisor'],
-  ['pgfiles', 'db'],
+  ['pgfiles', 'db', 'barman'],
   ['source', 'tls'],
   ['kube', 'bootstrap'],
-  ['reconcile'],
+  ['reconcile', 'backup'],
   ['status', 'metrics'],
   ['commands'],
 ];

@@ -17,6 +17,8 @@ export type ErrorCode =
   | 'PRIVILEGES'
   | 'NOT_IMPLEMENTED'
   | 'KUBE'
+  | 'BACKUP'
+  | 'RECOVERY'
   | 'INTERNAL';
 
 /** Base class for every error the manager raises on purpose. */

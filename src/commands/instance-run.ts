@@ -18,6 +18,8 @@ import { stopPostmaster } from '../supervisor/stop.js';
 import { PartGroup } from './part-group.js';
 import { prepareInstance, type Prepared } from './prepare.js';
 import { initStepOptions } from './init-options.js';
+import { backupPart } from './backup-part.js';
+import { clusterObjectStore } from '../barman/object-store.js';
 import { lifecyclePart, logPipesPart, reaperPart, serversPart, volumesPart, watchPart } from './run-parts.js';
 import type { Servers } from './servers.js';
 import { provisionIfLocal } from './source-setup.js';
@@ -78,6 +80,7 @@ export async function instanceRun(config: Config, root: Logger, emergency: { sto
       await group.start(lifecyclePart(lifecycle, spawned, handedOver || undefined, log));
       const servers = { config, state: p.state, lifecycle, cluster: () => reconciler.cluster(), source: p.source, registry: p.registry, root, stopAsked: signals.stop };
       await group.start(serversPart(servers, holder));
+      if (clusterObjectStore(p.cluster)) await group.start(backupPart(p, () => reconciler.cluster() ?? p.cluster));
       const onInvalid = (err: unknown): void => log.error({ err: describeError(err) }, 'new Cluster version refused; the previous one stays in force');
       await group.start(
         watchPart(

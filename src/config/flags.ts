@@ -35,12 +35,14 @@ export const FLAG_SPEC = {
 export type FlagName = keyof typeof FLAG_SPEC;
 export type Flags = Partial<Record<FlagName, string | boolean>>;
 
-export const COMMANDS = ['instance init', 'instance run', 'instance status', 'rbac'] as const;
+export const COMMANDS = ['instance init', 'instance run', 'instance restore', 'instance status', 'rbac', 'backup', 'backups'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export interface ParsedArgv {
   command: Command | 'help';
   flags: Flags;
+  /** The operands after the command words (`backup NAME`). */
+  operands?: string[];
 }
 
 /** Parses argv (without node and script); throws a USAGE ManagerError naming the bad flag or value. */
@@ -53,6 +55,11 @@ export function parseArgv(argv: readonly string[]): ParsedArgv {
     throw new ManagerError('USAGE', (err as Error).message.replace(/\. To specify a positional.*$/s, ''));
   }
   const flags = parsed.values as Flags;
+  // `backup NAME`: the one command with an operand (CNPG internal/cmd/manager/backup/cmd.go).
+  if (parsed.positionals[0] === 'backup') {
+    if (parsed.positionals.length !== 2) throw new ManagerError('USAGE', 'usage: backup NAME (the name of the Backup object)');
+    return { command: 'backup', flags, operands: parsed.positionals.slice(1) };
+  }
   const words = parsed.positionals.join(' ');
   if (flags.help === true || words === '' || words === 'help') return { command: 'help', flags };
   const command = COMMANDS.find((c) => c === words);
@@ -65,7 +72,7 @@ export function parseArgv(argv: readonly string[]): ParsedArgv {
 /** The text printed by --help. */
 export function usageText(): string {
   return [
-    'usage: pg-instance-manager instance <init|run|status> [flags]',
+    'usage: pg-instance-manager instance <init|run|restore|status> [flags]',
     '',
     'CloudNativePG-compatible flags (env fallback):',
     '  --pg-data DIR (PGDATA)  --pod-name NAME (POD_NAME)  --cluster-name NAME (CLUSTER_NAME)',
@@ -88,6 +95,9 @@ export function usageText(): string {
     '  --peer-status-port N      the status port the isolation check pings on other instances (default --status-port)',
     '',
     'pg-instance-manager rbac --cluster FILE   print the ServiceAccount, Role and RoleBinding a Cluster needs',
+    'pg-instance-manager backup NAME [--state-dir DIR]   take a base backup into spec.backup.barmanObjectStore',
+    'pg-instance-manager backups [--state-dir DIR]       list the backups and the recoverability window',
+    'pg-instance-manager instance restore     bootstrap PGDATA from spec.bootstrap.recovery, then exit',
     '',
     'Process:',
     '  --run-as USER (when started as root; default postgres)  --pg-bin DIR (PG_BIN)  --controller-dir DIR',

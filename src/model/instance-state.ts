@@ -16,6 +16,15 @@ export interface InstanceState {
   pendingRestartSettings: string[];
   lastReloadAt: string | undefined;
   lastError: string | undefined;
+  /** The backup catalog's times (ms since the epoch), for the backup metrics. */
+  backups: BackupTimes;
+}
+
+/** CNPG's backup metrics: cnpg_collector_first_recoverability_point and its two siblings. */
+export interface BackupTimes {
+  firstRecoverabilityPoint?: number;
+  lastAvailableBackup?: number;
+  lastFailedBackup?: number;
 }
 
 /** A fresh state for this process. */
@@ -33,5 +42,6 @@ export function createInstanceState(clusterName: string, podName: string): Insta
     pendingRestartSettings: [],
     lastReloadAt: undefined,
     lastError: undefined,
+    backups: {},
   };
 }
