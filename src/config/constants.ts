@@ -31,6 +31,8 @@ export const PGDATA_FILES = Object.freeze({
   ident: 'pg_ident.conf',
   postgresqlConf: 'postgresql.conf',
   pid: 'postmaster.pid',
+  /** Present until the first WAL is archived: the archive must be empty before then (CNPG CheckEmptyWalArchiveFile). */
+  checkEmptyWalArchive: '.check-empty-wal-archive',
 });
 
 /** Base name of the logging collector's outputs (log_filename = 'postgres'). */

@@ -1,5 +1,6 @@
 // The validated, defaulted view of a postgresql.cnpg.io/v1 Cluster that the rest of the manager reads.
 // Only the fields the instance manager acts on are typed; `raw` keeps the whole object.
+import type { BackupSpec } from './validate-backup.js';
 
 export interface SecretKeyRef {
   name: string;
@@ -95,6 +96,8 @@ export interface ClusterSpec {
     liveness: { isolationCheck: boolean; requestTimeoutMs?: number; connectionTimeoutMs?: number };
   };
   serviceAccountName?: string;
+  /** spec.backup: the object store WAL is archived to (validate-backup.ts). */
+  backup?: BackupSpec;
   /** The operand image as written in the manifest (postgresMajor is derived from its tag). */
   imageName?: string;
 }
