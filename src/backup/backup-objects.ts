@@ -57,7 +57,7 @@ export class BackupFiles implements BackupObjects {
 
 /** Throws unless `name` is a Kubernetes object name (RFC 1123 subdomain), which is also one safe path component. */
 export function checkBackupName(name: string): void {
-  if (name.length > 253 || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name)) {
+  if (name.length > 253 || !/^[a-z0-9][-a-z0-9.]*$/.test(name) || !/[a-z0-9]$/.test(name)) {
     throw new ManagerError('USAGE', `'${name.slice(0, 64)}' is not a valid Backup name (lower-case letters, digits, '-' and '.', at most 253)`);
   }
 }

@@ -38,7 +38,7 @@ function str(v: unknown): string | undefined {
 
 function toBackup(raw: Record<string, unknown>): CatalogBackup {
   return {
-    backupId: String(raw.backup_id ?? ''),
+    backupId: str(raw.backup_id) ?? '',
     backupName: str(raw.backup_name),
     beginTime: parseBarmanTime(raw.begin_time_iso ?? raw.begin_time),
     endTime: parseBarmanTime(raw.end_time_iso ?? raw.end_time),

@@ -21,7 +21,7 @@ export async function credentialEnv(store: ObjectStore, getSecret: SecretReader)
   const env: Partial<Record<CredentialEnv, string>> = {};
   for (const [name, ref] of Object.entries(store.credentials) as [CredentialEnv, { name: string; key: string }][]) {
     const secret = await getSecret(ref.name);
-    // eslint-disable-next-line security/detect-object-injection -- key comes from the Cluster spec, read from a map
+     
     const value = secret?.data[ref.key];
     if (!value) throw new ManagerError('INVALID_SECRET', `object store credentials: Secret "${ref.name}" has no key "${ref.key}" (for ${name})`);
     env[name] = value.toString('utf8'); // eslint-disable-line security/detect-object-injection -- fixed names

@@ -1,7 +1,6 @@
 // The barmanObjectStore of a Cluster (spec.backup.barmanObjectStore, or externalClusters[].barmanObjectStore
 // for a recovery source), as the barman-cloud tools need it (CNPG api/v1 BarmanObjectStoreConfiguration,
-// barman-cloud pkg/api/config.go). Read from the raw Cluster so this stays independent of the spec loader's
-// own view of `spec.backup`: the loader validates the manifest, this only reads what the tools take.
+// barman-cloud pkg/api/config.go): the credentials as the environment variables barman reads.
 import { ManifestError } from '../errors.js';
 import { Fields } from '../spec/fields.js';
 import type { Cluster, SecretKeyRef } from '../spec/cluster.js';
@@ -67,17 +66,30 @@ export function readObjectStore(value: unknown, path: string, defaultServer: str
   return store;
 }
 
-/** The Cluster's own object store (spec.backup.barmanObjectStore), or undefined when it has none. */
+/** The Cluster's own object store (spec.backup.barmanObjectStore, validated by spec/validate-backup.ts), or undefined. */
 export function clusterObjectStore(cluster: Cluster): ObjectStore | undefined {
-  const backup = Fields.optional((cluster.raw.spec as Record<string, unknown> | undefined)?.backup, 'spec.backup');
-  const store = backup?.get('barmanObjectStore');
-  return store === undefined ? undefined : readObjectStore(store, 'spec.backup.barmanObjectStore', cluster.name);
+  const s = cluster.spec.backup?.barmanObjectStore;
+  if (!s) return undefined;
+  const credentials: ObjectStore['credentials'] = {};
+  const pairs: [CredentialEnv, SecretKeyRef | undefined][] = [
+    ['AWS_ACCESS_KEY_ID', s.s3?.accessKeyId], ['AWS_SECRET_ACCESS_KEY', s.s3?.secretAccessKey], ['AWS_SESSION_TOKEN', s.s3?.sessionToken], ['AWS_DEFAULT_REGION', s.s3?.region],
+    ['AZURE_STORAGE_ACCOUNT', s.azure?.storageAccount], ['AZURE_STORAGE_KEY', s.azure?.storageKey], ['AZURE_STORAGE_SAS_TOKEN', s.azure?.storageSasToken], ['AZURE_STORAGE_CONNECTION_STRING', s.azure?.connectionString],
+  ];
+  for (const [env, ref] of pairs) if (ref) credentials[env] = ref; // eslint-disable-line security/detect-object-injection -- fixed names
+  return {
+    destinationPath: s.destinationPath,
+    serverName: s.serverName ?? cluster.name,
+    ...(s.endpointURL ? { endpointURL: s.endpointURL } : {}),
+    cloudProvider: s.provider === 'azure' ? 'azure-blob-storage' : 'aws-s3',
+    credentials,
+    data: { ...s.data },
+    wal: { ...s.wal },
+  };
 }
 
 /** spec.backup.retentionPolicy (`^[1-9][0-9]*[dwm]$`) as barman's "RECOVERY WINDOW OF n DAYS|WEEKS|MONTHS". */
 export function retentionPolicy(cluster: Cluster): string | undefined {
-  const backup = Fields.optional((cluster.raw.spec as Record<string, unknown> | undefined)?.backup, 'spec.backup');
-  const text = backup?.string('retentionPolicy');
+  const text = cluster.spec.backup?.retentionPolicy;
   if (text === undefined) return undefined;
   const m = /^([1-9][0-9]*)([dwm])$/.exec(text);
   if (!m) throw new ManifestError('spec.backup.retentionPolicy', `must look like 30d, 4w or 6m, got '${text}'`);

@@ -8,6 +8,8 @@ import { child, type Logger } from '../log/logger.js';
 import { countClientSessions } from '../db/client-sessions.js';
 import { ensureSystemRoles } from '../db/roles.js';
 import { runInitStep } from '../bootstrap/init-step.js';
+import { runRecoveryStep } from '../bootstrap/recovery-step.js';
+import { needsRecovery, recoveryStepOptions } from './recovery-options.js';
 import { osCalls } from '../native/os-calls.js';
 import { followChanges } from '../reconcile/follow-changes.js';
 import { createReaper } from '../supervisor/reaper.js';
@@ -53,6 +55,11 @@ export async function instanceRun(config: Config, root: Logger, emergency: { sto
     // Awaited by the bootstrap step; marked handled in case the group ends before that step runs.
     provisioned.catch(() => undefined);
     const handedOver = await group.during('bootstrap', EXIT.parts.bootstrap, async (signal): Promise<Postmaster | false> => {
+      if (await needsRecovery(p)) {
+        await runRecoveryStep(recoveryStepOptions(p, provisioned, closeConnections), signal);
+        await (await p.reconciler()).writeFiles(p.cluster);
+        return false;
+      }
       if (p.pgState !== 'initialised') return runInitStep(initStepOptions(p, provisioned, closeConnections), signal);
       await provisioned;
       await (await p.reconciler()).writeFiles(p.cluster);

@@ -30,6 +30,27 @@ export interface InitdbSpec {
   postInitTemplateSQL: string[];
 }
 
+/** spec.bootstrap.recovery (CNPG api/v1 BootstrapRecovery), object-store recovery only. */
+export interface RecoverySpec {
+  /** A Backup object by name (its status says where the backup is). */
+  backup?: string;
+  /** An externalClusters[] entry with a barmanObjectStore. */
+  source?: string;
+  recoveryTarget?: RecoveryTarget;
+}
+
+/** spec.bootstrap.recovery.recoveryTarget (api/v1 RecoveryTarget). */
+export interface RecoveryTarget {
+  backupID?: string;
+  targetTLI?: string;
+  targetXID?: string;
+  targetName?: string;
+  targetLSN?: string;
+  targetTime?: string;
+  targetImmediate?: boolean;
+  exclusive?: boolean;
+}
+
 export interface LdapSpec {
   server: string;
   port?: number;
@@ -86,7 +107,7 @@ export interface ClusterSpec {
     ldap?: LdapSpec;
     enableAlterSystem: boolean;
   };
-  bootstrap: { initdb: InitdbSpec };
+  bootstrap: { initdb: InitdbSpec; recovery?: RecoverySpec };
   certificates: CertificatesSpec;
   monitoring: MonitoringSpec;
   probes: {
