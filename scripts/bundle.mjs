@@ -14,6 +14,8 @@ await build({
   entryPoints: {
     main: new URL('../dist/src/main.js', import.meta.url).pathname,
     'generate-child': new URL('../dist/src/tls/generate-child.js', import.meta.url).pathname,
+    // The embedded object store (s3rver) runs as a child too; s3rver itself loads from node_modules.
+    's3rver-child': new URL('../dist/src/supervisor/s3rver-child.js', import.meta.url).pathname,
   },
   outdir,
   bundle: true,
@@ -22,7 +24,7 @@ await build({
   platform: 'node',
   target: 'node20',
   sourcemap: true,
-  external: ['@kubernetes/client-node'],
+  external: ['@kubernetes/client-node', 's3rver', 's3rver/*'],
   logLevel: 'warning',
   // Whitespace and comments out, syntax compacted, identifiers kept (stack traces stay readable, and
   // dist/bundle/*.map maps them back). Every loaded module's source text stays in the V8 heap for the

@@ -21,6 +21,7 @@ import { PartGroup } from './part-group.js';
 import { prepareInstance, type Prepared } from './prepare.js';
 import { initStepOptions } from './init-options.js';
 import { backupPart } from './backup-part.js';
+import { objectStorePart, wantsEmbeddedStore } from './object-store-part.js';
 import { clusterObjectStore } from '../barman/object-store.js';
 import { lifecyclePart, logPipesPart, reaperPart, serversPart, volumesPart, watchPart } from './run-parts.js';
 import type { Servers } from './servers.js';
@@ -51,6 +52,8 @@ export async function instanceRun(config: Config, root: Logger, emergency: { sto
     await group.start(reaperPart(createReaper({ registry: p.registry, log: child(root, 'reaper'), subreaper: process.pid !== 1 }), log));
     await group.start(logPipesPart(config.controller.log, root));
     await group.start(volumesPart(config.pgData, root));
+    // The embedded default's object store comes before the bootstrap: a recovery reads from it, archiving writes to it.
+    if (wantsEmbeddedStore(p)) await group.start(objectStorePart(p));
     const provisioned = provisionIfLocal(p.source, p.cluster, root, p.registry);
     // Awaited by the bootstrap step; marked handled in case the group ends before that step runs.
     provisioned.catch(() => undefined);

@@ -1,0 +1,127 @@
+// Backups and point-in-time recovery against the embedded object store (real s3rver, real barman-cloud tools,
+// real PostgreSQL): a backup under a writer ends `completed` with barman's fields; a second request while
+// it runs is refused; a new state folder recovers to a noted time with every row committed before it and
+// none after; a target before the first backup is a clear error and no cluster starts.
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort, startManager, tempDir, type ManagerHandle } from '../helpers/manager.js';
+import { cleanupDir, waitUntil } from '../helpers/lifecycle-procs.js';
+import { idsIn, ownerQuery, runManagerCommand } from '../helpers/lifecycle-writer.js';
+import { backupFile, backupManifest, walArchiveShim } from '../helpers/backup-stack.js';
+
+const READY = (l: { msg?: string }): boolean => l.msg === 'instance ready';
+
+async function insert(h: ManagerHandle, from: number, to: number): Promise<void> {
+  await ownerQuery(h, 'INSERT INTO t SELECT generate_series($1::int, $2::int)', [from, to]);
+}
+
+// Copies the origin's store key into a new state folder's secrets, as the Secret an externalClusters entry names.
+function copyKey(from: ManagerHandle, toStateDir: string, secret: string): void {
+  const dir = join(toStateDir, 'secrets', secret);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  for (const key of ['ACCESS_KEY_ID', 'ACCESS_SECRET_KEY']) writeFileSync(join(dir, key), readFileSync(join(from.stateDir, 'secrets', 't1-objectstore', key)));
+}
+
+function recoveryManifest(storePort: number, originPort: number, target: string[]): string {
+  return backupManifest('t1', storePort, 'restored', [
+    'bootstrap:',
+    '  recovery:',
+    '    source: origin',
+    '    recoveryTarget:',
+    ...target.map((l) => `      ${l}`),
+    'externalClusters:',
+    '  - name: origin',
+    '    barmanObjectStore:',
+    '      destinationPath: s3://backups/origin',
+    `      endpointURL: http://127.0.0.1:${originPort}`,
+    '      serverName: origin',
+    '      s3Credentials:',
+    '        accessKeyId: { name: origin-objectstore, key: ACCESS_KEY_ID }',
+    '        secretAccessKey: { name: origin-objectstore, key: ACCESS_SECRET_KEY }',
+  ]);
+}
+
+describe('backups and point-in-time recovery', () => {
+  const dirs: string[] = [];
+  const handles: ManagerHandle[] = [];
+  after(async () => {
+    for (const h of handles) await h.stop(20_000);
+    for (const d of dirs) await cleanupDir(d);
+  });
+
+  test('backup, second request refused, restore to a time in a new state folder, and a time before the first backup refused', async () => {
+    const dir = tempDir('pgim-backup-');
+    dirs.push(dir);
+    const storePort = await freePort();
+    const env = walArchiveShim(dir, join(dir, 'state'), 't1', storePort, 'origin');
+    const origin = await startManager({ dir, manifestText: backupManifest('t1', storePort, 'origin'), env });
+    handles.push(origin);
+    await origin.waitForLine(READY, 90_000, 'origin ready');
+    const beforeBackup = (await ownerQuery<{ now: Date }>(origin, 'SELECT now()')).rows[0]?.now;
+    await ownerQuery(origin, 'CREATE TABLE t (id int PRIMARY KEY)');
+    await insert(origin, 1, 50);
+
+    const first = await runManagerCommand(['backup', 'first'], origin, 120_000);
+    assert.equal(first.code, 0, `backup first: ${first.stderr}`);
+    const second = await runManagerCommand(['backup', 'second'], origin, 60_000);
+    assert.notEqual(second.code, 0, 'a second backup while one runs is refused');
+    assert.match(second.stderr, /backup "first" is still running/);
+    const done = await waitUntil(() => {
+      const s = backupFile(origin.stateDir, 'first')?.status;
+      return s && (s.phase === 'completed' || s.phase === 'failed') ? s : false;
+    }, 120_000, 'Backup first to finish', 200);
+    assert.equal(done.phase, 'completed', `Backup first: ${JSON.stringify(done)}`);
+    for (const field of ['backupId', 'backupName', 'beginWal', 'endWal', 'beginLSN', 'endLSN', 'startedAt', 'stoppedAt', 'destinationPath', 'serverName', 'instanceID']) {
+      assert.ok(done[field] !== undefined && done[field] !== '', `Backup status has ${field}`); // eslint-disable-line security/detect-object-injection
+    }
+    assert.match(String(done.backupName), /^backup-\d{14}$/);
+    // The catalog upkeep after the backup writes the recoverability window.
+    const status = await waitUntil(() => {
+      const s = JSON.parse(readFileSync(join(origin.stateDir, 'status.json'), 'utf8')) as Record<string, unknown>;
+      return s.lastSuccessfulBackup && s.firstRecoverabilityPoint ? s : false;
+    }, 30_000, 'firstRecoverabilityPoint in the Cluster status', 200);
+    assert.ok((status.conditions as { type: string; status: string }[]).some((c) => c.type === 'LastBackupSucceeded' && c.status === 'True'));
+
+    await insert(origin, 51, 100);
+    const target = (await ownerQuery<{ now: Date }>(origin, 'SELECT clock_timestamp() AS now')).rows[0]?.now;
+    await new Promise((r) => setTimeout(r, 1100)); // the target time lies strictly between two commits, not a synchronisation
+    await insert(origin, 101, 150);
+    // Push the WAL holding the last commits into the archive.
+    const wal = (await ownerQuery<{ w: string }>(origin, 'SELECT pg_walfile_name(pg_current_wal_lsn()) AS w')).rows[0]?.w ?? '';
+    await ownerQuery(origin, 'SELECT pg_switch_wal()').catch(() => undefined);
+    await waitUntil(async () => {
+      const r = await ownerQuery<{ w: string | null }>(origin, 'SELECT last_archived_wal AS w FROM pg_stat_archiver');
+      return (r.rows[0]?.w ?? '') >= wal;
+    }, 60_000, `WAL ${wal} archived`, 250);
+
+    const listed = await runManagerCommand(['backups'], origin, 60_000);
+    assert.equal(listed.code, 0, listed.stderr);
+
+    // A target before the first backup: a clear error, and no cluster starts.
+    const early = tempDir('pgim-restore-early-');
+    dirs.push(early);
+    copyKey(origin, join(early, 'state'), 'origin-objectstore');
+    const earlyPort = await freePort();
+    const refused = await startManager({ dir: early, manifestText: recoveryManifest(earlyPort, storePort, [`targetTime: "${beforeBackup?.toISOString() ?? ''}"`]), env: walArchiveShim(early, join(early, 'state'), 't1', earlyPort, 'restored') });
+    handles.push(refused);
+    const exit = await refused.exited;
+    assert.notEqual(exit.code, 0);
+    assert.match(refused.stderr(), /no completed backup ended at or before targetTime/);
+    assert.ok(!existsSync(join(refused.stateDir, 'pgdata', 'PG_VERSION')), 'no PGDATA is left behind');
+
+    // The restore to the noted time.
+    const restoreDir = tempDir('pgim-restore-');
+    dirs.push(restoreDir);
+    copyKey(origin, join(restoreDir, 'state'), 'origin-objectstore');
+    const restorePort = await freePort();
+    const restored = await startManager({ dir: restoreDir, manifestText: recoveryManifest(restorePort, storePort, [`targetTime: "${target?.toISOString() ?? ''}"`]), env: walArchiveShim(restoreDir, join(restoreDir, 'state'), 't1', restorePort, 'restored') });
+    handles.push(restored);
+    await restored.waitForLine(READY, 180_000, 'restored ready');
+    const ids = await idsIn(restored, 't');
+    const expected = new Set(Array.from({ length: 100 }, (_, i) => i + 1));
+    assert.deepEqual(ids, expected, 'every row committed before the target, none after');
+    assert.ok(restored.lines.some((l) => l.msg === 'recovery finished: postgres promoted'));
+  });
+});
