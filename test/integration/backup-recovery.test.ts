@@ -4,6 +4,7 @@
 // none after; a target before the first backup is a clear error and no cluster starts.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, startManager, tempDir, type ManagerHandle } from '../helpers/manager.js';
@@ -22,6 +23,8 @@ function copyKey(from: ManagerHandle, toStateDir: string, secret: string): void 
   const dir = join(toStateDir, 'secrets', secret);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   for (const key of ['ACCESS_KEY_ID', 'ACCESS_SECRET_KEY']) writeFileSync(join(dir, key), readFileSync(join(from.stateDir, 'secrets', 't1-objectstore', key)));
+  // The manager reads its state folder as the run user.
+  execFileSync('chown', ['-R', 'postgres:postgres', toStateDir]);
 }
 
 function recoveryManifest(storePort: number, originPort: number, target: string[]): string {
@@ -90,7 +93,8 @@ describe('backups and point-in-time recovery', () => {
     await insert(origin, 101, 150);
     // Push the WAL holding the last commits into the archive.
     const wal = (await ownerQuery<{ w: string }>(origin, 'SELECT pg_walfile_name(pg_current_wal_lsn()) AS w')).rows[0]?.w ?? '';
-    await ownerQuery(origin, 'SELECT pg_switch_wal()').catch(() => undefined);
+    // The owner may not call pg_switch_wal(): a segment's worth of other WAL pushes that one out.
+    await ownerQuery(origin, "CREATE TABLE filler AS SELECT repeat('x', 1000) AS pad FROM generate_series(1, 20000)");
     await waitUntil(async () => {
       const r = await ownerQuery<{ w: string | null }>(origin, 'SELECT last_archived_wal AS w FROM pg_stat_archiver');
       return (r.rows[0]?.w ?? '') >= wal;
