@@ -71,8 +71,9 @@ const cases: [string, Record<string, unknown>, string, string][] = [
   ['liveness isolationCheck', { probes: { liveness: { isolationCheck: { enabled: 'off-ish' } } } }, 'spec.probes.liveness.isolationCheck.enabled', 'must be a boolean'],
   ['imageName with catalog', { imageName: 'pg:16', imageCatalogRef: { kind: 'ImageCatalog', name: 'c', major: 16 } }, 'spec.imageCatalogRef', 'mutually exclusive'],
   // Refused until the instance manager implements them.
-  ['bootstrap.recovery', { bootstrap: { recovery: { source: 'x' } } }, 'spec.bootstrap.recovery', 'not supported yet (only bootstrap.initdb)'],
-  ['bootstrap.pg_basebackup', { bootstrap: { pg_basebackup: { source: 'x' } } }, 'spec.bootstrap.pg_basebackup', 'not supported yet (only bootstrap.initdb)'],
+  ['bootstrap.recovery without its source', { bootstrap: { recovery: { source: 'x' } } }, 'spec.bootstrap.recovery.source', 'names "x", which is not in spec.externalClusters'],
+  ['bootstrap.recovery with two targets', { bootstrap: { recovery: { backup: { name: 'b' }, recoveryTarget: { targetLSN: '0/1', targetTime: '2026-12-07T05:00:00Z' } } } }, 'spec.bootstrap.recovery.recoveryTarget', 'only one recovery target at a time, got targetLSN, targetTime'],
+  ['bootstrap.pg_basebackup', { bootstrap: { pg_basebackup: { source: 'x' } } }, 'spec.bootstrap.pg_basebackup', 'not supported yet (only bootstrap.initdb and bootstrap.recovery)'],
   ['initdb.import', initdb({ import: { type: 'microservice' } }), 'spec.bootstrap.initdb.import', 'not supported yet'],
   ['initdb.postInitSQLRefs', initdb({ postInitSQLRefs: {} }), 'spec.bootstrap.initdb.postInitSQLRefs', 'not supported yet'],
   ['replica', { replica: { enabled: true, source: 'x' } }, 'spec.replica', 'not supported yet (replica clusters)'],
