@@ -34,7 +34,10 @@ export function validateRecovery(f: Fields, spec: Fields): RecoverySpec {
 function validateTarget(t: Fields): RecoveryTarget {
   t.onlyKeys(TARGET_KEYS);
   const target: RecoveryTarget = {};
-  for (const key of ['backupID', 'targetTLI', 'targetXID', 'targetName', 'targetLSN', 'targetTime'] as const) {
+  // An unquoted RFC 3339 time is a YAML timestamp: taken as the same instant.
+  const time = t.get('targetTime');
+  if (time instanceof Date) target.targetTime = time.toISOString();
+  for (const key of ['backupID', 'targetTLI', 'targetXID', 'targetName', 'targetLSN', ...(time instanceof Date ? [] : ['targetTime' as const])] as const) {
     const v = t.string(key, { nonEmpty: true });
     if (v !== undefined) target[key] = v; // eslint-disable-line security/detect-object-injection -- fixed keys
   }
