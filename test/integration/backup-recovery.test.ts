@@ -88,7 +88,9 @@ describe('backups and point-in-time recovery', () => {
     assert.ok((status.conditions as { type: string; status: string }[]).some((c) => c.type === 'LastBackupSucceeded' && c.status === 'True'));
 
     await insert(origin, 51, 100);
-    const target = (await ownerQuery<{ now: Date }>(origin, 'SELECT clock_timestamp() AS now')).rows[0]?.now;
+    const noted = (await ownerQuery<{ now: Date; lsn: string }>(origin, 'SELECT clock_timestamp() AS now, pg_current_wal_lsn()::text AS lsn')).rows[0];
+    const target = noted?.now;
+    const targetLsn = noted?.lsn ?? '';
     await new Promise((r) => setTimeout(r, 1100)); // the target time lies strictly between two commits, not a synchronisation
     await insert(origin, 101, 150);
     // Push the WAL holding the last commits into the archive.
@@ -115,17 +117,47 @@ describe('backups and point-in-time recovery', () => {
     assert.match(refused.stderr(), /no completed backup ended at or before targetTime/);
     assert.ok(!existsSync(join(refused.stateDir, 'pgdata', 'PG_VERSION')), 'no PGDATA is left behind');
 
-    // The restore to the noted time.
-    const restoreDir = tempDir('pgim-restore-');
-    dirs.push(restoreDir);
-    copyKey(origin, join(restoreDir, 'state'), 'origin-objectstore');
-    const restorePort = await freePort();
-    const restored = await startManager({ dir: restoreDir, manifestText: recoveryManifest(restorePort, storePort, [`targetTime: "${target?.toISOString() ?? ''}"`]), env: walArchiveShim(restoreDir, join(restoreDir, 'state'), 't1', restorePort, 'restored') });
-    handles.push(restored);
-    await restored.waitForLine(READY, 180_000, 'restored ready');
-    const ids = await idsIn(restored, 't');
-    const expected = new Set(Array.from({ length: 100 }, (_, i) => i + 1));
-    assert.deepEqual(ids, expected, 'every row committed before the target, none after');
-    assert.ok(restored.lines.some((l) => l.msg === 'recovery finished: postgres promoted'));
+    // Restores to the noted time, to an LSN noted with it, and to the end of the backup (targetImmediate), side by side.
+    const restoreTo = async (target: string[]): Promise<Set<number>> => {
+      const restoreDir = tempDir('pgim-restore-');
+      dirs.push(restoreDir);
+      copyKey(origin, join(restoreDir, 'state'), 'origin-objectstore');
+      const restorePort = await freePort();
+      const h = await startManager({ dir: restoreDir, manifestText: recoveryManifest(restorePort, storePort, target), env: walArchiveShim(restoreDir, join(restoreDir, 'state'), 't1', restorePort, 'restored') });
+      handles.push(h);
+      await h.waitForLine(READY, 180_000, `restored (${target.join(', ')}) ready`);
+      assert.ok(h.lines.some((l) => l.msg === 'recovery finished: postgres promoted'));
+      return idsIn(h, 't');
+    };
+    const [byTime, byLsn, immediate] = await Promise.all([
+      restoreTo([`targetTime: "${target?.toISOString() ?? ''}"`]),
+      restoreTo([`targetLSN: "${targetLsn}"`]),
+      restoreTo(['targetImmediate: true']),
+    ]);
+    const upTo = (n: number): Set<number> => new Set(Array.from({ length: n }, (_, i) => i + 1));
+    assert.deepEqual(byTime, upTo(100), 'targetTime: every row committed before the target, none after');
+    assert.deepEqual(byLsn, upTo(100), 'targetLSN: every row committed before the LSN, none after');
+    assert.deepEqual(immediate, upTo(50), 'targetImmediate: what the backup holds, nothing later');
+
+    // The backup metrics, from the catalog.
+    const metrics = await (await fetch(`http://127.0.0.1:${origin.metricsPort}/metrics`)).text();
+    assert.match(metrics, /^cnpg_collector_first_recoverability_point [1-9]\d{9}$/m);
+    assert.match(metrics, /^cnpg_collector_last_available_backup_timestamp [1-9]\d{9}$/m);
+
+    // Wrong credentials: the Backup ends failed with barman's error, and postgres keeps serving.
+    for (const key of ['ACCESS_KEY_ID', 'ACCESS_SECRET_KEY']) writeFileSync(join(origin.stateDir, 'secrets', 't1-objectstore', key), 'wrong');
+    const wrong = await runManagerCommand(['backup', 'wrong'], origin, 60_000);
+    assert.equal(wrong.code, 0, wrong.stderr);
+    const failed = await waitUntil(() => {
+      const st = backupFile(origin.stateDir, 'wrong')?.status;
+      return st && (st.phase === 'completed' || st.phase === 'failed') ? st : false;
+    }, 60_000, 'Backup wrong to finish', 200);
+    assert.equal(failed.phase, 'failed');
+    assert.match(String(failed.error), /barman-cloud-backup failed/);
+    assert.equal((await ownerQuery<{ n: string }>(origin, 'SELECT count(*) AS n FROM t')).rows[0]?.n, '150', 'postgres still serves');
+    await waitUntil(() => {
+      const st = JSON.parse(readFileSync(join(origin.stateDir, 'status.json'), 'utf8')) as { lastFailedBackup?: string; conditions?: { type: string; status: string; reason: string }[] };
+      return st.lastFailedBackup && st.conditions?.some((c) => c.type === 'LastBackupSucceeded' && c.reason === 'LastBackupFailed');
+    }, 10_000, 'lastFailedBackup and LastBackupSucceeded=False in the Cluster status', 100);
   });
 });
