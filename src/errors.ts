@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'PRIVILEGES'
   | 'NOT_IMPLEMENTED'
   | 'KUBE'
+  | 'WAL_ARCHIVE'
   | 'INTERNAL';
 
 /** Base class for every error the manager raises on purpose. */
