@@ -11,7 +11,7 @@ export const LAYERS = [
   ['spec', 'supervisor'],
   ['pgfiles', 'db', 'barman'],
   ['source', 'tls'],
-  ['kube', 'bootstrap'],
+  ['kube', 'bootstrap', 'wal'],
   ['reconcile', 'backup'],
   ['status', 'metrics'],
   ['commands'],
@@ -24,6 +24,7 @@ const PACKAGES = [
   { name: 'pg', owner: 'db', message: 'only src/db/ imports pg: add a function there' },
   { name: '@kubernetes/client-node', owner: 'kube', message: 'only src/kube/ imports the Kubernetes client: add a function there' },
   { name: 'node:child_process', owner: 'supervisor', message: 'only src/supervisor/ starts processes (spawn.ts, run-to-completion.ts)' },
+  { name: '@aws-sdk/client-s3', owner: 'wal', message: 'only src/wal/ talks to the object store' },
   { name: 'execa', owner: 'supervisor', message: 'only src/supervisor/ starts processes (run-to-completion.ts)' },
 ];
 

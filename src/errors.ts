@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'KUBE'
   | 'BACKUP'
   | 'RECOVERY'
+  | 'WAL_ARCHIVE'
   | 'INTERNAL';
 
 /** Base class for every error the manager raises on purpose. */

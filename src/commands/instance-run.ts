@@ -14,6 +14,7 @@ import { osCalls } from '../native/os-calls.js';
 import { followChanges } from '../reconcile/follow-changes.js';
 import { createReaper } from '../supervisor/reaper.js';
 import { Lifecycle } from '../supervisor/lifecycle.js';
+import type { Reconciler } from '../reconcile/reconciler.js';
 import type { Postmaster } from '../supervisor/postmaster.js';
 import { handleSignals } from '../supervisor/signals.js';
 import { stopPostmaster } from '../supervisor/stop.js';
@@ -26,6 +27,8 @@ import { clusterObjectStore } from '../barman/object-store.js';
 import { lifecyclePart, logPipesPart, reaperPart, serversPart, volumesPart, watchPart } from './run-parts.js';
 import type { Servers } from './servers.js';
 import { provisionIfLocal } from './source-setup.js';
+import { withOwnStatus } from './own-status.js';
+import { walChannelPart } from './wal-channel-part.js';
 import { withTimeout } from './with-timeout.js';
 
 /** Runs the instance until stopped; resolves with the process exit code. */
@@ -54,6 +57,10 @@ export async function instanceRun(config: Config, root: Logger, emergency: { sto
     await group.start(volumesPart(config.pgData, root));
     // The embedded default's object store comes before the bootstrap: a recovery reads from it, archiving writes to it.
     if (wantsEmbeddedStore(p)) await group.start(objectStorePart(p));
+    // Up before any postmaster: archive_command and restore_command reach the manager through it.
+    let applied: Reconciler | undefined;
+    const walCluster = withOwnStatus(p.source, () => applied?.cluster() ?? p.cluster);
+    await group.start(walChannelPart({ config, source: p.source, podName: p.state.podName, cluster: walCluster, registry: p.registry, root }));
     const provisioned = provisionIfLocal(p.source, p.cluster, root, p.registry);
     // Awaited by the bootstrap step; marked handled in case the group ends before that step runs.
     provisioned.catch(() => undefined);
@@ -76,6 +83,7 @@ export async function instanceRun(config: Config, root: Logger, emergency: { sto
       const lifecycle = await buildLifecycle(p, log, closeConnections, spawned, signals.hurry);
       emergency.stopPostgres = () => lifecycle.current()?.signal('SIGINT');
       const reconciler = await p.reconciler();
+      applied = reconciler;
       const running = (): { pm: Postmaster; pool: ReturnType<Prepared['db']['pool']> } | undefined => {
         const pm = lifecycle.current();
         return pm && lifecycle.isReady() ? { pm, pool: p.db.pool() } : undefined;

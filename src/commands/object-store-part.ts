@@ -52,11 +52,11 @@ async function accessKeys(p: Prepared, source: FileSpecSource): Promise<{ id: st
   return { id, secret: key };
 }
 
-/** The embedded s3rver; ready once it listens. Stops after postgres (stopOrder 2, with the servers). */
+/** The embedded s3rver; ready once it listens. Stops after postgres and the WAL channel (the last archiving). */
 export function objectStorePart(p: Prepared): Part {
   return {
     name: 'object-store',
-    stopOrder: 2,
+    stopOrder: 3,
     exitCode: EXIT.parts.backups,
     async start(signal, ready) {
       const source = p.source as FileSpecSource;

@@ -14,7 +14,7 @@ export const EXIT = Object.freeze({
   usage: 2,
   noWalSpace: 4,
   /** Which part of `instance run` failed (the postmaster's is 1, as CNPG's: the kubelet restarts the pod). */
-  parts: Object.freeze({ postmaster: 1, bootstrap: 10, logPipes: 11, reaper: 12, servers: 13, specWatch: 14, volumeWatch: 15, backups: 16 }),
+  parts: Object.freeze({ postmaster: 1, bootstrap: 10, logPipes: 11, reaper: 12, servers: 13, specWatch: 14, volumeWatch: 15, walChannel: 16, backups: 17 }),
 });
 
 /** The container layout: the scratch emptyDir mounted at /controller and PGDATA on the volume. */
