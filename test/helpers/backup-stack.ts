@@ -1,8 +1,6 @@
-// The backup tests' set-up: a Cluster manifest with the embedded object store (s3rver on a free port) and
-// a stand-in for `wal-archive` until the archive branch's subcommand lands: PGIM_MANAGER_COMMAND points
-// archive_command at a shell script that runs barman-cloud-wal-archive itself with the store's generated
-// key, read from the secrets folder at each call (so it is never in the manager's environment or argv).
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+// The backup tests' set-up: a Cluster manifest with the embedded object store (s3rver on a free port),
+// archiving through the manager's own wal-archive, and the Backup files the embedded default writes.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The Cluster manifest: `name`, the embedded store on `storePort` at s3://backups/<path>, extra spec lines. */
@@ -28,25 +26,6 @@ export function backupManifest(name: string, storePort: number, path: string, ex
     `        secretAccessKey: { name: ${name}-objectstore, key: ACCESS_SECRET_KEY }`,
     ...extraSpec.map((l) => `  ${l}`),
   ].join('\n') + '\n';
-}
-
-/** Writes the wal-archive stand-in into `dir` and returns the env that makes archive_command run it. */
-export function walArchiveShim(dir: string, stateDir: string, name: string, storePort: number, path: string): Record<string, string> {
-  const script = join(dir, 'wal-archive-shim.sh');
-  const secrets = join(stateDir, 'secrets', `${name}-objectstore`);
-  writeFileSync(
-    script,
-    [
-      '#!/bin/sh',
-      '# test stand-in for `pg-instance-manager wal-archive ... %p` (the last argument is the WAL path)',
-      'for wal; do :; done',
-      `AWS_ACCESS_KEY_ID=$(cat '${secrets}/ACCESS_KEY_ID') AWS_SECRET_ACCESS_KEY=$(cat '${secrets}/ACCESS_SECRET_KEY') AWS_DEFAULT_REGION=us-east-1 \\`,
-      `  exec /usr/bin/barman-cloud-wal-archive --endpoint-url http://127.0.0.1:${storePort} --cloud-provider aws-s3 s3://backups/${path} ${path} "$wal"`,
-      '',
-    ].join('\n'),
-  );
-  chmodSync(script, 0o755);
-  return { PGIM_MANAGER_COMMAND: script };
 }
 
 /** A Backup file of the embedded default, or undefined. */

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { freePort, startManager, tempDir, type ManagerHandle } from '../helpers/manager.js';
 import { cleanupDir, waitUntil } from '../helpers/lifecycle-procs.js';
 import { idsIn, ownerQuery, runManagerCommand } from '../helpers/lifecycle-writer.js';
-import { backupFile, backupManifest, walArchiveShim } from '../helpers/backup-stack.js';
+import { backupFile, backupManifest } from '../helpers/backup-stack.js';
 
 const READY = (l: { msg?: string }): boolean => l.msg === 'instance ready';
 
@@ -58,8 +58,7 @@ describe('backups and point-in-time recovery', () => {
     const dir = tempDir('pgim-backup-');
     dirs.push(dir);
     const storePort = await freePort();
-    const env = walArchiveShim(dir, join(dir, 'state'), 't1', storePort, 'origin');
-    const origin = await startManager({ dir, manifestText: backupManifest('t1', storePort, 'origin'), env });
+    const origin = await startManager({ dir, manifestText: backupManifest('t1', storePort, 'origin') });
     handles.push(origin);
     await origin.waitForLine(READY, 90_000, 'origin ready');
     const beforeBackup = (await ownerQuery<{ now: Date }>(origin, 'SELECT now()')).rows[0]?.now;
@@ -110,7 +109,7 @@ describe('backups and point-in-time recovery', () => {
     dirs.push(early);
     copyKey(origin, join(early, 'state'), 'origin-objectstore');
     const earlyPort = await freePort();
-    const refused = await startManager({ dir: early, manifestText: recoveryManifest(earlyPort, storePort, [`targetTime: "${beforeBackup?.toISOString() ?? ''}"`]), env: walArchiveShim(early, join(early, 'state'), 't1', earlyPort, 'restored') });
+    const refused = await startManager({ dir: early, manifestText: recoveryManifest(earlyPort, storePort, [`targetTime: "${beforeBackup?.toISOString() ?? ''}"`]) });
     handles.push(refused);
     const exit = await refused.exited;
     assert.notEqual(exit.code, 0);
@@ -123,7 +122,7 @@ describe('backups and point-in-time recovery', () => {
       dirs.push(restoreDir);
       copyKey(origin, join(restoreDir, 'state'), 'origin-objectstore');
       const restorePort = await freePort();
-      const h = await startManager({ dir: restoreDir, manifestText: recoveryManifest(restorePort, storePort, target), env: walArchiveShim(restoreDir, join(restoreDir, 'state'), 't1', restorePort, 'restored') });
+      const h = await startManager({ dir: restoreDir, manifestText: recoveryManifest(restorePort, storePort, target) });
       handles.push(h);
       await h.waitForLine(READY, 180_000, `restored (${target.join(', ')}) ready`);
       assert.ok(h.lines.some((l) => l.msg === 'recovery finished: postgres promoted'));
