@@ -36,3 +36,18 @@ export function backupFile(stateDir: string, name: string): { status?: Record<st
     return undefined;
   }
 }
+
+/** Runs the manager's CLI with `args` only (no harness flags); resolves with its exit code and output. */
+export async function runManagerCommandRaw(args: readonly string[], timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const { spawn } = await import('node:child_process');
+  const { MAIN_JS } = await import('./paths.js');
+  const proc = spawn(process.execPath, [MAIN_JS, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PGDATA: '' } });
+  let stdout = '';
+  let stderr = '';
+  proc.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+  proc.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
+  const code = await new Promise<number | null>((res) => proc.once('close', (c: number | null) => res(c)));
+  clearTimeout(timer);
+  return { code, stdout, stderr };
+}
