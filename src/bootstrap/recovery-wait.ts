@@ -18,8 +18,8 @@ export async function waitForPromotion(o: { db: LazyDb; pm: Postmaster; log: Log
   for (;;) {
     o.signal.throwIfAborted();
     if (exited) {
-      const said = ((await o.pm.stderrTail?.(1000)) ?? []).join('; ');
-      throw new ManagerError('RECOVERY', `postgres stopped before the end of the recovery (${exited}): the recovery target is not reachable with the WAL in the archive (a target after the last archived WAL, or a gap)${said ? `: ${said}` : ''}`);
+      // postgres said why in its own log ("recovery ended before configured recovery target was reached").
+      throw new ManagerError('RECOVERY', `postgres stopped before the end of the recovery (${exited}): the recovery target is not reachable with the WAL in the archive (a target after the last archived WAL, or a gap; postgres's log lines above say which). Nothing was started; the next start restores again`);
     }
     const row = await withClient(o.db.target, async (c) => (await c.query<{ rec: boolean; lsn: string | null; ts: Date | null }>('SELECT pg_is_in_recovery() AS rec, pg_last_wal_replay_lsn()::text AS lsn, pg_last_xact_replay_timestamp() AS ts')).rows[0]).catch(() => undefined);
     if (row && !row.rec) return;
