@@ -3,8 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** The Cluster manifest: `name`, the embedded store on `storePort` at s3://backups/<path>, extra spec lines. */
-export function backupManifest(name: string, storePort: number, path: string, extraSpec: string[] = []): string {
+/** The Cluster manifest: `name`, the embedded store on `storePort` at s3://backups/<path>, extra spec lines, retention. */
+export function backupManifest(name: string, storePort: number, path: string, extraSpec: string[] = [], retentionPolicy?: string): string {
   return [
     'apiVersion: postgresql.cnpg.io/v1',
     'kind: Cluster',
@@ -17,6 +17,7 @@ export function backupManifest(name: string, storePort: number, path: string, ex
     '  smartShutdownTimeout: 5',
     '  stopDelay: 30',
     '  backup:',
+    ...(retentionPolicy ? [`    retentionPolicy: ${retentionPolicy}`] : []),
     '    barmanObjectStore:',
     `      destinationPath: s3://backups/${path}`,
     `      endpointURL: http://127.0.0.1:${storePort}`,

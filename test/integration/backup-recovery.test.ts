@@ -58,9 +58,11 @@ describe('backups and point-in-time recovery', () => {
     const dir = tempDir('pgim-backup-');
     dirs.push(dir);
     const storePort = await freePort();
-    const origin = await startManager({ dir, manifestText: backupManifest('t1', storePort, 'origin') });
+    const origin = await startManager({ dir, manifestText: backupManifest('t1', storePort, 'origin', [], '30d') });
     handles.push(origin);
     await origin.waitForLine(READY, 90_000, 'origin ready');
+    // Retention runs on its timer from the start, before (and whether or not) any backup is taken.
+    await origin.waitForLine((l) => l.msg === 'retention policy applied' && l.retentionPolicy === 'RECOVERY WINDOW OF 30 DAYS', 30_000, 'retention on the timer');
     const beforeBackup = (await ownerQuery<{ now: Date }>(origin, 'SELECT now()')).rows[0]?.now;
     await ownerQuery(origin, 'CREATE TABLE t (id int PRIMARY KEY)');
     await insert(origin, 1, 50);
