@@ -18,7 +18,7 @@ export const LAYERS = [
 ];
 
 /** Root files of src/ above every folder (entries), and below every folder (errors.ts). */
-const ENTRIES = ['cli', 'main'];
+const ENTRIES = ['cli', 'main', 'wal-main'];
 
 const PACKAGES = [
   { name: 'pg', owner: 'db', message: 'only src/db/ imports pg: add a function there' },

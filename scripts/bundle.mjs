@@ -36,6 +36,21 @@ await build({
   chunkNames: 'chunks/[name]-[hash]',
   plugins: [pgWithoutCloudflareProbe, builtinsThroughRequire],
 });
+// archive_command / restore_command's entry (src/wal-main.ts): one file, no shared chunks, so the process
+// PostgreSQL starts per WAL segment reads and compiles as little as possible.
+await build({
+  entryPoints: { 'wal-main': new URL('../dist/src/wal-main.js', import.meta.url).pathname },
+  outdir,
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  logLevel: 'warning',
+  minifyWhitespace: true,
+  minifySyntax: true,
+  banner: { js: "import { createRequire as __pgimRequire } from 'node:module'; const require = __pgimRequire(import.meta.url);" },
+  plugins: [builtinsThroughRequire],
+});
 // The V8 flags the image's launcher (image/bin/manager) gives this Node, recorded for it (the image builds with
 // the Node it ships).
 const { launchV8Flags } = await import(new URL('../dist/src/config/launch-v8-flags.js', import.meta.url).pathname);

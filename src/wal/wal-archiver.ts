@@ -72,10 +72,12 @@ export class WalArchiver {
     if (!active) return; // no object store: nothing to do (archive_mode is off then anyway)
     await this.#checkEmptyArchive(active);
     const marker = join(this.#o.spoolDir, name);
+    // Every request tops the look-ahead up, a spooled one too: the uploads keep ahead of PostgreSQL's
+    // serial archiver, whose own pace is then one short process per segment.
+    this.#lookAhead(name, active);
     if (await rm(marker).then(() => true, () => false)) return;
     const running = this.#inflight.get(name);
     if (running) return running;
-    this.#lookAhead(name, active);
     await this.#upload(name, active);
     await this.#firstArchived();
   }
@@ -108,10 +110,16 @@ export class WalArchiver {
     if (extra <= 0) return;
     void readdir(join(this.#o.pgData, 'pg_wal', 'archive_status'))
       .then(async (files) => {
-        const ready = files.filter((f) => f.endsWith('.ready')).map((f) => f.slice(0, -'.ready'.length)).filter((n) => n !== requested && isWalFileName(n) && !this.#inflight.has(n));
-        ready.sort();
         await mkdir(this.#o.spoolDir, { recursive: true, mode: 0o700 });
-        for (const name of ready.slice(0, extra)) {
+        const spooled = new Set(await readdir(this.#o.spoolDir));
+        const ready = files
+          .filter((f) => f.endsWith('.ready'))
+          .map((f) => f.slice(0, -'.ready'.length))
+          .filter((n) => n !== requested && isWalFileName(n) && !this.#inflight.has(n) && !spooled.has(n));
+        ready.sort();
+        // At most maxParallel uploads at once, the requested one included.
+        const room = Math.max(0, extra + 1 - this.#inflight.size);
+        for (const name of ready.slice(0, room)) {
           this.#upload(name, active)
             .then(() => writeFile(join(this.#o.spoolDir, name), ''))
             .catch((err: unknown) => this.#o.log.warn({ wal: name, err: describeError(err) }, 'archiving ahead failed; PostgreSQL will ask again'));

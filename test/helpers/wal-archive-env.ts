@@ -3,8 +3,9 @@
 // condition, and barman-cloud-wal-restore of one segment.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
-import { manifest, type ManagerHandle } from './manager.js';
+import { MAIN_JS, manifest, type ManagerHandle } from './manager.js';
 import { S3_KEY, s3Env, type S3Server } from './s3-server.js';
 
 /** A manifest archiving to `s3://<bucket>/<path>` on `s3`. */
@@ -65,4 +66,31 @@ export function archivingCondition(h: ManagerHandle): { status: string; reason: 
 export function barmanRestore(s3: S3Server, dest: string, serverPath: string, server: string, wal: string): number {
   const r = spawnSync('barman-cloud-wal-restore', ['--endpoint-url', s3.endpoint, '--cloud-provider', 'aws-s3', `s3://backups/${serverPath}`, server, wal, dest], { env: s3Env(), encoding: 'utf8' });
   return r.status ?? -1;
+}
+
+/** GET /pg/status of the manager (TLS, certificate not checked: a local read). */
+export function pgStatus(h: ManagerHandle): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest({ host: '127.0.0.1', port: h.statusPort, path: '/pg/status', rejectUnauthorized: false, minVersion: 'TLSv1.3' }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => {
+        try {
+          resolve(JSON.parse(body) as Record<string, unknown>);
+        } catch (err) {
+          reject(err instanceof Error ? err : new Error(String(err)));
+        }
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Runs `wal-restore` as PostgreSQL would (postgres user, cwd PGDATA); exit status and milliseconds taken. */
+export function runWalRestore(h: ManagerHandle, args: string[]): { status: number; ms: number; stderr: string } {
+  const started = Date.now();
+  const r = spawnSync('runuser', ['-u', 'postgres', '--', process.execPath, MAIN_JS, 'wal-restore', '--controller-dir', join(h.stateDir, 'controller'), ...args], { cwd: join(h.stateDir, 'pgdata'), encoding: 'utf8' });
+  return { status: r.status ?? -1, ms: Date.now() - started, stderr: r.stderr };
 }
