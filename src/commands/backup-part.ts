@@ -42,7 +42,9 @@ export function backupPart(p: Prepared, cluster: () => Cluster, retentionEveryMs
       const objects = backupObjects(p);
       const patchCluster = (patch: Record<string, unknown>): Promise<void> => p.source.patchStatus(patch);
       const common = { cluster, getSecret: (n: string) => p.source.getSecret(n), registry: p.registry, patchCluster, times: p.state.backups, log, signal };
-      const maintain = (): Promise<unknown> => maintainCatalog(common);
+      // One upkeep at a time: the timer's and the one after a backup never run two barman-cloud-backup-delete at once.
+      let upkeep: Promise<unknown> = Promise.resolve();
+      const maintain = (): Promise<unknown> => (upkeep = upkeep.then(() => maintainCatalog(common), () => maintainCatalog(common)));
       const runner = new BackupRunner({
         ...common,
         socketDir: p.config.controller.run,
