@@ -9,22 +9,23 @@ export const LAYERS = [
   ['native', 'model', 'files', 'os'],
   ['log'],
   ['spec', 'supervisor'],
-  ['pgfiles', 'db'],
+  ['pgfiles', 'db', 'barman'],
   ['source', 'tls'],
-  ['kube', 'bootstrap'],
-  ['reconcile', 'replication'],
+  ['kube', 'bootstrap', 'wal'],
+  ['reconcile', 'replication', 'backup'],
   ['local-cluster'],
   ['status', 'metrics'],
   ['commands'],
 ];
 
 /** Root files of src/ above every folder (entries), and below every folder (errors.ts). */
-const ENTRIES = ['cli', 'main'];
+const ENTRIES = ['cli', 'main', 'wal-main'];
 
 const PACKAGES = [
   { name: 'pg', owner: 'db', message: 'only src/db/ imports pg: add a function there' },
   { name: '@kubernetes/client-node', owner: 'kube', message: 'only src/kube/ imports the Kubernetes client: add a function there' },
   { name: 'node:child_process', owner: 'supervisor', message: 'only src/supervisor/ starts processes (spawn.ts, run-to-completion.ts)' },
+  { name: '@aws-sdk/client-s3', owner: 'wal', message: 'only src/wal/ talks to the object store' },
   { name: 'execa', owner: 'supervisor', message: 'only src/supervisor/ starts processes (run-to-completion.ts)' },
 ];
 

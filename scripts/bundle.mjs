@@ -14,6 +14,8 @@ await build({
   entryPoints: {
     main: new URL('../dist/src/main.js', import.meta.url).pathname,
     'generate-child': new URL('../dist/src/tls/generate-child.js', import.meta.url).pathname,
+    // The embedded object store (s3rver) runs as a child too; s3rver itself loads from node_modules.
+    's3rver-child': new URL('../dist/src/supervisor/s3rver-child.js', import.meta.url).pathname,
   },
   outdir,
   bundle: true,
@@ -22,7 +24,7 @@ await build({
   platform: 'node',
   target: 'node20',
   sourcemap: true,
-  external: ['@kubernetes/client-node'],
+  external: ['@kubernetes/client-node', 's3rver', 's3rver/*'],
   logLevel: 'warning',
   // Whitespace and comments out, syntax compacted, identifiers kept (stack traces stay readable, and
   // dist/bundle/*.map maps them back). Every loaded module's source text stays in the V8 heap for the
@@ -33,6 +35,21 @@ await build({
   banner: { js: "import { createRequire as __pgimRequire } from 'node:module'; const require = __pgimRequire(import.meta.url);" },
   chunkNames: 'chunks/[name]-[hash]',
   plugins: [pgWithoutCloudflareProbe, builtinsThroughRequire],
+});
+// archive_command / restore_command's entry (src/wal-main.ts): one file, no shared chunks, so the process
+// PostgreSQL starts per WAL segment reads and compiles as little as possible.
+await build({
+  entryPoints: { 'wal-main': new URL('../dist/src/wal-main.js', import.meta.url).pathname },
+  outdir,
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  logLevel: 'warning',
+  minifyWhitespace: true,
+  minifySyntax: true,
+  banner: { js: "import { createRequire as __pgimRequire } from 'node:module'; const require = __pgimRequire(import.meta.url);" },
+  plugins: [builtinsThroughRequire],
 });
 // The V8 flags the image's launcher (image/bin/manager) gives this Node, recorded for it (the image builds with
 // the Node it ships).

@@ -48,6 +48,15 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'local-cluster switchover':
       case 'local-cluster status':
         return await (await import('./commands/local-cluster.js')).localClusterCommand(parsed.command, parsed.args, parsed.flags, process.env, process.cwd(), root, (t) => process.stdout.write(t));
+      case 'backup':
+      case 'backups': {
+        const { backupCommand, backupsCommand, backupSocketPath } = await import('./commands/backup-request.js');
+        const socket = backupSocketPath(config, parsed.flags, process.cwd());
+        const out = (t: string): void => void process.stdout.write(t);
+        return parsed.command === 'backup' ? await backupCommand(socket, parsed.args[0] ?? '', out) : await backupsCommand(socket, out);
+      }
+      case 'instance restore':
+        return await (await import('./commands/instance-restore.js')).instanceRestore(config, root, emergency);
       case 'rbac':
         return await (await import('./commands/rbac.js')).rbacCommand(parsed.flags, process.env, process.cwd(), (t) => process.stdout.write(t));
     }

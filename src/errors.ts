@@ -17,6 +17,9 @@ export type ErrorCode =
   | 'PRIVILEGES'
   | 'NOT_IMPLEMENTED'
   | 'KUBE'
+  | 'BACKUP'
+  | 'RECOVERY'
+  | 'WAL_ARCHIVE'
   | 'INTERNAL';
 
 /** Base class for every error the manager raises on purpose. */

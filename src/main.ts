@@ -6,6 +6,12 @@
 import { enableCompileCache } from './config/compile-cache.js';
 
 enableCompileCache(process.env);
+// archive_command / restore_command: run once per WAL file, so they skip the CLI (and all it loads).
+const command = process.argv[2];
+if (command === 'wal-archive' || command === 'wal-restore') {
+  const { walCommand } = await import('./wal/wal-command.js');
+  process.exit(await walCommand(process.argv.slice(2)));
+}
 const { main } = await import('./cli.js');
 // Exit explicitly: the pino destination is synchronous, so the last line is already written.
 process.exit(await main(process.argv.slice(2)));

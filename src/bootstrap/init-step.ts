@@ -2,9 +2,10 @@
 // start a postmaster, run the bootstrap SQL, make it durable, set the passwords, and hand that running
 // postmaster back: `instance init` stops it, the embedded default's `instance run` takes it over.
 // A first start interrupted at any moment is finished or redone here (bootstrap-marker.ts has the phases).
-import { rename, rm } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
+import { PGDATA_FILES } from '../config/constants.js';
 import { ManagerError } from '../errors.js';
 import { child, namedLogger, type Logger } from '../log/logger.js';
 import type { LazyDb } from '../db/lazy-db.js';
@@ -46,7 +47,7 @@ export async function runInitStep(o: InitStepOptions, signal: AbortSignal): Prom
   const log = child(o.root, 'bootstrap');
   let state = await inspectPgData(o.pgData);
   const phase = state === 'bootstrap-pending' ? await readMarker(o.pgData) : undefined;
-  if (phase === 'initdb') {
+  if (phase === 'initdb' || phase === 'recovery') {
     log.warn({ pgdata: o.pgData }, 'the first start was interrupted before PGDATA was on disk and before anyone could log in: creating it again');
     await discard(o, log);
     state = 'missing';
@@ -56,6 +57,9 @@ export async function runInitStep(o: InitStepOptions, signal: AbortSignal): Prom
   const fresh = state === 'missing' || state === 'empty';
   if (fresh) await Promise.all([runInitdb({ pgBin: o.pgBin, pgData: o.pgData, spec: o.spec, registry: o.registry, root: o.root, signal, onSpawned: o.whileInitdbRuns }), o.beside]);
   else await o.beside;
+  // A new PGDATA must archive into an empty archive: the first archive attempt checks while this file exists.
+  // eslint-disable-next-line security/detect-non-literal-fs-filename -- PGDATA/.check-empty-wal-archive
+  if (fresh) await writeFile(join(o.pgData, PGDATA_FILES.checkEmptyWalArchive), '', { mode: 0o600 });
   signal.throwIfAborted();
   await o.writeFiles();
   const pm = await startOrAdoptPostmaster({ ...o, log });

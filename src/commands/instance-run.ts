@@ -9,6 +9,8 @@ import { countClientSessions } from '../db/client-sessions.js';
 import { ensureSystemRoles } from '../db/roles.js';
 import { grantRewindFunctions } from '../db/rewind-grants.js';
 import { runInitStep } from '../bootstrap/init-step.js';
+import { runRecoveryStep } from '../bootstrap/recovery-step.js';
+import { needsRecovery, recoveryStepOptions } from './recovery-options.js';
 import { osCalls } from '../native/os-calls.js';
 import { followChanges } from '../reconcile/follow-changes.js';
 import { createReaper } from '../supervisor/reaper.js';
@@ -20,6 +22,9 @@ import { PartGroup } from './part-group.js';
 import { prepareInstance, type Prepared } from './prepare.js';
 import { initStepOptions } from './init-options.js';
 import { joinStepOptions } from './join-options.js';
+import { backupPart } from './backup-part.js';
+import { objectStorePart, wantsEmbeddedStore } from './object-store-part.js';
+import { clusterObjectStore } from '../barman/object-store.js';
 import { lifecyclePart, logPipesPart, reaperPart, serversPart, volumesPart, watchPart } from './run-parts.js';
 import { slotsPart } from './slots-part.js';
 import { SlotKeeper } from '../reconcile/slot-keeper.js';
@@ -29,6 +34,8 @@ import type { Reconciler } from '../reconcile/reconciler.js';
 import type { RoleController } from '../replication/role-controller.js';
 import { demotionBudget, prepareRole, rolePart, type Demotion } from './role-wiring.js';
 import { provisionIfLocal } from './source-setup.js';
+import { withOwnStatus } from './own-status.js';
+import { walChannelPart } from './wal-channel-part.js';
 import { withTimeout } from './with-timeout.js';
 
 /** Runs the instance until stopped; resolves with the process exit code. */
@@ -56,10 +63,21 @@ export async function instanceRun(config: Config, root: Logger, emergency: { sto
     await group.start(reaperPart(createReaper({ registry: p.registry, log: child(root, 'reaper'), subreaper: process.pid !== 1 }), log));
     await group.start(logPipesPart(config.controller.log, root));
     await group.start(volumesPart(config.pgData, root));
+    // The embedded default's object store comes before the bootstrap: a recovery reads from it, archiving writes to it.
+    if (wantsEmbeddedStore(p)) await group.start(objectStorePart(p));
+    // Up before any postmaster: archive_command and restore_command reach the manager through it.
+    const walCluster = withOwnStatus(p.source, () => reconcilerRef.reconciler?.cluster() ?? p.cluster);
+    await group.start(walChannelPart({ config, source: p.source, podName: p.state.podName, cluster: walCluster, registry: p.registry, root }));
     const provisioned = provisionIfLocal(p.source, p.cluster, root, p.registry);
     // Awaited by the bootstrap step; marked handled in case the group ends before that step runs.
     provisioned.catch(() => undefined);
     const handedOver = await group.during('bootstrap', EXIT.parts.bootstrap, async (signal): Promise<Postmaster | false> => {
+      // The first primary of a Cluster bootstrapped by recovery restores; its replicas clone it (below).
+      if (!joins(p) && (await needsRecovery(p))) {
+        await runRecoveryStep(recoveryStepOptions(p, provisioned, closeConnections), signal);
+        await (await p.reconciler()).writeFiles(p.cluster);
+        return false;
+      }
       if (p.pgState !== 'initialised' && !joins(p)) return runInitStep(initStepOptions(p, provisioned, closeConnections), signal);
       if (p.pgState !== 'initialised') {
         // Not the target primary: this instance starts as a replica of it (CNPG runs the join Job first).
@@ -121,6 +139,7 @@ export async function instanceRun(config: Config, root: Logger, emergency: { sto
           .then(() => keeper.nudge())
           .catch((err: unknown) => log.warn({ err: describeError(err) }, 'reconcile after the role change failed; the next Cluster version retries'));
       await group.start(rolePart(p, lifecycle, roleRef, demotion, refresh));
+      if (clusterObjectStore(p.cluster)) await group.start(backupPart(p, () => reconciler.cluster() ?? p.cluster));
       const onInvalid = (err: unknown): void => log.error({ err: describeError(err) }, 'new Cluster version refused; the previous one stays in force');
       await group.start(
         watchPart(

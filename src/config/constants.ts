@@ -17,7 +17,7 @@ export const EXIT = Object.freeze({
    * Which part of `instance run` failed (the postmaster's is 1, as CNPG's: the kubelet restarts the pod). `role`:
    * a primary stopped because it is no longer targetPrimary; restarted, it comes back as a replica.
    */
-  parts: Object.freeze({ postmaster: 1, bootstrap: 10, logPipes: 11, reaper: 12, servers: 13, specWatch: 14, volumeWatch: 15, role: 16 }),
+  parts: Object.freeze({ postmaster: 1, bootstrap: 10, logPipes: 11, reaper: 12, servers: 13, specWatch: 14, volumeWatch: 15, role: 16, walChannel: 17, backups: 18 }),
 });
 
 /** The container layout: the scratch emptyDir mounted at /controller and PGDATA on the volume. */
@@ -34,6 +34,8 @@ export const PGDATA_FILES = Object.freeze({
   ident: 'pg_ident.conf',
   postgresqlConf: 'postgresql.conf',
   pid: 'postmaster.pid',
+  /** Present until the first WAL is archived: the archive must be empty before then (CNPG CheckEmptyWalArchiveFile). */
+  checkEmptyWalArchive: '.check-empty-wal-archive',
 });
 
 /** Base name of the logging collector's outputs (log_filename = 'postgres'). */

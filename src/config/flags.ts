@@ -38,13 +38,13 @@ export const FLAG_SPEC = {
 export type FlagName = keyof typeof FLAG_SPEC;
 export type Flags = Partial<Record<FlagName, string | boolean>>;
 
-export const COMMANDS = ['instance init', 'instance join', 'instance run', 'instance status', 'rbac', 'local-cluster up', 'local-cluster switchover', 'local-cluster status'] as const;
+export const COMMANDS = ['instance init', 'instance join', 'instance restore', 'instance run', 'instance status', 'rbac', 'backup', 'backups', 'local-cluster up', 'local-cluster switchover', 'local-cluster status'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export interface ParsedArgv {
   command: Command | 'help';
   flags: Flags;
-  /** Words after the command (`local-cluster switchover <instance>`). */
+  /** Words after the command (`local-cluster switchover <instance>`, `backup NAME`). */
   args: string[];
 }
 
@@ -58,6 +58,11 @@ export function parseArgv(argv: readonly string[]): ParsedArgv {
     throw new ManagerError('USAGE', (err as Error).message.replace(/\. To specify a positional.*$/s, ''));
   }
   const flags = parsed.values as Flags;
+  // `backup NAME`: the one command with an operand (CNPG internal/cmd/manager/backup/cmd.go).
+  if (parsed.positionals[0] === 'backup') {
+    if (parsed.positionals.length !== 2) throw new ManagerError('USAGE', 'usage: backup NAME (the name of the Backup object)');
+    return { command: 'backup', flags, args: parsed.positionals.slice(1) };
+  }
   const words = parsed.positionals.join(' ');
   if (flags.help === true || words === '' || words === 'help') return { command: 'help', flags, args: [] };
   // `local-cluster switchover <instance>` is the one command with an argument.
@@ -72,7 +77,7 @@ export function parseArgv(argv: readonly string[]): ParsedArgv {
 /** The text printed by --help. */
 export function usageText(): string {
   return [
-    'usage: pg-instance-manager instance <init|join|run|status> [flags]',
+    'usage: pg-instance-manager instance <init|join|restore|run|status> [flags]',
     '',
     'CloudNativePG-compatible flags (env fallback):',
     '  --pg-data DIR (PGDATA)  --pod-name NAME (POD_NAME)  --cluster-name NAME (CLUSTER_NAME)',
@@ -99,6 +104,9 @@ export function usageText(): string {
     '  --peer-status-port N      the status port the isolation check pings on other instances (default --status-port)',
     '',
     'pg-instance-manager rbac --cluster FILE   print the ServiceAccount, Role and RoleBinding a Cluster needs',
+    'pg-instance-manager backup NAME [--state-dir DIR]   take a base backup into spec.backup.barmanObjectStore',
+    'pg-instance-manager backups [--state-dir DIR]       list the backups and the recoverability window',
+    'pg-instance-manager instance restore     bootstrap PGDATA from spec.bootstrap.recovery, then exit',
     '',
     'pg-instance-manager local-cluster up|status|switchover INSTANCE --cluster-manifest FILE [--state-dir DIR]',
     '  one instance manager per instance (instances >= 2), instance N on --port/--status-port/--metrics-port + N-1;',

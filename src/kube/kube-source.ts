@@ -223,7 +223,10 @@ export class KubeSpecSource implements SpecSource {
   async patchStatus(patch: StatusPatch): Promise<void> {
     await this.#client();
     const phased = 'phase' in patch;
-    await this.#writer?.patch(patch, phased, phased ? [readyCondition(patch.phase)] : []);
+    // Conditions in a patch are upserted by type into the list as read (a merge patch would replace it whole).
+    const { conditions, ...fields } = patch;
+    const extra = Array.isArray(conditions) ? (conditions as Parameters<StatusWriter['patch']>[2]) : [];
+    await this.#writer?.patch(fields, phased, [...(phased ? [readyCondition(patch.phase)] : []), ...(extra ?? [])]);
     const state = this.#state;
     if (!state) return;
     const now = { postmasterPid: state.postmasterPid, lastReloadAt: state.lastReloadAt, certVersion: this.#certVersion };

@@ -16,6 +16,16 @@ function refName(value: unknown): string | undefined {
   return isRecord(value) && typeof value.name === 'string' && value.name !== '' ? value.name : undefined;
 }
 
+// Secret names of a barmanObjectStore's s3Credentials / azureCredentials and endpointCA.
+function storeSecrets(store: unknown): (string | undefined)[] {
+  if (!isRecord(store)) return [];
+  const names: (string | undefined)[] = [refName(store.endpointCA)];
+  for (const block of [store.s3Credentials, store.azureCredentials]) {
+    if (isRecord(block)) for (const value of Object.values(block)) names.push(refName(value));
+  }
+  return names;
+}
+
 /** Secrets the manager reads for this Cluster: deduplicated, empties removed, sorted. */
 export function referencedSecrets(cluster: Cluster): string[] {
   const spec = cluster.spec;
@@ -34,7 +44,10 @@ export function referencedSecrets(cluster: Cluster): string[] {
   for (const server of external) {
     if (!isRecord(server)) continue;
     for (const field of ['password', 'sslCert', 'sslKey', 'sslRootCert']) names.push(refName(server[field])); // eslint-disable-line security/detect-object-injection -- fixed field list
+    names.push(...storeSecrets(server.barmanObjectStore));
   }
+  // The object store's credentials: archiving, backups and recovery read them (CNPG pkg/specs/roles.go backupSecrets).
+  names.push(...storeSecrets(isRecord(rawSpec.backup) ? rawSpec.backup.barmanObjectStore : undefined));
   return [...new Set(names.filter((n): n is string => typeof n === 'string' && n !== ''))].sort();
 }
 

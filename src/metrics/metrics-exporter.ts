@@ -12,6 +12,7 @@ import type { Cluster } from '../spec/cluster.js';
 import type { SpecSource } from '../source/spec-source.js';
 import { bindHosts } from '../config/bind-hosts.js';
 import { builtinNames, createCollectorMetrics, type CollectorMetrics } from './collector-metrics.js';
+import { registerBackupMetrics } from './backup-metrics.js';
 import { MetricsServer } from './metrics-server.js';
 import { collectBuiltins } from './pg-collector.js';
 import { loadQueries } from './queries-loader.js';
@@ -59,6 +60,7 @@ export class MetricsExporter {
     this.#log = child(options.root, 'metrics');
     const { config } = options;
     this.#metrics = createCollectorMetrics();
+    registerBackupMetrics(this.#metrics.registry, options.state.backups);
     this.#pools = new ExporterPools({ socketDir: config.controller.run, port: config.port }, this.#log);
     this.#queries = new QueryCollector({
       db: this.#pools,

@@ -18,6 +18,15 @@ export interface InstanceState {
   lastError: string | undefined;
   /** From PGDATA's files at the last reconcile: standby.signal => replica. */
   role: 'primary' | 'replica';
+  /** The backup catalog's times (ms since the epoch), for the backup metrics. */
+  backups: BackupTimes;
+}
+
+/** CNPG's backup metrics: cnpg_collector_first_recoverability_point and its two siblings. */
+export interface BackupTimes {
+  firstRecoverabilityPoint?: number;
+  lastAvailableBackup?: number;
+  lastFailedBackup?: number;
 }
 
 /** A fresh state for this process. */
@@ -36,5 +45,6 @@ export function createInstanceState(clusterName: string, podName: string): Insta
     lastReloadAt: undefined,
     lastError: undefined,
     role: 'primary',
+    backups: {},
   };
 }

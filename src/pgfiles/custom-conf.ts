@@ -26,8 +26,9 @@ export interface CustomConfInput {
   paths: ManagedPaths;
   /** spec.postgresql.shared_preload_libraries, in spec order. */
   sharedPreloadLibraries: readonly string[];
-  /** WAL archiving is not implemented, so this is always 'off' and no archive_command is written. */
-  archiveMode: 'off';
+  /** 'on' with an archive_command when spec.backup.barmanObjectStore is set; 'off' writes no archive_command. */
+  archiveMode: 'off' | 'on';
+  archiveCommand?: string;
   /** spec.postgresql.enableAlterSystem; only written as allow_alter_system on PostgreSQL 17 and later. */
   enableAlterSystem?: boolean;
   /** Computed by the manager from the Cluster (synchronous-standby.ts); absent = asynchronous. */
@@ -75,6 +76,7 @@ function buildSettings(input: CustomConfInput): Map<string, string> {
   });
   for (const [key, value] of Object.entries(mandatory)) settings.set(key, value);
   settings.set('archive_mode', input.archiveMode);
+  if (input.archiveMode === 'on' && input.archiveCommand !== undefined) settings.set('archive_command', input.archiveCommand);
   settings.set('cluster_name', input.clusterName);
   if (input.synchronousStandbyNames !== undefined) settings.set('synchronous_standby_names', input.synchronousStandbyNames);
   const libraries = preloadLibraries(input.sharedPreloadLibraries, userKeys);

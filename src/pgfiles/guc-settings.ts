@@ -49,9 +49,8 @@ export interface MandatoryInput {
 }
 
 /**
- * Mandatory settings (5.4), applied over the user's. CNPG's archive_command is left out on purpose: WAL
- * archiving is not implemented, archive_mode is 'off', and a command pointing at a missing tool would only
- * mislead. allow_alter_system exists from PostgreSQL 17 on, so it is only written there.
+ * Mandatory settings (5.4), applied over the user's. archive_mode/archive_command come from spec.backup
+ * (custom-conf.ts). allow_alter_system exists from PostgreSQL 17 on, so it is only written there.
  */
 export function mandatorySettings(input: MandatoryInput): Record<string, string> {
   const cert = (name: string): string => `${input.paths.certificatesDir.replace(/\/+$/, '')}/${name}`;

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PGDATA_FILES } from '../config/constants.js';
 import type { ControllerPaths } from '../config/constants.js';
+import { managerCommand, shellQuote } from '../config/manager-command.js';
 import { ManagerError, wrap } from '../errors.js';
 import { renderCustomConf } from '../pgfiles/custom-conf.js';
 import { renderPgHba } from '../pgfiles/hba.js';
@@ -135,6 +136,15 @@ async function writeCheckedFiles(files: { path: string; content: string }[], cha
   changed.push(...mine);
 }
 
+// archive_mode = on and CNPG's archive_command argv when an object store is set (pkg/postgres/configuration.go
+// `/controller/manager wal-archive --log-destination /controller/log/postgres.json %p`), plus --controller-dir:
+// the subcommand finds the manager's local channel there.
+function archiveSettings(cluster: Cluster, controller: ControllerPaths): { archiveMode: 'on' | 'off'; archiveCommand?: string } {
+  if (cluster.spec.backup?.barmanObjectStore === undefined) return { archiveMode: 'off' };
+  const args = ['wal-archive', '--log-destination', `${controller.log}/postgres.json`, '--controller-dir', controller.root].map(shellQuote);
+  return { archiveMode: 'on', archiveCommand: `${managerCommand()} ${args.join(' ')} %p` };
+}
+
 /** Renders and atomically writes the files; nothing is written when rendering fails, nothing stays when postgres rejects them. */
 export async function writeConfigFiles(input: ConfigFilesInput): Promise<ConfigFilesResult> {
   const { cluster, pgData } = input;
@@ -158,7 +168,7 @@ export async function writeConfigFiles(input: ConfigFilesInput): Promise<ConfigF
     listenAddresses: input.listenAddresses,
     paths: { socketDir: input.controller.run, logDir: input.controller.log, certificatesDir: input.controller.certificates },
     sharedPreloadLibraries: pg.sharedPreloadLibraries,
-    archiveMode: 'off',
+    ...archiveSettings(cluster, input.controller),
     enableAlterSystem: pg.enableAlterSystem,
     synchronousStandbyNames: syncStandbyNames(cluster, input.replication),
   });

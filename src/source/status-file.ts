@@ -48,7 +48,25 @@ export function parseStatusText(text: string | undefined, path: string): Record<
 /** The status file's text now, and as a merge patch would leave it (written with writeStatusText). */
 export async function mergeStatusPatch(path: string, patch: StatusPatch): Promise<{ before: string | undefined; after: string }> {
   const before = await readStatusText(path);
-  return { before, after: `${JSON.stringify(mergePatch(parseStatusText(before, path), patch), null, 2)}\n` };
+  const current = parseStatusText(before, path);
+  const wanted = Array.isArray(patch.conditions) ? { ...patch, conditions: upsertConditions(current.conditions, patch.conditions) } : patch;
+  return { before, after: `${JSON.stringify(mergePatch(current, wanted), null, 2)}\n` };
+}
+
+// As the Kubernetes source does: patched conditions replace those of their type, the others stay, and
+// lastTransitionTime moves only when the status changes (metav1.Condition semantics).
+function upsertConditions(list: unknown, patched: readonly unknown[]): unknown[] {
+  const out: unknown[] = Array.isArray(list) ? [...(list as unknown[])] : [];
+  for (const c of patched) {
+    if (!isObject(c)) continue;
+    const i = out.findIndex((o) => isObject(o) && o.type === c.type);
+    const old = i >= 0 ? out.at(i) : undefined;
+    const since = isObject(old) && old.status === c.status && typeof old.lastTransitionTime === 'string' ? old.lastTransitionTime : new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const next = { ...c, lastTransitionTime: since };
+    if (i >= 0) out.splice(i, 1, next);
+    else out.push(next);
+  }
+  return out;
 }
 
 /** Replaces the status file atomically. */

@@ -1,5 +1,6 @@
 // The validated, defaulted view of a postgresql.cnpg.io/v1 Cluster that the rest of the manager reads.
 // Only the fields the instance manager acts on are typed; `raw` keeps the whole object.
+import type { BackupSpec } from './validate-backup.js';
 
 export interface SecretKeyRef {
   name: string;
@@ -27,6 +28,27 @@ export interface InitdbSpec {
   postInitSQL: string[];
   postInitApplicationSQL: string[];
   postInitTemplateSQL: string[];
+}
+
+/** spec.bootstrap.recovery (CNPG api/v1 BootstrapRecovery), object-store recovery only. */
+export interface RecoverySpec {
+  /** A Backup object by name (its status says where the backup is). */
+  backup?: string;
+  /** An externalClusters[] entry with a barmanObjectStore. */
+  source?: string;
+  recoveryTarget?: RecoveryTarget;
+}
+
+/** spec.bootstrap.recovery.recoveryTarget (api/v1 RecoveryTarget). */
+export interface RecoveryTarget {
+  backupID?: string;
+  targetTLI?: string;
+  targetXID?: string;
+  targetName?: string;
+  targetLSN?: string;
+  targetTime?: string;
+  targetImmediate?: boolean;
+  exclusive?: boolean;
 }
 
 export interface LdapSpec {
@@ -105,7 +127,7 @@ export interface ClusterSpec {
     enableAlterSystem: boolean;
     synchronous?: SynchronousSpec;
   };
-  bootstrap: { initdb: InitdbSpec };
+  bootstrap: { initdb: InitdbSpec; recovery?: RecoverySpec };
   certificates: CertificatesSpec;
   monitoring: MonitoringSpec;
   probes: {
@@ -115,6 +137,8 @@ export interface ClusterSpec {
     liveness: { isolationCheck: boolean; requestTimeoutMs?: number; connectionTimeoutMs?: number };
   };
   serviceAccountName?: string;
+  /** spec.backup: the object store WAL is archived to (validate-backup.ts). */
+  backup?: BackupSpec;
   /** The operand image as written in the manifest (postgresMajor is derived from its tag). */
   imageName?: string;
 }

@@ -1,7 +1,9 @@
-// spec.bootstrap: only initdb is implemented; recovery, pg_basebackup, import and SQL refs are refused
-// with one message each, because silently bootstrapping an empty database instead would lose data.
+// spec.bootstrap: initdb, and recovery from an object store (bootstrap/recovery-step.ts); pg_basebackup,
+// import, volume snapshots and SQL refs are refused with one message each, because silently bootstrapping an
+// empty database instead would lose data.
 import { ManifestError } from '../errors.js';
-import { CLUSTER_DEFAULTS, type InitdbSpec } from './cluster.js';
+import { CLUSTER_DEFAULTS, type InitdbSpec, type RecoverySpec } from './cluster.js';
+import { validateRecovery } from './validate-recovery.js';
 import { Fields, checkSingleLine } from './fields.js';
 
 const BOOTSTRAP_KEYS: ReadonlySet<string> = new Set(['initdb', 'recovery', 'pg_basebackup']);
@@ -15,13 +17,16 @@ const INITDB_KEYS: ReadonlySet<string> = new Set([
 const LOCAL_REF_KEYS: ReadonlySet<string> = new Set(['name']);
 
 /** Validates spec.bootstrap (absent means initdb with every default, as in CNPG). */
-export function validateBootstrap(spec: Fields, clusterName: string): { initdb: InitdbSpec } {
+export function validateBootstrap(spec: Fields, clusterName: string): { initdb: InitdbSpec; recovery?: RecoverySpec } {
   const bootstrap = spec.child('bootstrap');
   bootstrap?.onlyKeys(BOOTSTRAP_KEYS);
-  bootstrap?.refuse('recovery', 'only bootstrap.initdb');
-  bootstrap?.refuse('pg_basebackup', 'only bootstrap.initdb');
+  bootstrap?.refuse('pg_basebackup', 'only bootstrap.initdb and bootstrap.recovery');
+  const recoveryFields = bootstrap?.child('recovery');
+  if (recoveryFields && bootstrap?.has('initdb')) throw new ManifestError(bootstrap.at('recovery'), 'initdb and recovery are mutually exclusive: choose one bootstrap method');
   const initdb = bootstrap?.child('initdb') ?? Fields.of({}, bootstrap?.at('initdb') ?? 'spec.bootstrap.initdb');
-  return { initdb: validateInitdb(initdb, clusterName) };
+  const result: { initdb: InitdbSpec; recovery?: RecoverySpec } = { initdb: validateInitdb(initdb, clusterName) };
+  if (recoveryFields) result.recovery = validateRecovery(recoveryFields, spec);
+  return result;
 }
 
 function validateInitdb(f: Fields, clusterName: string): InitdbSpec {

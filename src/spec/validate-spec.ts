@@ -6,6 +6,7 @@ import { CLUSTER_DEFAULTS, type ClusterSpec } from './cluster.js';
 import type { Fields } from './fields.js';
 import { postgresMajorFromImage } from './image-version.js';
 import { checkSecretReferences } from './secret-refs.js';
+import { validateBackup } from './validate-backup.js';
 import { validateBootstrap } from './validate-bootstrap.js';
 import { validateCertificates, validateMonitoring, validateProbes } from './validate-observability.js';
 import { validatePostgresql } from './validate-postgresql.js';
@@ -52,6 +53,8 @@ export function validateClusterSpec(spec: Fields, clusterName: string): ClusterS
     monitoring: validateMonitoring(spec),
     probes: validateProbes(spec),
   };
+  const backup = validateBackup(spec);
+  if (backup !== undefined) result.backup = backup;
   const logLevel = spec.oneOf('logLevel', LOG_LEVELS);
   if (logLevel !== undefined) result.logLevel = logLevel;
   const serviceAccountName = spec.string('serviceAccountName', { nonEmpty: true });
@@ -83,7 +86,6 @@ function imageMajor(spec: Fields, result: ClusterSpec): number | undefined {
 /** One clear refusal per feature the instance manager does not implement yet. */
 function refuseUnsupported(spec: Fields): void {
   spec.refuse('replica', 'replica clusters');
-  spec.refuse('backup', 'WAL archiving and backups; refused rather than running without archiving');
   spec.refuse('walStorage', 'a separate WAL volume');
   nonEmptyList(spec, 'tablespaces', 'tablespaces');
   nonEmptyList(spec, 'plugins', 'CNPG-i plugins');

@@ -48,6 +48,8 @@ export interface SpawnPostmasterOptions {
   pgData: string;
   registry: ChildRegistry;
   root: Logger;
+  /** Variables added to postgres's environment (a bootstrap recovery's object-store credentials). */
+  extraEnv?: Readonly<Record<string, string>>;
 }
 
 /** Spawns `postgres -D PGDATA` as a direct child; its stdout/stderr become `postgres` log lines. */
@@ -59,7 +61,7 @@ export async function spawnPostmaster(options: SpawnPostmasterOptions): Promise<
     stderr: 'pipe',
     errorCode: 'POSTMASTER',
     // Let postgres children reset their OOM score (CNPG buildPostgresEnv); no PG* variable of ours.
-    env: postgresEnv({ PG_OOM_ADJUST_FILE: '/proc/self/oom_score_adj', PG_OOM_ADJUST_VALUE: '0' }),
+    env: postgresEnv({ ...options.extraEnv, PG_OOM_ADJUST_FILE: '/proc/self/oom_score_adj', PG_OOM_ADJUST_VALUE: '0' }),
   });
   const pid = child.pid;
   const log = namedLogger(options.root, 'postgres');

@@ -12,6 +12,8 @@ export interface StartPostmasterOptions {
   registry: ChildRegistry;
   root: Logger;
   log: Logger;
+  /** Variables added to postgres's environment. */
+  extraEnv?: Readonly<Record<string, string>>;
 }
 
 /** The running postmaster of PGDATA: adopted when one is live, spawned otherwise. */
@@ -25,7 +27,7 @@ export async function startOrAdoptPostmaster(o: StartPostmasterOptions): Promise
     o.log.info({ pid: state.pid, reason: state.reason }, 'removing stale postmaster.pid');
     await cleanStalePidFile(o.pgData, o.socketDir);
   }
-  const pm = await spawnPostmaster({ pgBin: o.pgBin, pgData: o.pgData, registry: o.registry, root: o.root });
+  const pm = await spawnPostmaster({ pgBin: o.pgBin, pgData: o.pgData, registry: o.registry, root: o.root, extraEnv: o.extraEnv });
   o.log.info({ pid: pm.pid }, 'postmaster started');
   return pm;
 }

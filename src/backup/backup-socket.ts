@@ -1,0 +1,82 @@
+// The local-only channel of backups: an HTTP server on a Unix socket in the run directory (mode 0600, the
+// run user's), standing in for CNPG's localhost:8010 webserver (pkg/management/postgres/webserver/local.go):
+// `POST /pg/backup?name=N` starts Backup N (the `backup` command, what the operator execs in the pod), and
+// `GET /pg/backups` lists barman's catalog (the `backups` command). A socket file rather than a loopback
+// port: only the run user (and root) can connect, and no other pod container can reach it.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { chmod, rm } from 'node:fs/promises';
+import { describeError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import { BackupBusyError } from './backup-runner.js';
+import { checkBackupName } from './backup-objects.js';
+
+/** The socket's file name under the run directory. */
+export const BACKUP_SOCKET = 'backup.sock';
+
+export interface BackupEndpoints {
+  /** Starts Backup `name`; resolves with barman's backup name. */
+  start(name: string): Promise<string>;
+  /** The catalog with its recoverability window. */
+  list(): Promise<unknown>;
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(`${JSON.stringify(body)}\n`);
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, e: BackupEndpoints): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://local');
+  if (url.pathname === '/pg/backup' && req.method === 'POST') {
+    const name = url.searchParams.get('name') ?? '';
+    try {
+      checkBackupName(name);
+    } catch (err) {
+      send(res, 400, { error: { code: 'INVALID_NAME', message: describeError(err) } });
+      return;
+    }
+    try {
+      send(res, 200, { data: { name, backupName: await e.start(name) } });
+    } catch (err) {
+      const busy = err instanceof BackupBusyError;
+      send(res, busy ? 409 : 500, { error: { code: busy ? 'ANOTHER_BACKUP_RUNNING' : 'BACKUP_FAILED', message: describeError(err) } });
+    }
+    return;
+  }
+  if (url.pathname === '/pg/backups' && req.method === 'GET') {
+    try {
+      send(res, 200, { data: await e.list() });
+    } catch (err) {
+      send(res, 500, { error: { code: 'CATALOG', message: describeError(err) } });
+    }
+    return;
+  }
+  send(res, 404, { error: { code: 'NOT_FOUND', message: `${req.method ?? ''} ${url.pathname}` } });
+}
+
+/** Serves `e` on `path` until `signal` aborts; resolves once listening, with a promise of the close. */
+export async function serveBackupSocket(path: string, e: BackupEndpoints, log: Logger, signal: AbortSignal): Promise<{ closed: Promise<void> }> {
+  // A socket file left by a manager that was killed: nobody listens on it any more (we hold PGDATA's lock).
+  await rm(path, { force: true });
+  const server: Server = createServer((req, res) => {
+    handle(req, res, e).catch((err: unknown) => {
+      log.error({ err: describeError(err) }, 'local backup request failed');
+      if (!res.headersSent) send(res, 500, { error: { code: 'INTERNAL', message: describeError(err) } });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(path, () => resolve());
+  });
+  // eslint-disable-next-line security/detect-non-literal-fs-filename -- our run directory
+  await chmod(path, 0o600);
+  const closed = new Promise<void>((resolve) => {
+    const close = (): void => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    };
+    if (signal.aborted) close();
+    else signal.addEventListener('abort', close, { once: true });
+  });
+  return { closed };
+}

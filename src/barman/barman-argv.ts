@@ -1,0 +1,64 @@
+// argv of the barman-cloud tools, in the order CNPG builds them (barman-cloud pkg/backup/backup.go,
+// pkg/catalog, pkg/restorer, pkg/command): options first, then destination and server name, so that no
+// variadic option (--tags) can swallow the destination. Pure: store in, argv out.
+import type { ObjectStore } from './object-store.js';
+
+// --endpoint-url and --cloud-provider, shared by every tool (barman-cloud pkg/command/commandbuilder.go).
+function cloudOptions(store: ObjectStore): string[] {
+  return [...(store.endpointURL ? ['--endpoint-url', store.endpointURL] : []), '--cloud-provider', store.cloudProvider];
+}
+
+// barman 3.4 knows --gzip, --bzip2 and --snappy for base backups (lz4/zstd are not options there).
+function compressionFlag(compression: string | undefined): string[] {
+  return compression ? [`--${compression}`] : [];
+}
+
+/** barman-cloud-backup: `--user postgres --name NAME`, compression, encryption, checkpoint, jobs, cloud options, dest, server. */
+export function backupArgs(store: ObjectStore, name: string, conn: { host: string; port: number }): string[] {
+  const d = store.data;
+  return [
+    '--user', 'postgres', '--name', name,
+    ...compressionFlag(d.compression),
+    ...(d.encryption ? ['--encryption', d.encryption] : []),
+    ...(d.immediateCheckpoint ? ['--immediate-checkpoint'] : []),
+    ...(d.jobs !== undefined ? ['--jobs', String(d.jobs)] : []),
+    '--host', conn.host, '--port', String(conn.port),
+    ...cloudOptions(store),
+    store.destinationPath, store.serverName,
+  ];
+}
+
+/** barman-cloud-backup-show --format json ... dest server id|name. */
+export function backupShowArgs(store: ObjectStore, backup: string): string[] {
+  return ['--format', 'json', ...cloudOptions(store), store.destinationPath, store.serverName, backup];
+}
+
+/** barman-cloud-backup-list --format json ... dest server. */
+export function backupListArgs(store: ObjectStore): string[] {
+  return ['--format', 'json', ...cloudOptions(store), store.destinationPath, store.serverName];
+}
+
+/** barman-cloud-backup-delete ... --retention-policy POLICY dest server. */
+export function backupDeleteArgs(store: ObjectStore, policy: string): string[] {
+  return [...cloudOptions(store), '--retention-policy', policy, store.destinationPath, store.serverName];
+}
+
+/** barman-cloud-check-wal-archive ... dest server (exit 1: "Expected empty archive"). */
+export function checkWalArchiveArgs(store: ObjectStore): string[] {
+  return [...cloudOptions(store), store.destinationPath, store.serverName];
+}
+
+/** barman-cloud-restore ... dest server backupId recoveryDir. */
+export function restoreArgs(store: ObjectStore, backupId: string, into: string): string[] {
+  return [...cloudOptions(store), store.destinationPath, store.serverName, backupId, into];
+}
+
+/** barman-cloud-wal-restore ... dest server WAL destPath. */
+export function walRestoreArgs(store: ObjectStore, wal: string, into: string): string[] {
+  return [...cloudOptions(store), store.destinationPath, store.serverName, wal, into];
+}
+
+/** CNPG's barman backup name: `backup-<YYYYMMDDHHMMSS>` in UTC (pkg/management/postgres/backup.go). */
+export function barmanBackupName(now: Date): string {
+  return `backup-${now.toISOString().replace(/[-:T]/g, '').slice(0, 14)}`;
+}

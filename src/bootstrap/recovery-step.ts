@@ -1,0 +1,99 @@
+// `instance restore` as a one-shot step (CNPG internal/cmd/manager/instance/restore, pkg/management/postgres/
+// restore.go): check that the new cluster's own archive is empty, choose the backup that can reach the target,
+// barman-cloud-restore it into a temporary folder, write the recovery settings, start postgres, wait until
+// the target is reached and postgres promoted, stop it, and clear the recovery settings. The restored folder
+// carries the `recovery` marker from before its rename into place until the promotion: a recovery that
+// failed or was interrupted is thrown away by the next start, never started as a half-recovered cluster.
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { ManagerError, describeError } from '../errors.js';
+import { child, type Logger } from '../log/logger.js';
+import type { LazyDb } from '../db/lazy-db.js';
+import type { Cluster } from '../spec/cluster.js';
+import type { ChildRegistry } from '../supervisor/child-registry.js';
+import { waitUntilReady, type Postmaster } from '../supervisor/postmaster.js';
+import { startOrAdoptPostmaster } from '../supervisor/start-postmaster.js';
+import { stopPostmaster, type StopBudget } from '../supervisor/stop.js';
+import { parseControlData, readControlData } from '../supervisor/controldata.js';
+import { restoreArgs } from '../barman/barman-argv.js';
+import { credentialEnv, runBarman, type SecretReader } from '../barman/barman-run.js';
+import { HOT_STANDBY_SETTINGS, renderRecoveryConf } from '../pgfiles/recovery-conf.js';
+import { PGDATA_FILES } from '../config/constants.js';
+import { clearMarker, writeMarker } from './bootstrap-marker.js';
+import { checkOwnArchiveEmpty, findRecoveryBackup, restoreCommand, type BackupLookup } from './recovery-source.js';
+import { waitForPromotion } from './recovery-wait.js';
+
+export interface RecoveryStepOptions {
+  pgBin: string;
+  pgData: string;
+  socketDir: string;
+  cluster: Cluster;
+  registry: ChildRegistry;
+  root: Logger;
+  db: LazyDb;
+  budget: () => StopBudget & { startDelay: number };
+  getSecret: SecretReader;
+  /** Reads a Backup object's status (recovery.backup.name). */
+  readBackup: BackupLookup;
+  /** Writes the configuration files into PGDATA (override.conf emptied). */
+  writeFiles: () => Promise<void>;
+  beside: Promise<void>;
+  closeConnections: () => Promise<void>;
+}
+
+/** Runs the step; resolves once PGDATA holds the recovered, promoted cluster and postgres is stopped. */
+export async function runRecoveryStep(o: RecoveryStepOptions, signal: AbortSignal): Promise<void> {
+  const log = child(o.root, 'recovery');
+  const recovery = o.cluster.spec.bootstrap.recovery;
+  if (!recovery) throw new ManagerError('RECOVERY', 'spec.bootstrap.recovery is not set');
+  await checkOwnArchiveEmpty(o.cluster, o.getSecret, o.registry, signal);
+  const found = await findRecoveryBackup(o.cluster, recovery, { getSecret: o.getSecret, readBackup: o.readBackup, registry: o.registry, signal });
+  log.info({ backupId: found.backupId, destinationPath: found.store.destinationPath, serverName: found.store.serverName, endTime: found.endTime }, 'restoring backup');
+  const env = await credentialEnv(found.store, o.getSecret);
+  const temp = join(dirname(o.pgData), `.restore-${randomBytes(4).toString('hex')}`);
+   
+  await rm(o.pgData, { recursive: true, force: true });
+  try {
+    await runBarman('barman-cloud-restore', restoreArgs(found.store, found.backupId, temp), { registry: o.registry, env, timeoutMs: 24 * 3600_000, signal });
+    // eslint-disable-next-line security/detect-non-literal-fs-filename -- the restored folder
+    await mkdir(join(temp, 'pg_wal', 'archive_status'), { recursive: true, mode: 0o700 });
+    await writeMarker(temp, 'recovery');
+    // eslint-disable-next-line security/detect-non-literal-fs-filename -- temp -> PGDATA
+    await rename(temp, o.pgData);
+  } catch (err) {
+    await rm(temp, { recursive: true, force: true });
+    throw err;
+  }
+  await o.beside;
+  signal.throwIfAborted();
+  await o.writeFiles();
+  const control = parseControlData((await readControlData(o.pgBin, o.pgData, o.registry)).text);
+  const hotStandby: Record<string, string> = {};
+  for (const [field, guc] of HOT_STANDBY_SETTINGS) {
+    const fromBackup = Number(control[field]); // eslint-disable-line security/detect-object-injection -- fixed names
+    const fromSpec = Number(o.cluster.spec.postgresql.parameters[guc] ?? 0); // eslint-disable-line security/detect-object-injection
+    if (Number.isFinite(fromBackup) && fromBackup > fromSpec) hotStandby[guc] = String(fromBackup); // eslint-disable-line security/detect-object-injection
+  }
+  const override = join(o.pgData, PGDATA_FILES.override);
+  // eslint-disable-next-line security/detect-non-literal-fs-filename -- PGDATA/override.conf
+  await writeFile(override, renderRecoveryConf({ restoreCommand: restoreCommand(found.store), target: recovery.recoveryTarget, hotStandby }), { mode: 0o600 });
+  // eslint-disable-next-line security/detect-non-literal-fs-filename -- PGDATA/recovery.signal
+  await writeFile(join(o.pgData, 'recovery.signal'), '', { mode: 0o600 });
+  const pm: Postmaster = await startOrAdoptPostmaster({ ...o, log, extraEnv: env });
+  try {
+    void o.db.load();
+    await waitUntilReady(pm, o.pgData, o.budget().startDelay * 1000, signal).catch((err: unknown) => {
+      throw new ManagerError('RECOVERY', `postgres stopped during the recovery (an archive gap, or a target the WAL does not reach; see the postgres log lines above): ${describeError(err)}`, { cause: err });
+    });
+    await o.db.load();
+    await waitForPromotion({ db: o.db, pm, log, signal });
+    log.info('recovery finished: postgres promoted');
+  } finally {
+    const mode = await stopPostmaster(pm, { ...o.budget(), log, closeConnections: o.closeConnections });
+    log.info({ mode }, 'recovery postmaster stopped');
+  }
+  // eslint-disable-next-line security/detect-non-literal-fs-filename -- PGDATA/override.conf
+  await writeFile(override, '', { mode: 0o600 });
+  await clearMarker(o.pgData);
+}

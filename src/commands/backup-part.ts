@@ -1,0 +1,94 @@
+// The backup part of `instance run`: the local backup channel (backup/backup-socket.ts) over one BackupRunner,
+// and the retention timer. In the embedded default the part also plays the operator's share of a backup
+// (CNPG backup_controller.go SetAsStarted: phase `started`, instanceID) and keeps the Backup files.
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { EXIT } from '../config/constants.js';
+import { describeError } from '../errors.js';
+import { child } from '../log/logger.js';
+import type { Cluster } from '../spec/cluster.js';
+import { backupListArgs } from '../barman/barman-argv.js';
+import { isDone, parseBackupList } from '../barman/barman-catalog.js';
+import { credentialEnv, runBarman } from '../barman/barman-run.js';
+import { clusterObjectStore } from '../barman/object-store.js';
+import { BackupFiles, type BackupObjects } from '../backup/backup-objects.js';
+import { BackupRunner } from '../backup/backup-runner.js';
+import { BACKUP_SOCKET, serveBackupSocket } from '../backup/backup-socket.js';
+import { maintainCatalog } from '../backup/maintenance.js';
+import type { Part } from './part-group.js';
+import type { Prepared } from './prepare.js';
+
+/** How often retention runs without a backup (the Barman Cloud plugin's default retentionPolicyIntervalSeconds). */
+export const RETENTION_INTERVAL_MS = 30 * 60_000;
+
+function backupObjects(p: Prepared): BackupObjects & { local?: BackupFiles } {
+  const source = p.source as Partial<{ patchBackupStatus: (name: string, patch: Record<string, unknown>) => Promise<void> }>;
+  if (p.config.statusFile) {
+    const files = new BackupFiles(join(dirname(p.config.statusFile), 'backups'), p.cluster.name);
+    return { patch: (name, patch) => files.patch(name, patch), local: files };
+  }
+  if (typeof source.patchBackupStatus === 'function') return { patch: (name, patch) => source.patchBackupStatus?.(name, patch) ?? Promise.resolve() };
+  throw new Error('this spec source cannot write Backup status');
+}
+
+/** The backup channel and the retention timer; ready once the socket listens. */
+export function backupPart(p: Prepared, cluster: () => Cluster, retentionEveryMs = RETENTION_INTERVAL_MS): Part {
+  return {
+    name: 'backups',
+    stopOrder: 0,
+    exitCode: EXIT.parts.backups,
+    async start(signal, ready) {
+      const log = child(p.root, 'backup');
+      const objects = backupObjects(p);
+      const patchCluster = (patch: Record<string, unknown>): Promise<void> => p.source.patchStatus(patch);
+      const common = { cluster, getSecret: (n: string) => p.source.getSecret(n), registry: p.registry, patchCluster, times: p.state.backups, log, signal };
+      // One upkeep at a time: the timer's and the one after a backup never run two barman-cloud-backup-delete at once.
+      let upkeep: Promise<unknown> = Promise.resolve();
+      const maintain = (): Promise<unknown> => (upkeep = upkeep.then(() => maintainCatalog(common), () => maintainCatalog(common)));
+      const runner = new BackupRunner({
+        ...common,
+        socketDir: p.config.controller.run,
+        port: p.config.port,
+        podName: p.state.podName,
+        withDb: async (fn) => (await p.db.load()).withClient(p.db.target, fn),
+        objects,
+        afterBackup: async () => void (await maintain()),
+      });
+      const endpoints = {
+        start: async (name: string): Promise<string> => {
+          // Locally nobody else marks the request: the operator's share (started, instanceID with the session).
+          if (objects.local && !runner.running) await objects.local.patch(name, { phase: 'started', instanceID: { podName: p.state.podName, sessionID: p.state.sessionId } });
+          return runner.start(name);
+        },
+        list: () => listCatalog(p, cluster()),
+      };
+      const { closed } = await serveBackupSocket(join(p.config.controller.run, BACKUP_SOCKET), endpoints, log, signal);
+      ready();
+      // Retention on a timer, whether or not backups are taken or succeed (cloudnative-pg#4170).
+      const timer = (async () => {
+        while (!signal.aborted) {
+          await maintain().catch((err: unknown) => log.warn({ err: describeError(err) }, 'backup maintenance failed'));
+          await sleep(retentionEveryMs, undefined, { signal }).catch(() => undefined);
+        }
+      })();
+      await closed;
+      await timer;
+      await runner.idle();
+    },
+  };
+}
+
+/** barman's catalog, newest last, with the recoverability window (first point .. now, while archiving works). */
+async function listCatalog(p: Prepared, cluster: Cluster): Promise<unknown> {
+  const store = clusterObjectStore(cluster);
+  if (!store) throw new Error('spec.backup.barmanObjectStore is not set');
+  const env = await credentialEnv(store, (n) => p.source.getSecret(n));
+  const backups = parseBackupList(await runBarman('barman-cloud-backup-list', backupListArgs(store), { registry: p.registry, env, timeoutMs: 120_000 }));
+  const done = backups.filter(isDone);
+  return {
+    destinationPath: store.destinationPath,
+    serverName: store.serverName,
+    firstRecoverabilityPoint: done[0]?.endTime?.toISOString(),
+    backups: backups.map((b) => ({ ...b, beginTime: b.beginTime?.toISOString(), endTime: b.endTime?.toISOString() })),
+  };
+}

@@ -1,0 +1,29 @@
+// The command line PostgreSQL runs for archive_command and restore_command: this manager again, as a
+// short-lived `wal-archive` / `wal-restore` (CNPG runs `/controller/manager wal-archive ...`,
+// pkg/postgres/configuration.go). In the image that is the launcher; from a checkout, this Node and this script.
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+/** Quotes one word for /bin/sh, which PostgreSQL runs archive_command through (system(3)). */
+export function shellQuote(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * How PostgreSQL runs the WAL subcommands: PGIM_MANAGER_COMMAND when set (the image's /controller/manager),
+ * else this Node with the bundle's one-file `wal-main.js` beside the running script (it starts ~50 ms sooner
+ * than main.js, per WAL segment), else with the running script itself.
+ */
+export function managerCommand(env: Readonly<Record<string, string | undefined>> = process.env): string {
+  const fixed = env.PGIM_MANAGER_COMMAND;
+  if (fixed !== undefined && fixed !== '') return fixed;
+  const script = process.argv[1] ?? '';
+  const walMain = join(dirname(script), 'wal-main.js');
+  // eslint-disable-next-line security/detect-non-literal-fs-filename -- beside our own entry script
+  return [process.execPath, existsSync(walMain) ? walMain : script].map(shellQuote).join(' ');
+}
+
+/** The socket of the local-only channel the WAL subcommands use, in the controller's run folder. */
+export function walChannelSocket(controllerRoot: string): string {
+  return `${controllerRoot.replace(/\/+$/, '')}/run/wal-channel/channel.sock`;
+}

@@ -1,0 +1,48 @@
+// The resolved store settings and the S3 client, kept while the Cluster object stays the same (a new Cluster
+// version, or a change of a Secret it references, gives a new object and so fresh credentials).
+import type { Cluster } from '../spec/cluster.js';
+import type { SpecSource } from '../source/spec-source.js';
+import { createS3Store, type ObjectStore } from './s3-store.js';
+import { storeSettings, type StoreSettings } from './store-settings.js';
+
+export interface ActiveStore {
+  settings: StoreSettings;
+  /** The in-process client; undefined for Azure (barman-cloud's tools do the work). */
+  client?: ObjectStore;
+}
+
+/** Caches the active store per Cluster object. */
+export class StoreCache {
+  #for: Cluster | undefined;
+  #active: Promise<ActiveStore | undefined> | undefined;
+  readonly #source: SpecSource;
+
+  constructor(source: SpecSource) {
+    this.#source = source;
+  }
+
+  /** The store of `cluster`, or undefined when it has none. */
+  async get(cluster: Cluster): Promise<ActiveStore | undefined> {
+    if (this.#for !== cluster || !this.#active) {
+      const previous = this.#active;
+      this.#for = cluster;
+      this.#active = this.#resolve(cluster);
+      // A failed resolution (a missing Secret) is retried on the next call.
+      this.#active.catch(() => (this.#for = undefined));
+      void previous?.then((p) => p?.client?.close(), () => undefined);
+    }
+    return this.#active;
+  }
+
+  /** Closes the client. */
+  async close(): Promise<void> {
+    const active = await this.#active?.catch(() => undefined);
+    active?.client?.close();
+  }
+
+  async #resolve(cluster: Cluster): Promise<ActiveStore | undefined> {
+    const settings = await storeSettings(cluster, this.#source);
+    if (!settings) return undefined;
+    return settings.store.provider === 's3' ? { settings, client: await createS3Store(settings) } : { settings };
+  }
+}
