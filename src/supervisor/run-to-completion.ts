@@ -18,6 +18,8 @@ export interface RunOptions extends Omit<SpawnOptions, 'stdin' | 'stdout' | 'std
   signal?: AbortSignal;
   /** Written to the tool's stdin, which is then closed; without it stdin is /dev/null. */
   input?: string;
+  /** Called once the tool has been spawned (work the caller wants to do while it runs, off its critical path). */
+  onSpawned?: () => void;
 }
 
 /** How the tool ended, from execa's result fields. */
@@ -65,10 +67,12 @@ export async function runToCompletion(file: string, args: readonly string[], opt
     cleanup: true,
   });
   // Registered synchronously, before any await: the reaper never waitpids a tool libuv waits for.
-  const child = await track(file, subprocess, { registry, errorCode }, async () => {
+  const tracked = track(file, subprocess, { registry, errorCode }, async () => {
     const result = await subprocess;
     return { message: result.shortMessage ?? 'not started', cause: result.cause ?? result };
   });
+  opts.onSpawned?.();
+  const child = await tracked;
   await child.exited;
   const settle = new AbortController();
   const drained = await Promise.race([
