@@ -93,7 +93,7 @@ export class WalArchiver {
         throw new ArchiveRefused(
           r.exitCode === 1
             ? `the WAL archive ${where} is not empty (${barmanError('barman-cloud-check-wal-archive', r)}): it belongs to another cluster or an earlier one; set a new serverName or destinationPath`
-            : `checking that the WAL archive ${where} is empty failed: ${barmanError('barman-cloud-check-wal-archive', r)}`,
+            : `checking that the WAL archive ${where} is empty failed${/\b403\b|Forbidden|InvalidAccessKeyId|SignatureDoesNotMatch/.test(r.stderr) ? ' (access denied: check the s3Credentials Secret)' : ''}: ${barmanError('barman-cloud-check-wal-archive', r)}`,
         );
       }
     }

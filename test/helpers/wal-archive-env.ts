@@ -1,7 +1,7 @@
 // The pieces the WAL archiving tests share: a Cluster archiving into s3rver, SQL as the postgres superuser
 // over the local socket, the archiver's view (pg_stat_archiver), the status file's ContinuousArchiving
 // condition, and barman-cloud-wal-restore of one segment.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
@@ -28,7 +28,7 @@ export function archivingManifest(name: string, s3: S3Server, opts: { bucket?: s
 }
 
 /** Writes the s3-creds Secret into a state folder before the manager starts. */
-export function installS3Secret(stateDir: string, key = S3_KEY, secret = S3_KEY): void {
+export function installS3Secret(stateDir: string, key = S3_KEY, secret: string = S3_KEY): void {
   const dir = join(stateDir, 'secrets', 's3-creds');
   mkdirSync(dir, { recursive: true, mode: 0o755 });
   writeFileSync(join(dir, 'ACCESS_KEY_ID'), key, { mode: 0o644 });
@@ -63,9 +63,9 @@ export function archivingCondition(h: ManagerHandle): { status: string; reason: 
 }
 
 /** barman-cloud-wal-restore of one WAL into `dest`; the exit status. */
-export function barmanRestore(s3: S3Server, dest: string, serverPath: string, server: string, wal: string): number {
-  const r = spawnSync('barman-cloud-wal-restore', ['--endpoint-url', s3.endpoint, '--cloud-provider', 'aws-s3', `s3://backups/${serverPath}`, server, wal, dest], { env: s3Env(), encoding: 'utf8' });
-  return r.status ?? -1;
+export function barmanRestore(s3: S3Server, dest: string, serverPath: string, server: string, wal: string): Promise<number> {
+  const child = spawn('barman-cloud-wal-restore', ['--endpoint-url', s3.endpoint, '--cloud-provider', 'aws-s3', `s3://backups/${serverPath}`, server, wal, dest], { env: s3Env(), stdio: 'ignore' });
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code ?? -1)));
 }
 
 /** GET /pg/status of the manager (TLS, certificate not checked: a local read). */
