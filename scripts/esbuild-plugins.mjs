@@ -25,10 +25,17 @@ export const pgWithoutCloudflareProbe = {
 export const builtinsThroughRequire = {
   name: 'builtins-through-require',
   setup(b) {
-    // Only `import` statements; the require() inside the module below (and in CommonJS packages) stays as it is.
-    b.onResolve({ filter: /^node:/ }, (args) =>
-      args.kind === 'import-statement' && args.namespace !== 'builtin-require' ? { path: args.path, namespace: 'builtin-require' } : { path: args.path, external: true },
-    );
+    // An `import` statement of a built-in resolves to one ESM wrapper per built-in, which requires it once;
+    // the require() inside the wrapper (and in CommonJS packages) stays external.
+    b.onResolve({ filter: /^node:/ }, (args) => {
+      if (args.kind === 'import-statement' && args.namespace === 'builtin-esm') return { path: args.path, namespace: 'builtin-require' };
+      if (args.kind === 'import-statement' && args.namespace !== 'builtin-require') return { path: args.path, namespace: 'builtin-esm' };
+      return { path: args.path, external: true };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'builtin-esm' }, (args) => ({
+      contents: `export * from ${JSON.stringify(args.path)}; export { default } from ${JSON.stringify(args.path)};`,
+      loader: 'js',
+    }));
     b.onLoad({ filter: /.*/, namespace: 'builtin-require' }, (args) => ({
       contents: `module.exports = require(${JSON.stringify(args.path)});`,
       loader: 'js',

@@ -33,6 +33,8 @@ export interface InitStepOptions {
   writeFiles: () => Promise<void>;
   /** Work that runs beside initdb (the embedded default's certificates and Secrets). */
   beside: Promise<void>;
+  /** Called once initdb runs: loads the code the rest of the start needs while initdb works. */
+  whileInitdbRuns?: () => void;
   /** Applies the owner's (and the superuser's) passwords. */
   applyPasswords: (pool: Pool) => Promise<void>;
   /** Closes the manager's own sessions before postgres is stopped. */
@@ -52,7 +54,7 @@ export async function runInitStep(o: InitStepOptions, signal: AbortSignal): Prom
     log.warn({ pgdata: o.pgData, phase }, 'the first start was interrupted after the bootstrap SQL: finishing it');
   }
   const fresh = state === 'missing' || state === 'empty';
-  if (fresh) await Promise.all([runInitdb({ pgBin: o.pgBin, pgData: o.pgData, spec: o.spec, registry: o.registry, root: o.root, signal }), o.beside]);
+  if (fresh) await Promise.all([runInitdb({ pgBin: o.pgBin, pgData: o.pgData, spec: o.spec, registry: o.registry, root: o.root, signal, onSpawned: o.whileInitdbRuns }), o.beside]);
   else await o.beside;
   signal.throwIfAborted();
   await o.writeFiles();

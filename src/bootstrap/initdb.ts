@@ -64,6 +64,8 @@ export interface InitdbOptions {
   timeoutMs?: number;
   /** A stop request: initdb is terminated (execa cancelSignal), its temp folder removed, and this rejects. */
   signal?: AbortSignal;
+  /** Called once initdb runs: what the start needs next is loaded meanwhile (runToCompletion's onSpawned). */
+  onSpawned?: () => void;
 }
 
 /** Runs initdb per spec.bootstrap.initdb into a temp folder and moves it to PGDATA (0700). */
@@ -79,6 +81,7 @@ export async function runInitdb(options: InitdbOptions): Promise<void> {
       errorCode: 'BOOTSTRAP',
       env: postgresEnv(),
       signal: options.signal,
+      onSpawned: options.onSpawned,
     });
     for (const line of `${result.stdout}\n${result.stderr}`.split('\n')) {
       if (!line.trim() || NO_SYNC_WARNING.test(line)) continue;

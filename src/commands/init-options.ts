@@ -16,6 +16,7 @@ export function initStepOptions(p: Prepared, beside: Promise<void>, closeConnect
     budget: p.budget,
     writeFiles: async () => void (await (await p.reconciler()).writeFiles(p.cluster)),
     beside,
+    whileInitdbRuns: p.preload,
     applyPasswords: async (pool) => (await p.reconciler()).applyPasswords(pool),
     closeConnections,
   };

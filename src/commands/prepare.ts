@@ -8,7 +8,7 @@ import { createLazyDb, type LazyDb } from '../db/lazy-db.js';
 import { inspectPgData, readPgMajor, type PgDataState } from '../bootstrap/initdb.js';
 import { removeInitdbLeftovers } from '../bootstrap/initdb-leftovers.js';
 import { createInstanceState, type InstanceState } from '../model/instance-state.js';
-import { Reconciler } from '../reconcile/reconciler.js';
+import type { Reconciler } from '../reconcile/reconciler.js';
 import type { ReplicationContext } from '../reconcile/replica-files.js';
 import type { Cluster } from '../spec/cluster.js';
 import type { SpecSource } from '../source/spec-source.js';
@@ -37,6 +37,8 @@ export interface Prepared {
   pgState: PgDataState;
   /** The reconciler, made once PGDATA exists (it renders for PGDATA's major version). */
   reconciler: () => Promise<Reconciler>;
+  /** Starts loading the reconciler's code (a first start calls it once initdb runs). */
+  preload: () => void;
   /** Logs each of a Cluster version's warnings (an unknown field) once, at the load that first has it. */
   warnOnce: (cluster: Cluster) => Cluster;
   /** The shutdown and start-up budget of the Cluster in force. */
@@ -44,6 +46,10 @@ export interface Prepared {
 }
 
 /** Loads, checks and becomes the run user; `serves` is false for `instance init` (no status port). */
+// Imported when first needed, not at the top: the reconciler and the renderers behind it are first used once
+// PGDATA exists, so a first start spawns initdb without evaluating them (scripts/bench/lifecycle, row 1a).
+const reconcilerModule = (): Promise<typeof import('../reconcile/reconciler.js')> => import('../reconcile/reconciler.js');
+
 export async function prepareInstance(config: Config, root: Logger, serves: boolean): Promise<Prepared> {
   const source = await createSpecSource(config, root);
   const log = child(root, 'instance');
@@ -74,8 +80,8 @@ export async function prepareInstance(config: Config, root: Logger, serves: bool
   let reconciler: Promise<Reconciler> | undefined;
   let current: Reconciler | undefined;
   const made = (): Promise<Reconciler> =>
-    (reconciler ??= readPgMajor(config.pgData).then(
-      (pgMajor) =>
+    (reconciler ??= Promise.all([readPgMajor(config.pgData), reconcilerModule()]).then(
+      ([pgMajor, { Reconciler }]) =>
         (current = new Reconciler({ source, pgData: config.pgData, controller: config.controller, port: config.port, listenAddresses: config.listenAddresses, pgMajor, osUser: user.name, replication: replicationContext(config, state.podName), state, root, onPasswordApplied: localSecretUpkeep(source, root) })),
     ));
   return {
@@ -88,6 +94,7 @@ export async function prepareInstance(config: Config, root: Logger, serves: bool
     db: createLazyDb({ socketDir: config.controller.run, port: config.port }, root),
     pgState,
     reconciler: made,
+    preload: () => void reconcilerModule().catch(() => undefined),
     warnOnce,
     budget: () => {
       const spec = current?.cluster()?.spec ?? cluster.spec;

@@ -23,6 +23,8 @@ export interface RunOptions extends Omit<SpawnOptions, 'stdin' | 'stdout' | 'std
    * returns false for is not kept in `stderr` (so a long stream of progress lines never fills maxBuffer).
    */
   onStderrLine?: (line: string) => boolean;
+  /** Called once the tool has been spawned (work the caller wants to do while it runs, off its critical path). */
+  onSpawned?: () => void;
 }
 
 // An execa generator transform (https://github.com/sindresorhus/execa/blob/main/docs/transform.md): lines in, lines out.
@@ -81,10 +83,12 @@ export async function runToCompletion(file: string, args: readonly string[], opt
     cleanup: true,
   });
   // Registered synchronously, before any await: the reaper never waitpids a tool libuv waits for.
-  const child = await track(file, subprocess, { registry, errorCode }, async () => {
+  const tracked = track(file, subprocess, { registry, errorCode }, async () => {
     const result = await subprocess;
     return { message: result.shortMessage ?? 'not started', cause: result.cause ?? result };
   });
+  opts.onSpawned?.();
+  const child = await tracked;
   await child.exited;
   const settle = new AbortController();
   const drained = await Promise.race([
