@@ -66,6 +66,7 @@ COPY --from=build /src/package.json /opt/pg-instance-manager/package.json
 COPY --from=build /src/node_modules/ /opt/pg-instance-manager/node_modules/
 COPY --from=build /src/dist/bundle/ /opt/pg-instance-manager/dist/bundle/
 COPY --from=build /src/build/Release/os_calls.node /opt/pg-instance-manager/build/Release/os_calls.node
+COPY --from=build /src/build/Release/wal-client /opt/pg-instance-manager/build/Release/wal-client
 COPY image/ /opt/pg-instance-manager/image/
 COPY image/bin/manager /usr/local/bin/manager
 

@@ -5,7 +5,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
-import { MAIN_JS, manifest, type ManagerHandle } from './manager.js';
+import { MAIN_JS, REPO_ROOT, manifest, type ManagerHandle } from './manager.js';
 import { S3_KEY, s3Env, type S3Server } from './s3-server.js';
 
 /** A manifest archiving to `s3://<bucket>/<path>` on `s3`. */
@@ -89,8 +89,9 @@ export function pgStatus(h: ManagerHandle): Promise<Record<string, unknown>> {
 }
 
 /** Runs `wal-restore` as PostgreSQL would (postgres user, cwd PGDATA); exit status and milliseconds taken. */
-export function runWalRestore(h: ManagerHandle, args: string[]): { status: number; ms: number; stderr: string } {
+export function runWalRestore(h: ManagerHandle, args: string[], client: 'node' | 'native' = 'node'): { status: number; ms: number; stderr: string } {
   const started = Date.now();
-  const r = spawnSync('runuser', ['-u', 'postgres', '--', process.execPath, MAIN_JS, 'wal-restore', '--controller-dir', join(h.stateDir, 'controller'), ...args], { cwd: join(h.stateDir, 'pgdata'), encoding: 'utf8' });
+  const program = client === 'node' ? [process.execPath, MAIN_JS] : [join(REPO_ROOT, 'build', 'Release', 'wal-client')];
+  const r = spawnSync('runuser', ['-u', 'postgres', '--', ...program, 'wal-restore', '--controller-dir', join(h.stateDir, 'controller'), ...args], { cwd: join(h.stateDir, 'pgdata'), encoding: 'utf8' });
   return { status: r.status ?? -1, ms: Date.now() - started, stderr: r.stderr };
 }

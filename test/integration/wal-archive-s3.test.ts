@@ -111,6 +111,13 @@ test('wal-restore: a segment back byte for byte with the next ones prefetched; b
   assert.ok(missing.ms >= 100, 'a failure waits 100 ms');
   assert.equal(runWalRestore(h, ['not-a-wal', 'pg_wal/RESTORED3']).status, 3, 'a bad name: 3');
   assert.equal(runWalRestore(h, [first, '/etc/passwd']).status, 3, 'a destination outside PGDATA is refused');
+  // The native client (what archive_command runs from a build) answers the same way.
+  assert.equal(runWalRestore(h, [first, 'pg_wal/RESTORED4'], 'native').status, 0);
+  assert.ok(readFileSync(join(pgData, 'pg_wal', 'RESTORED4')).equals(readFileSync(join(pgData, 'pg_wal', first))));
+  const nativeMissing = runWalRestore(h, ['0000000100000000000000FE', 'pg_wal/RESTORED5'], 'native');
+  assert.equal(nativeMissing.status, 1);
+  assert.ok(nativeMissing.ms >= 100);
+  assert.equal(runWalRestore(h, ['not-a-wal', 'pg_wal/RESTORED5'], 'native').status, 3);
 });
 
 test('a reused non-empty archive is refused with a clear condition; postgres keeps running', async () => {
