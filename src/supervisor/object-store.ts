@@ -49,5 +49,7 @@ export async function runEmbeddedStore(o: EmbeddedStoreOptions, signal: AbortSig
   signal.addEventListener('abort', stop, { once: true });
   const exit = await child.exited;
   signal.removeEventListener('abort', stop);
+  // Exit code 3: s3rver-child.ts found no s3rver package (a development dependency).
+  if (!signal.aborted && exit.exitCode === 3) throw new ManagerError('BACKUP', 'the embedded object store needs the npm package s3rver (a development dependency: run `npm ci`), or point spec.backup.barmanObjectStore at a real object store');
   if (!signal.aborted) throw new ManagerError('BACKUP', `the embedded object store exited (${exit.signal ?? `exit code ${String(exit.exitCode)}`})${listening ? '' : ' before it listened (is the port of endpointURL free?)'}`);
 }

@@ -21,8 +21,17 @@ if (!port || !directory || !bucket || id === '' || secret === '') {
 }
 delete process.env.S3_ACCESS_KEY_ID;
 delete process.env.S3_SECRET_ACCESS_KEY;
-const S3rver = require('s3rver') as S3rverModule;
-const account = require('s3rver/lib/models/account') as AccountModule;
+// s3rver is a development dependency (npm ci installs it; the production image, pruned with --omit=dev, has
+// none): without it the embedded default says so instead of a module stack.
+let S3rver: S3rverModule;
+let account: AccountModule;
+try {
+  S3rver = require('s3rver') as S3rverModule;
+  account = require('s3rver/lib/models/account') as AccountModule;
+} catch {
+  process.stderr.write('the embedded object store needs the npm package s3rver, a development dependency installed by `npm ci`; or point spec.backup.barmanObjectStore at a real object store\n');
+  process.exit(3);
+}
 account.DUMMY_ACCOUNT.revokeAccessKey('S3RVER');
 account.DUMMY_ACCOUNT.createKeyPair(id, secret);
 const server = new S3rver({ address: '127.0.0.1', port: Number(port), directory, silent: true, configureBuckets: [{ name: bucket }] });
