@@ -31,7 +31,7 @@ export async function instanceJoin(config: Config, root: Logger): Promise<number
     const provisioned = provisionIfLocal(p.source, p.cluster, root, p.registry);
     provisioned.catch(() => undefined);
     await group.during('bootstrap', EXIT.parts.bootstrap, async (signal) => {
-      await runJoinStep(joinStepOptions(p, provisioned), signal);
+      await runJoinStep(await joinStepOptions(p, provisioned), signal);
       joined = true;
     });
     finished.abort('join complete');

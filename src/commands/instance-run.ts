@@ -22,7 +22,7 @@ import { initStepOptions } from './init-options.js';
 import { joinStepOptions } from './join-options.js';
 import { lifecyclePart, logPipesPart, reaperPart, serversPart, volumesPart, watchPart } from './run-parts.js';
 import { slotsPart } from './slots-part.js';
-import { SlotKeeper } from '../reconcile/slot-keeper.js';
+import type { SlotKeeper } from '../reconcile/slot-keeper.js';
 import { replicationContext } from './prepare.js';
 import type { Servers } from './servers.js';
 import type { Reconciler } from '../reconcile/reconciler.js';
@@ -65,7 +65,7 @@ export async function instanceRun(config: Config, root: Logger, emergency: { sto
         // Not the target primary: this instance starts as a replica of it (CNPG runs the join Job first).
         // Loaded only to clone: it brings pg (the replication connection), which an ordinary start loads later.
         const { runJoinStep } = await import('../bootstrap/join-step.js');
-        await runJoinStep(joinStepOptions(p, provisioned), signal);
+        await runJoinStep(await joinStepOptions(p, provisioned), signal);
         p.pgState = 'initialised';
       }
       await provisioned;
@@ -103,6 +103,7 @@ export async function instanceRun(config: Config, root: Logger, emergency: { sto
       await group.start(lifecyclePart(lifecycle, spawned, handedOver || undefined, log));
       const servers = { config, state: p.state, lifecycle, cluster: () => reconciler.cluster(), source: p.source, registry: p.registry, root, stopAsked: signals.stop };
       await group.start(serversPart(servers, holder));
+      const { SlotKeeper } = await import('../reconcile/slot-keeper.js');
       const keeper = new SlotKeeper({
         ctx: replicationContext(config, p.state.podName),
         cluster: () => reconciler.cluster(),

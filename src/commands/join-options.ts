@@ -2,13 +2,13 @@
 // primary is reached (src/config/primary-address.ts) and the files the new replica needs.
 import { primaryAddress } from '../config/primary-address.js';
 import type { JoinStepOptions } from '../bootstrap/join-step.js';
-import { writeCertificateFiles } from '../reconcile/config-files.js';
-import { conninfoTo, overrideConfText, primaryName } from '../reconcile/replica-files.js';
 import { replicationContext, type Prepared } from './prepare.js';
 
 /** Options of runJoinStep for this instance; `beside` must finish before the clone (the embedded default's provisioning). */
-export function joinStepOptions(p: Prepared, beside: Promise<void>): JoinStepOptions {
+export async function joinStepOptions(p: Prepared, beside: Promise<void>): Promise<JoinStepOptions> {
   const { config } = p;
+  // Loaded on use, as the reconciler is (prepare.ts): an ordinary start does not pay for them before the spawn.
+  const [{ writeCertificateFiles }, { conninfoTo, overrideConfText, primaryName }] = await Promise.all([import('../reconcile/config-files.js'), import('../reconcile/replica-files.js')]);
   const ctx = replicationContext(config, p.state.podName);
   return {
     pgBin: config.pgBin,

@@ -18,13 +18,13 @@ export interface RunOptions extends Omit<SpawnOptions, 'stdin' | 'stdout' | 'std
   signal?: AbortSignal;
   /** Written to the tool's stdin, which is then closed; without it stdin is /dev/null. */
   input?: string;
-  /** Called once the tool has been spawned (work the caller wants to do while it runs, off its critical path). */
-  onSpawned?: () => void;
   /**
    * Sees each stderr line as it comes (a progress report), through an execa line transform; a line it
    * returns false for is not kept in `stderr` (so a long stream of progress lines never fills maxBuffer).
    */
   onStderrLine?: (line: string) => boolean;
+  /** Called once the tool has been spawned (work the caller wants to do while it runs, off its critical path). */
+  onSpawned?: () => void;
 }
 
 // An execa generator transform (https://github.com/sindresorhus/execa/blob/main/docs/transform.md): lines in, lines out.
