@@ -9,8 +9,6 @@ import { ManagerError } from '../errors.js';
 import { child } from '../log/logger.js';
 import { checkpoint, inRecovery, promote, terminateClientBackends, walReceiverCount } from '../db/promotion-queries.js';
 import { runJoinStep } from '../bootstrap/join-step.js';
-import { writeCertificateFiles } from '../reconcile/config-files.js';
-import { conninfoTo, roleOnDisk } from '../reconcile/replica-files.js';
 import { demoteAtStart } from '../replication/demote-at-start.js';
 import { runPgRewind } from '../replication/pg-rewind.js';
 import { RoleController } from '../replication/role-controller.js';
@@ -35,6 +33,8 @@ export function demotionBudget(p: Prepared, demotion: Demotion): ReturnType<Prep
 /** Before postgres starts: a former primary rewinds (or re-clones) and comes back as a replica. Returns the Cluster to write the files for. */
 export async function prepareRole(p: Prepared, provisioned: Promise<void>, signal: AbortSignal): Promise<Cluster> {
   const { config } = p;
+  // Loaded on use, as the reconciler is (prepare.ts).
+  const [{ writeCertificateFiles }, { conninfoTo, roleOnDisk }] = await Promise.all([import('../reconcile/config-files.js'), import('../reconcile/replica-files.js')]);
   const log = child(p.root, 'role');
   const ctx = replicationContext(config, p.state.podName);
   const result = await demoteAtStart(
@@ -59,7 +59,7 @@ export async function prepareRole(p: Prepared, provisioned: Promise<void>, signa
           onLine: (line) => log.info({ tool: 'pg_rewind' }, line),
         });
       },
-      reclone: () => runJoinStep(joinStepOptions(p, provisioned), signal),
+      reclone: async () => runJoinStep(await joinStepOptions(p, provisioned), signal),
     },
     signal,
   );
@@ -80,7 +80,7 @@ export function rolePart(p: Prepared, lifecycle: Lifecycle, controllerRef: { con
     me: p.state.podName,
     pgData: p.config.pgData,
     log,
-    roleOnDisk: () => roleOnDisk(p.config.pgData),
+    roleOnDisk: async () => (await import('../reconcile/replica-files.js')).roleOnDisk(p.config.pgData),
     running: () => lifecycle.isReady() && p.state.ready,
     onRole: (role) => (p.state.role = role),
     promotion: {

@@ -234,6 +234,12 @@ export class KubeSpecSource implements SpecSource {
     this.#seen = now;
   }
 
+  /** Records a Normal event about the Cluster (a promotion: src/replication/promotion.ts). */
+  async recordEvent(reason: string, message: string): Promise<void> {
+    await this.#client();
+    await this.#events?.record('Normal', reason, message);
+  }
+
   /** Merge-patches a Backup's status (phase, startedAt/stoppedAt, error, ...), retried on conflicts. */
   async patchBackupStatus(name: string, patch: BackupStatusPatch): Promise<void> {
     await patchBackupStatus(await this.#client(), name, patch);
