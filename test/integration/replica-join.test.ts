@@ -22,6 +22,7 @@ const MANIFEST = replicaManifest(4, 'probes:\n  readiness:\n    type: streaming\
 let base = 0;
 let primary: ManagerHandle;
 const started: ManagerHandle[] = [];
+const dirs: string[] = [];
 
 async function ownerQuery<T extends pg.QueryResultRow>(h: ManagerHandle, sql: string): Promise<T[]> {
   const client = new pg.Client({ ...ownerConnection(primary, CLUSTER), port: h.port });
@@ -55,7 +56,7 @@ before(async () => {
 
 after(async () => {
   await Promise.all(started.map((h) => h.stop()));
-  for (const h of started) rmSync(h.dir, { recursive: true, force: true });
+  for (const d of [...started.map((h) => h.dir), ...dirs]) rmSync(d, { recursive: true, force: true, maxRetries: 5 });
 });
 
 test('a replica clones the primary, streams through its HA slot, and both report it in /pg/status', async () => {
@@ -175,6 +176,7 @@ test('a replica follows the status: a new primary name rewrites override.conf an
 
 test('`instance join` over an existing PGDATA moves it aside, never deletes it', async () => {
   const dir = tempDir('pgim-replica-');
+  dirs.push(dir);
   writeStatus(dir, replicaStatus);
   writeFileSync(join(dir, 'cluster.yaml'), MANIFEST);
   const pgdata = join(dir, 'state', 'pgdata');
