@@ -8,7 +8,6 @@ import { EXIT } from '../config/constants.js';
 import { ManagerError } from '../errors.js';
 import { child } from '../log/logger.js';
 import { checkpoint, inRecovery, promote, terminateClientBackends, walReceiverCount } from '../db/promotion-queries.js';
-import { runJoinStep } from '../bootstrap/join-step.js';
 import { demoteAtStart } from '../replication/demote-at-start.js';
 import { runPgRewind } from '../replication/pg-rewind.js';
 import { RoleController } from '../replication/role-controller.js';
@@ -59,7 +58,8 @@ export async function prepareRole(p: Prepared, provisioned: Promise<void>, signa
           onLine: (line) => log.info({ tool: 'pg_rewind' }, line),
         });
       },
-      reclone: async () => runJoinStep(await joinStepOptions(p, provisioned), signal),
+      // Loaded on use: the join step loads pg (its replication probe), which an ordinary start loads only after the spawn.
+      reclone: async () => (await import('../bootstrap/join-step.js')).runJoinStep(await joinStepOptions(p, provisioned), signal),
     },
     signal,
   );
