@@ -56,7 +56,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         return parsed.command === 'backup' ? await backupCommand(socket, parsed.args[0] ?? '', out) : await backupsCommand(socket, out);
       }
       case 'instance restore':
-        return await (await import('./commands/instance-restore.js')).instanceRestore(config, root, emergency);
+        return await (await import('./commands/instance-restore.js')).instanceRestore(config, root);
       case 'rbac':
         return await (await import('./commands/rbac.js')).rbacCommand(parsed.flags, process.env, process.cwd(), (t) => process.stdout.write(t));
     }
