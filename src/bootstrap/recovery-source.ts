@@ -83,8 +83,8 @@ export async function findRecoveryBackup(cluster: Cluster, recovery: RecoverySpe
 /**
  * restore_command during the bootstrap recovery: barman-cloud-wal-restore itself, with the source's
  * credentials in postgres's environment (set by the recovery step, readable only by the postgres user).
- * TODO(archive branch): switch to the manager's `wal-restore %f %p` once its local channel can serve the
- * recovery source's store, so that parallel restore (wal.maxParallel, cloudnative-pg#3459) applies here too.
+ * Not yet the manager's `wal-restore %f %p`: its local channel serves only the cluster's own store, not the
+ * recovery source's, so parallel restore (wal.maxParallel, cloudnative-pg#3459) does not apply here yet.
  */
 export function restoreCommand(store: ObjectStore): string {
   const bin = `${process.env.BARMAN_BIN ?? '/usr/bin'}/barman-cloud-wal-restore`;
