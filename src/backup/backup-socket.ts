@@ -3,9 +3,9 @@
 // `POST /pg/backup?name=N` starts Backup N (the `backup` command, what the operator execs in the pod), and
 // `GET /pg/backups` lists barman's catalog (the `backups` command). A socket file rather than a loopback
 // port: only the run user (and root) can connect, and no other pod container can reach it.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { chmod, rm } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describeError } from '../errors.js';
+import { serveUnixSocket } from '../os/unix-socket-server.js';
 import type { Logger } from '../log/logger.js';
 import { BackupBusyError } from './backup-runner.js';
 import { checkBackupName } from './backup-objects.js';
@@ -56,27 +56,14 @@ async function handle(req: IncomingMessage, res: ServerResponse, e: BackupEndpoi
 
 /** Serves `e` on `path` until `signal` aborts; resolves once listening, with a promise of the close. */
 export async function serveBackupSocket(path: string, e: BackupEndpoints, log: Logger, signal: AbortSignal): Promise<{ closed: Promise<void> }> {
-  // A socket file left by a manager that was killed: nobody listens on it any more (we hold PGDATA's lock).
-  await rm(path, { force: true });
-  const server: Server = createServer((req, res) => {
-    handle(req, res, e).catch((err: unknown) => {
-      log.error({ err: describeError(err) }, 'local backup request failed');
-      if (!res.headersSent) send(res, 500, { error: { code: 'INTERNAL', message: describeError(err) } });
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(path, () => resolve());
-  });
-  // eslint-disable-next-line security/detect-non-literal-fs-filename -- our run directory
-  await chmod(path, 0o600);
-  const closed = new Promise<void>((resolve) => {
-    const close = (): void => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    };
-    if (signal.aborted) close();
-    else signal.addEventListener('abort', close, { once: true });
-  });
-  return { closed };
+  return serveUnixSocket(
+    path,
+    (req, res) => {
+      handle(req, res, e).catch((err: unknown) => {
+        log.error({ err: describeError(err) }, 'local backup request failed');
+        if (!res.headersSent) send(res, 500, { error: { code: 'INTERNAL', message: describeError(err) } });
+      });
+    },
+    signal,
+  );
 }

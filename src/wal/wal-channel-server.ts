@@ -5,9 +5,10 @@
 // controller's run folder: only the postgres user can open it, and nothing secret crosses it.
 /* eslint-disable security/detect-non-literal-fs-filename -- PGDATA/pg_wal/<checked WAL name>, the manager's own spool and socket folders */
 import { chmod, mkdir, rm } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname } from 'node:path';
 import { describeError } from '../errors.js';
+import { serveUnixSocket } from '../os/unix-socket-server.js';
 import type { Logger } from '../log/logger.js';
 import { ArchiveRefused } from './wal-archiver.js';
 import { RestoreFailure } from './wal-restorer.js';
@@ -24,22 +25,8 @@ const MAX_BODY = 4096;
 export async function serveWalChannel(socketPath: string, pgData: string, handlers: WalChannelHandlers, log: Logger, signal: AbortSignal): Promise<{ done: Promise<void> }> {
   await mkdir(dirname(socketPath), { recursive: true, mode: 0o700 });
   await chmod(dirname(socketPath), 0o700);
-  await rm(socketPath, { force: true }); // a socket left by an earlier run
-  const server = createServer((req, res) => void handle(req, res, pgData, handlers, log));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(socketPath, () => resolve());
-  });
-  await chmod(socketPath, 0o600);
-  const done = new Promise<void>((resolve) => {
-    const close = (): void => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    };
-    if (signal.aborted) close();
-    else signal.addEventListener('abort', close, { once: true });
-  });
-  return { done: done.then(() => rm(socketPath, { force: true })) };
+  const { closed } = await serveUnixSocket(socketPath, (req, res) => void handle(req, res, pgData, handlers, log), signal);
+  return { done: closed.then(() => rm(socketPath, { force: true })) };
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse, pgData: string, handlers: WalChannelHandlers, log: Logger): Promise<void> {
