@@ -52,7 +52,7 @@ export async function demoteAtStart(o: DemoteAtStartOptions, signal: AbortSignal
       case 'wait-promotion':
         if (waiting !== action.target) o.log.info({ targetPrimary: action.target, currentPrimary: str(cluster.status.currentPrimary) }, 'former primary: waiting for the new primary to be promoted before rewinding');
         waiting = action.target;
-        await sleep(o.pollMs ?? 500, undefined, { signal });
+        await sleep(o.pollMs ?? 200, undefined, { signal });
         continue;
       case 'rewind':
         break;
