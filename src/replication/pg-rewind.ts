@@ -17,6 +17,8 @@ export interface RewindRun {
   sourceConninfo: string;
   /** --config-file, outside PGDATA. */
   configFile: string;
+  /** --restore-target-wal: WAL the target no longer has comes through the config file's restore_command. */
+  restoreTargetWal?: boolean;
   registry: ChildRegistry;
   signal?: AbortSignal;
   timeoutMs?: number;
@@ -40,8 +42,9 @@ export function rewindOutcome(exitCode: number | null, output: string): RewindOu
 }
 
 /** pg_rewind's argv: --no-sync, as syncDataFileSystems makes the result durable faster. */
-export function rewindArgs(r: Pick<RewindRun, 'pgData' | 'sourceConninfo' | 'configFile'>): string[] {
-  return ['--target-pgdata', r.pgData, '--source-server', r.sourceConninfo, `--config-file=${r.configFile}`, '--progress', '--no-sync'];
+export function rewindArgs(r: Pick<RewindRun, 'pgData' | 'sourceConninfo' | 'configFile' | 'restoreTargetWal'>): string[] {
+  const args = ['--target-pgdata', r.pgData, '--source-server', r.sourceConninfo, `--config-file=${r.configFile}`, '--progress', '--no-sync'];
+  return r.restoreTargetWal === true ? [...args, '--restore-target-wal'] : args;
 }
 
 /** One pg_rewind run against the new primary, then PGDATA synced to disk. */
