@@ -37,6 +37,7 @@ export async function prepareRole(p: Prepared, provisioned: Promise<void>, signa
   const [{ writeCertificateFiles }, { conninfoTo, roleOnDisk }] = await Promise.all([import('../reconcile/config-files.js'), import('../reconcile/replica-files.js')]);
   const log = child(p.root, 'role');
   const ctx = replicationContext(config, p.state.podName);
+  const stopped = new Set<number>();
   const result = await demoteAtStart(
     {
       me: p.state.podName,
@@ -46,6 +47,7 @@ export async function prepareRole(p: Prepared, provisioned: Promise<void>, signa
       load: () => p.source.load(),
       // Outside PGDATA (a failed rewind truncates the files in it), in the controller's scratch folder.
       configFile: join(config.controller.tmp, 'pg_rewind.conf'),
+      oldPostmasterGone: async () => (await import('../replication/old-postmaster.js')).clearOldPostmaster(config.pgData, config.controller.run, stopped),
       restoreCommand: (cluster) => (archives(cluster) ? rewindRestoreCommand(config.controller.root, config.controller.log) : undefined),
       archiveReady: async (cluster) => {
         if (!archives(cluster)) return 0;

@@ -28,6 +28,8 @@ export interface DemoteAtStartOptions {
   restoreCommand?: (cluster: Cluster) => string | undefined;
   /** One pg_rewind run from `source` (pg-rewind.ts). */
   rewind: (source: string, cluster: Cluster) => Promise<RewindOutcome>;
+  /** Undefined once the old postmaster and its children are gone (old-postmaster.ts), else what still runs. */
+  oldPostmasterGone?: () => Promise<string | undefined>;
   /**
    * With an object store: archives the `.ready` WAL files first (archive-ready-wal.ts). A failure is retried
    * every retryMs and never leads to a re-clone, which would move the unarchived WAL aside with PGDATA.
@@ -45,6 +47,7 @@ export interface DemoteAtStartOptions {
 export async function demoteAtStart(o: DemoteAtStartOptions, signal: AbortSignal): Promise<{ outcome: 'none' | 'rewound' | 'recloned'; cluster: Cluster }> {
   let waiting = '';
   let failures = 0;
+  let saidLeft = false;
   for (;;) {
     const cluster = await o.load();
     const names = Array.isArray(cluster.status.instanceNames) ? cluster.status.instanceNames.filter((n): n is string => typeof n === 'string') : [];
@@ -65,6 +68,13 @@ export async function demoteAtStart(o: DemoteAtStartOptions, signal: AbortSignal
         break;
     }
     const source = action.source;
+    const left = await o.oldPostmasterGone?.();
+    if (left !== undefined) {
+      if (!saidLeft) o.log.info({ left }, 'former primary: waiting for its old postgres processes to end before rewinding');
+      saidLeft = true;
+      await sleep(100, undefined, { signal });
+      continue;
+    }
     if (o.archiveReady) {
       const archived = await o.archiveReady(cluster).catch((err: unknown) => err as Error);
       if (archived instanceof Error) {
