@@ -3,15 +3,15 @@
 // the postmaster itself stays a zombie until it is reaped; pg_rewind's single-user crash recovery then fails
 // ("lock file postmaster.pid already exists", src/backend/utils/init/miscinit.c CreateLockFile) and the
 // attempt is lost for 5 s. Removing postmaster.pid alone would drop PostgreSQL's interlock against writers
-// still attached to the old shared memory, so this waits until no process has PGDATA as its working directory
-// (every postgres process chdirs there), then removes the stale file as CNPG does (instance_startup.go
+// still attached to the old shared memory, so this waits until no postgres process has PGDATA as its working
+// directory (every postgres process chdirs there), then removes the stale file as CNPG does (instance_startup.go
 // CleanUpStalePid). A postmaster that really still runs (its manager killed, not it) is the fenced old
 // primary: it gets one fast-shutdown request (SIGINT), as a demotion would.
 /* eslint-disable security/detect-non-literal-fs-filename -- /proc/<numeric pid>/cwd and PGDATA */
 import { readdir, readlink, realpath } from 'node:fs/promises';
 import { cleanStalePidFile, inspectPidFile, processName } from '../supervisor/pidfile.js';
 
-/** Live (not zombie) processes whose working directory is `pgData`. */
+/** Live (not zombie) postgres processes whose working directory is `pgData` (a user's shell there does not count). */
 export async function processesInDataDir(pgData: string): Promise<number[]> {
   const dir = await realpath(pgData);
   const pids = (await readdir('/proc')).filter((e) => /^\d+$/.test(e)).map(Number);
@@ -19,7 +19,9 @@ export async function processesInDataDir(pgData: string): Promise<number[]> {
   for (const pid of pids) {
     if (pid === process.pid) continue;
     const cwd = await readlink(`/proc/${pid}/cwd`).catch(() => undefined);
-    if (cwd === dir && (await processName(pid)) !== undefined) found.push(pid);
+    if (cwd !== dir) continue;
+    const name = await processName(pid);
+    if (name === 'postgres' || name === 'postmaster') found.push(pid);
   }
   return found;
 }

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { clearOldPostmaster, processesInDataDir } from '../../../src/replication/old-postmaster.js';
@@ -14,7 +14,12 @@ test('a process left in PGDATA is waited for; then the stale postmaster.pid goes
   mkdirSync(pgData);
   // A pid that cannot be a live postgres (the kernel's pid_max is below it).
   writeFileSync(join(pgData, 'postmaster.pid'), `99999999\n${pgData}\n`);
-  const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { cwd: pgData, stdio: 'ignore' });
+  // A process named postgres (comm is the executable's file name) working in PGDATA, as a killed postmaster's
+  // backend is; a process of another name there (a user's shell) does not count.
+  copyFileSync('/bin/sleep', join(dir, 'postgres'));
+  chmodSync(join(dir, 'postgres'), 0o755);
+  const child = spawn(join(dir, 'postgres'), ['60'], { cwd: pgData, stdio: 'ignore' });
+  const shell = spawn('/bin/sleep', ['60'], { cwd: pgData, stdio: 'ignore' });
   try {
     await new Promise((resolve) => child.once('spawn', resolve));
     assert.deepEqual(await processesInDataDir(pgData), [child.pid]);
@@ -28,6 +33,7 @@ test('a process left in PGDATA is waited for; then the stale postmaster.pid goes
     assert.equal(existsSync(join(pgData, 'postmaster.pid')), false);
   } finally {
     child.kill('SIGKILL');
+    shell.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   }
 });
