@@ -37,7 +37,7 @@ export async function prepareRole(p: Prepared, provisioned: Promise<void>, signa
   const [{ writeCertificateFiles }, { conninfoTo, roleOnDisk }] = await Promise.all([import('../reconcile/config-files.js'), import('../reconcile/replica-files.js')]);
   const log = child(p.root, 'role');
   const ctx = replicationContext(config, p.state.podName);
-  const stopped = new Set<number>();
+  const stopped = new Map<number, number>();
   const result = await demoteAtStart(
     {
       me: p.state.podName,

@@ -47,7 +47,7 @@ export interface DemoteAtStartOptions {
 export async function demoteAtStart(o: DemoteAtStartOptions, signal: AbortSignal): Promise<{ outcome: 'none' | 'rewound' | 'recloned'; cluster: Cluster }> {
   let waiting = '';
   let failures = 0;
-  let saidLeft = false;
+  let saidLeft: string | undefined;
   for (;;) {
     const cluster = await o.load();
     const names = Array.isArray(cluster.status.instanceNames) ? cluster.status.instanceNames.filter((n): n is string => typeof n === 'string') : [];
@@ -70,8 +70,9 @@ export async function demoteAtStart(o: DemoteAtStartOptions, signal: AbortSignal
     const source = action.source;
     const left = await o.oldPostmasterGone?.();
     if (left !== undefined) {
-      if (!saidLeft) o.log.info({ left }, 'former primary: waiting for its old postgres processes to end before rewinding');
-      saidLeft = true;
+      // One line per change of what is left (a fast shutdown requested, then an immediate one, then children).
+      if (saidLeft !== left) o.log.info({ left }, 'former primary: waiting for its old postgres processes to end before rewinding');
+      saidLeft = left;
       await sleep(100, undefined, { signal });
       continue;
     }

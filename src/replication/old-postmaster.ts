@@ -6,7 +6,8 @@
 // still attached to the old shared memory, so this waits until no postgres process has PGDATA as its working
 // directory (every postgres process chdirs there), then removes the stale file as CNPG does (instance_startup.go
 // CleanUpStalePid). A postmaster that really still runs (its manager killed, not it) is the fenced old
-// primary: it gets one fast-shutdown request (SIGINT), as a demotion would.
+// primary: it gets a fast-shutdown request (SIGINT), as a demotion would, and an immediate one (SIGQUIT) when it
+// is still there FAST_STOP_MS later (a fast shutdown waits for the shutdown checkpoint).
 /* eslint-disable security/detect-non-literal-fs-filename -- /proc/<numeric pid>/cwd and PGDATA */
 import { readdir, readlink, realpath } from 'node:fs/promises';
 import { cleanStalePidFile, inspectPidFile, processName } from '../supervisor/pidfile.js';
@@ -26,13 +27,25 @@ export async function processesInDataDir(pgData: string): Promise<number[]> {
   return found;
 }
 
-/** Undefined once nothing of the old postmaster is left (its stale postmaster.pid removed); else what still runs. */
-export async function clearOldPostmaster(pgData: string, socketDir: string, stopped: Set<number>): Promise<string | undefined> {
+/** How long a live old postmaster gets for a fast shutdown before an immediate one. */
+export const FAST_STOP_MS = 30_000;
+
+/**
+ * Undefined once nothing of the old postmaster is left (its stale postmaster.pid removed); else what still runs.
+ * `asked` remembers, per pid, when the fast shutdown was requested (the caller polls with the same map).
+ */
+export async function clearOldPostmaster(pgData: string, socketDir: string, asked: Map<number, number>, now = Date.now()): Promise<string | undefined> {
   const state = await inspectPidFile(pgData);
   if (state.kind === 'live') {
-    if (!stopped.has(state.pid)) process.kill(state.pid, 'SIGINT');
-    stopped.add(state.pid);
-    return `the old postmaster (pid ${state.pid}) still runs: fast shutdown requested`;
+    const since = asked.get(state.pid);
+    if (since === undefined) {
+      process.kill(state.pid, 'SIGINT');
+      asked.set(state.pid, now);
+      return `the old postmaster (pid ${state.pid}) still runs: fast shutdown requested`;
+    }
+    if (now - since < FAST_STOP_MS) return `the old postmaster (pid ${state.pid}) still runs: fast shutdown requested`;
+    process.kill(state.pid, 'SIGQUIT');
+    return `the old postmaster (pid ${state.pid}) ignored a fast shutdown for ${FAST_STOP_MS / 1000} s: immediate shutdown requested`;
   }
   const left = await processesInDataDir(pgData);
   if (left.length > 0) return `processes of the old postmaster still run (${left.join(', ')})`;
