@@ -14,19 +14,20 @@ import { idsIn, ownerQuery, runManagerCommand, startWriter } from '../helpers/li
 import { backupFile } from '../helpers/backup-stack.js';
 import { startAzurite, type AzuriteServer } from '../helpers/azurite-server.js';
 import { AZURE_SECRET, AZURE_SECRET_KEY, azureManifest, azureStoreLines, barmanAzureRestore, installAzureSecret } from '../helpers/azure-archive-env.js';
-import { archivingCondition, pgStatus, readySocketDir, superSql, writeSegment } from '../helpers/wal-archive-env.js';
+import { archivingCondition, pgStatus, readySocketDir, runWalRestore, superSql, writeSegment } from '../helpers/wal-archive-env.js';
 
 const WRONG_KEY = Buffer.from('not the account key of devstoreaccount1').toString('base64');
 
 describe('WAL archiving, backup and recovery on Azure Blob Storage (Azurite)', () => {
   let azurite: AzuriteServer | undefined;
   let originHandle: ManagerHandle | undefined;
+  let wrongKeyStart: Promise<ManagerHandle> | undefined;
   const handles: ManagerHandle[] = [];
   const dirs: string[] = [];
   after(async () => {
     await Promise.all(handles.map((h) => h.stop(20_000)));
     await azurite?.stop();
-    for (const d of dirs) await cleanupDir(d);
+    await Promise.all(dirs.map((d) => cleanupDir(d)));
   });
 
   async function instance(name: string, manifestText: string, connectionString: string): Promise<ManagerHandle> {
@@ -46,6 +47,9 @@ describe('WAL archiving, backup and recovery on Azure Blob Storage (Azurite)', (
     const az = azurite;
     // Side by side: a cluster whose container does not exist (its empty-archive check passes, its upload cannot).
     const missing = instance('nocont', azureManifest('t1', az, 'nocont', { container: 'nocontainer' }), az.connectionString());
+    // And one with a wrong key, for the second test (started now: its start-up overlaps this test's work).
+    wrongKeyStart = instance('wrongkey', azureManifest('t1', az, 'wrongkey'), az.connectionString(WRONG_KEY));
+    wrongKeyStart.catch(() => undefined); // awaited (and its failure reported) by the second test
     const origin = await instance('origin', azureManifest('t1', az, 'origin'), az.connectionString());
     originHandle = origin;
     const socketDir = await readySocketDir(origin);
@@ -67,6 +71,14 @@ describe('WAL archiving, backup and recovery on Azure Blob Storage (Azurite)', (
         assert.ok(readFileSync(join(scratch, wal)).equals(readFileSync(join(pgWal, wal))), `${wal} restored byte for byte`);
       }),
     );
+
+    // The manager's own wal-restore (restore_command of replicas and pg_rewind) reads them back in-process.
+    const [firstWal] = segments;
+    assert.ok(firstWal);
+    const own = runWalRestore(origin, [firstWal, 'pg_wal/RESTORED']);
+    assert.equal(own.status, 0, own.stderr);
+    assert.ok(readFileSync(join(pgWal, 'RESTORED')).equals(readFileSync(join(pgWal, firstWal))), 'wal-restore byte for byte');
+    assert.equal(runWalRestore(origin, ['0000000100000000000000FE', 'pg_wal/RESTORED2']).status, 1, 'not in the archive: 1');
 
     const backup = await runManagerCommand(['backup', 'first'], origin, 60_000);
     assert.equal(backup.code, 0, backup.stderr);
@@ -115,7 +127,8 @@ describe('WAL archiving, backup and recovery on Azure Blob Storage (Azurite)', (
     assert.ok(origin, 'the origin from the first test');
     const socketDir = await readySocketDir(origin);
     // A new cluster with a wrong key: its first archive runs barman-cloud-check-wal-archive, which is refused.
-    const fresh = await instance('wrongkey', azureManifest('t1', az, 'wrongkey'), az.connectionString(WRONG_KEY));
+    const fresh = await wrongKeyStart;
+    assert.ok(fresh, 'the wrong-key instance started by the first test');
     // The running origin's Secret rotated to a wrong key: the in-process client is refused.
     writeFileSync(join(origin.stateDir, 'secrets', AZURE_SECRET, AZURE_SECRET_KEY), az.connectionString(WRONG_KEY));
     const freshSocket = await readySocketDir(fresh);
