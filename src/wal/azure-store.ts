@@ -37,8 +37,10 @@ async function readAll(stream: Readable | NodeJS.ReadableStream): Promise<Buffer
   return Buffer.concat(chunks);
 }
 
-/** Builds an Azure Blob store from resolved settings; undefined when only DefaultAzureCredential could authenticate (barman's tools do that). */
+/** Builds an Azure Blob store from resolved settings; undefined for an Azure AD identity (barman's tools authenticate with it). */
 export async function createAzureStore(s: StoreSettings): Promise<ObjectStore | undefined> {
+  // inheritFromAzureAD: barman runs with --credential managed-identity, ahead of any key (cloud_providers/__init__.py).
+  if (s.store.azure?.inheritFromAzureAD) return undefined;
   const plan = azureAuthPlan(s.store.destinationPath, s.bucket, s.env);
   if (plan.kind === 'default') return undefined;
   const { ContainerClient, StorageSharedKeyCredential } = await import('@azure/storage-blob');

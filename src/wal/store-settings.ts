@@ -69,7 +69,12 @@ export async function storeSettings(cluster: Cluster, source: SpecSource): Promi
     serverName: store.serverName ?? cluster.name,
     ...splitDestination(store),
     env,
-    barmanOptions: [...(store.endpointURL ? ['--endpoint-url', store.endpointURL] : []), '--cloud-provider', store.provider === 's3' ? 'aws-s3' : 'azure-blob-storage'],
+    barmanOptions: [
+      ...(store.endpointURL ? ['--endpoint-url', store.endpointURL] : []),
+      '--cloud-provider', store.provider === 's3' ? 'aws-s3' : 'azure-blob-storage',
+      // CNPG: inheritFromAzureAD runs barman with the pod's managed identity.
+      ...(store.azure?.inheritFromAzureAD ? ['--credential', 'managed-identity'] : []),
+    ],
   };
   if (store.endpointCA) settings.ca = Buffer.from(await secretValue(source, store.endpointCA, `${at}.endpointCA`));
   return settings;
