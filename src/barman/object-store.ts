@@ -11,6 +11,8 @@ export interface ObjectStore {
   serverName: string;
   endpointURL?: string;
   cloudProvider: 'aws-s3' | 'azure-blob-storage' | 'google-cloud-storage';
+  /** Azure inheritFromAzureAD: barman's `--credential managed-identity` (CNPG barman-cloud pkg/command). */
+  azureManagedIdentity?: boolean;
   /** Where each credential comes from: a Secret key, or the environment (inheritFromIAMRole...). */
   credentials: Partial<Record<CredentialEnv, SecretKeyRef>>;
   data: { compression?: string; encryption?: string; immediateCheckpoint: boolean; jobs?: number };
@@ -63,6 +65,7 @@ export function readObjectStore(value: unknown, path: string, defaultServer: str
   };
   const endpointURL = f.string('endpointURL', { nonEmpty: true });
   if (endpointURL !== undefined) store.endpointURL = endpointURL;
+  if (f.child('azureCredentials')?.bool('inheritFromAzureAD') === true) store.azureManagedIdentity = true;
   return store;
 }
 
@@ -81,6 +84,7 @@ export function clusterObjectStore(cluster: Cluster): ObjectStore | undefined {
     serverName: s.serverName ?? cluster.name,
     ...(s.endpointURL ? { endpointURL: s.endpointURL } : {}),
     cloudProvider: s.provider === 'azure' ? 'azure-blob-storage' : 'aws-s3',
+    ...(s.azure?.inheritFromAzureAD ? { azureManagedIdentity: true } : {}),
     credentials,
     data: { ...s.data },
     wal: { ...s.wal },
