@@ -48,12 +48,15 @@ LABEL org.opencontainers.image.title="pg-instance-manager" \
 
 # uid/gid 26 as in CloudNativePG's operand images, created before the packages so they reuse it; no
 # default cluster (the manager runs initdb into PGDATA itself). libstdc++6: the official Node binary links it.
+# barman-cli-cloud (with python3-boto3) takes backups, restores and checks an archive is empty, as in
+# CloudNativePG's operand images; python3-azure is its Azure Blob provider (about 0.5 GB installed: drop it from
+# an image that only ever uses S3).
 RUN groupadd --system --gid 26 postgres \
  && useradd --system --uid 26 --gid 26 --home-dir /var/lib/postgresql --no-create-home --shell /usr/sbin/nologin postgres \
  && mkdir -p /etc/postgresql-common/createcluster.d \
  && echo 'create_main_cluster = false' > /etc/postgresql-common/createcluster.d/no-main-cluster.conf \
  && apt-get update \
- && apt-get install -y --no-install-recommends "postgresql-${PG_MAJOR}=${PG_DEB_VERSION}" libstdc++6 ca-certificates \
+ && apt-get install -y --no-install-recommends "postgresql-${PG_MAJOR}=${PG_DEB_VERSION}" libstdc++6 ca-certificates barman-cli-cloud python3-azure \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb /var/log/apt /var/log/dpkg.log \
  && mkdir -p /controller /var/lib/postgresql/data \
  && chown 26:26 /controller /var/lib/postgresql /var/lib/postgresql/data \
