@@ -31,6 +31,7 @@ export class PrimaryLease {
   readonly #t: LeaseTimings;
   #renewal: AbortController | undefined;
   #lastConfirmedMs = 0;
+  #watchdog: NodeJS.Timeout | undefined;
   #onLost: ((reason: string) => void) | undefined;
 
   constructor(options: PrimaryLeaseOptions) {
@@ -97,7 +98,24 @@ export class PrimaryLease {
   #startRenewal(): void {
     const controller = new AbortController();
     this.#renewal = controller;
+    this.#arm();
     void this.#renew(controller.signal);
+  }
+
+  // The deadline runs on its own timer, not between calls: a renewal call that hangs (a partition drops
+  // packets) must not delay the fence past the moment the others may take the Lease over.
+  #arm(): void {
+    clearTimeout(this.#watchdog);
+    const left = this.#lastConfirmedMs + this.#t.renewDeadlineMs - this.#now();
+    this.#watchdog = setTimeout(() => this.#lose(`the primary Lease ${this.#o.name} could not be renewed for ${Math.round(this.#t.renewDeadlineMs / 1000)} s (it expires for the other instances)`), Math.max(0, left) + 1);
+  }
+
+  #lose(reason: string): void {
+    if (!this.#renewal) return;
+    this.#renewal.abort();
+    this.#renewal = undefined;
+    clearTimeout(this.#watchdog);
+    this.#onLost?.(reason);
   }
 
   async #renew(signal: AbortSignal): Promise<void> {
@@ -118,8 +136,7 @@ export class PrimaryLease {
           step.kind === 'lost'
             ? `the primary Lease ${this.#o.name} is held by ${step.holder === '' ? 'nobody (released)' : step.holder}`
             : `the primary Lease ${this.#o.name} could not be renewed for ${Math.round(step.ageMs / 1000)} s (it expires for the other instances)`;
-        this.#renewal = undefined;
-        this.#onLost?.(reason);
+        this.#lose(reason);
         return;
       }
       if (step.kind === 'retry') continue;
@@ -127,7 +144,9 @@ export class PrimaryLease {
         const now = microTime(this.#now());
         if (step.kind === 'recreate') await api.create(this.#o.name, { holderIdentity: this.#o.identity, leaseDurationSeconds: this.#t.leaseDurationMs / 1000, acquireTime: now, renewTime: now, leaseTransitions: 0 });
         else if (record) await api.replace(this.#o.name, { ...record, renewTime: now });
+        if (signal.aborted) return;
         this.#lastConfirmedMs = this.#now();
+        this.#arm();
       } catch (err) {
         // A lost race (409) or an unreachable API: the next round reads again; the deadline bounds it.
         this.#o.log.debug({ err: describeError(err) }, 'primary Lease renewal failed; retrying');
@@ -140,6 +159,7 @@ export class PrimaryLease {
     if (!this.#renewal) return;
     this.#renewal.abort();
     this.#renewal = undefined;
+    clearTimeout(this.#watchdog);
     try {
       const api = await this.#o.leases();
       const record = await api.get(this.#o.name);
