@@ -105,7 +105,7 @@ export async function sql<T extends pg.QueryResultRow>(t: KubeTrio, node: TrioNo
 /** Stops every manager, anything left of them, the forwarders and the API server; removes the folders. */
 export async function stopTrio(t: KubeTrio | undefined): Promise<void> {
   if (!t) return;
-  await Promise.all(t.nodes.map((n) => n.m?.stop()));
+  await Promise.all(t.nodes.map((n) => (n.m ? n.m.stop() : Promise.resolve(null))));
   for (const n of t.nodes) for (const pid of processesMentioning(n.dir)) process.kill(pid, 'SIGKILL');
   await Promise.all([t.rw.close(), ...t.nodes.map((n) => n.api.close())]);
   await t.f.server.stop();
