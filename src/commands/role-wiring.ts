@@ -13,7 +13,7 @@ import { checkpoint, inRecovery, promote, terminateClientBackends, walReceiverCo
 import { demoteAtStart } from '../replication/demote-at-start.js';
 import { runPgRewind } from '../replication/pg-rewind.js';
 import { RoleController } from '../replication/role-controller.js';
-import type { PrimaryLease } from '../kube/primary-lease.js';
+import type { AcquireOutcome, PrimaryLease } from '../kube/primary-lease.js';
 import type { Cluster } from '../spec/cluster.js';
 import type { Lifecycle } from '../supervisor/lifecycle.js';
 import { joinStepOptions } from './join-options.js';
@@ -126,7 +126,7 @@ export function rolePart(p: Prepared, lifecycle: Lifecycle, controllerRef: { con
         afterPromotion();
       },
       event: events ? (reason, message) => events.recordEvent(reason, message) : undefined,
-      acquireLease: lease ? async (signal) => (await lease.acquire(signal)).held : undefined,
+      acquireLease: lease ? async (signal) => reportLease(p, await lease.acquire(signal)) : undefined,
     },
     holdLease: lease ? async (signal) => (await lease.acquire(signal)).held : undefined,
     demote: () => {
@@ -148,6 +148,16 @@ export function rolePart(p: Prepared, lifecycle: Lifecycle, controllerRef: { con
       if (demotion.active) throw new ManagerError('POSTMASTER', 'this primary is no longer targetPrimary: postgres stops (fast) and the manager ends; it restarts as a replica of the new primary');
     },
   };
+}
+
+// The outcome of a promotion's Lease attempt as the Cluster condition PrimaryLease, beside the log line the
+// Lease wrote: sent in the background (an unreachable API server must not stall the decision), and re-sent
+// by the status writer once the API server is back.
+function reportLease(p: Prepared, got: AcquireOutcome): boolean {
+  const why = got.held ? undefined : got.unreachable !== undefined ? { reason: 'APIServerUnreachable', message: `${p.state.podName} cannot reach the API server: ${got.unreachable}` } : { reason: 'HeldByAnotherInstance', message: `held by ${got.holder ?? 'another instance'}; ${p.state.podName} waits to promote` };
+  const condition = why ? { type: 'PrimaryLease', status: 'False', ...why } : { type: 'PrimaryLease', status: 'True', reason: 'Held', message: `held by ${p.state.podName}` };
+  void p.source.patchStatus({ conditions: [condition] }).catch(() => undefined);
+  return got.held;
 }
 
 /** A source that can record Kubernetes events (the Kubernetes source). */

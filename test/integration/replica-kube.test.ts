@@ -77,6 +77,8 @@ test('a switchover to -2: the rows are kept, the Lease and currentPrimary move, 
   await streaming(n2, [n1, n3], 150);
   const events = t.f.server.store.list({ group: '', version: 'v1', resource: 'events', kind: 'Event', namespaced: true, status: false, verbs: [] }, t.f.namespace);
   assert.ok(events.some((e) => e.reason === 'Promoted'), 'a Promoted event');
+  const conditions = (statusOf(t.f).conditions ?? []) as { type: string; status: string; message: string }[];
+  assert.deepEqual(conditions.filter((c) => c.type === 'PrimaryLease').map((c) => [c.status, c.message]), [['True', `held by ${n2.name}`]]);
 });
 
 test('a primary cut off from the API fences itself before -3, the new target, may take the Lease', async () => {
