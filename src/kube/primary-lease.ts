@@ -32,6 +32,8 @@ export class PrimaryLease {
   #renewal: AbortController | undefined;
   #lastConfirmedMs = 0;
   #watchdog: NodeJS.Timeout | undefined;
+  /** The Lease as our last write left it: a renewal replaces it without reading first (one call a round). */
+  #record: LeaseRecord | undefined;
   #onLost: ((reason: string) => void) | undefined;
 
   constructor(options: PrimaryLeaseOptions) {
@@ -76,9 +78,9 @@ export class PrimaryLease {
         } else {
           const now = microTime(this.#now());
           const mine = { holderIdentity: this.#o.identity, leaseDurationSeconds: this.#t.leaseDurationMs / 1000, renewTime: now };
-          if (step.kind === 'create') await api.create(this.#o.name, { ...mine, acquireTime: now, leaseTransitions: 0 });
-          else if (step.kind === 'ours' && record) await api.replace(this.#o.name, { ...record, ...mine });
-          else if (record) await api.replace(this.#o.name, { ...record, ...mine, acquireTime: now, leaseTransitions: record.leaseTransitions + 1 });
+          if (step.kind === 'create') this.#record = await api.create(this.#o.name, { ...mine, acquireTime: now, leaseTransitions: 0 });
+          else if (step.kind === 'ours' && record) this.#record = await api.replace(this.#o.name, { ...record, ...mine });
+          else if (record) this.#record = await api.replace(this.#o.name, { ...record, ...mine, acquireTime: now, leaseTransitions: record.leaseTransitions + 1 });
           this.#lastConfirmedMs = this.#now();
           this.#o.log.info({ lease: this.#o.name, step: step.kind, ...(step.kind === 'claim' ? { from: step.from } : {}) }, `primary Lease ${this.#o.name} acquired`);
           this.#startRenewal();
@@ -123,6 +125,20 @@ export class PrimaryLease {
     while (!signal.aborted) {
       await sleep(this.#t.retryPeriodMs, undefined, { signal }).catch(() => undefined);
       if (signal.aborted) return;
+      // The common round: one PUT of our last copy. 409 (someone wrote since) or 404: read and decide below.
+      const mine = this.#record;
+      if (mine?.holderIdentity === this.#o.identity) {
+        try {
+          this.#confirm(await api.replace(this.#o.name, { ...mine, renewTime: microTime(this.#now()) }), signal);
+          continue;
+        } catch (err) {
+          if (!isStatus(err, 409, 404)) {
+            // Unreachable or refused: the next round tries again; the watchdog bounds how long.
+            this.#o.log.debug({ err: describeError(err) }, 'primary Lease renewal failed; retrying');
+            continue;
+          }
+        }
+      }
       let record: LeaseRecord | undefined;
       let readFailed = false;
       try {
@@ -142,16 +158,21 @@ export class PrimaryLease {
       if (step.kind === 'retry') continue;
       try {
         const now = microTime(this.#now());
-        if (step.kind === 'recreate') await api.create(this.#o.name, { holderIdentity: this.#o.identity, leaseDurationSeconds: this.#t.leaseDurationMs / 1000, acquireTime: now, renewTime: now, leaseTransitions: 0 });
-        else if (record) await api.replace(this.#o.name, { ...record, renewTime: now });
-        if (signal.aborted) return;
-        this.#lastConfirmedMs = this.#now();
-        this.#arm();
+        if (step.kind === 'recreate') this.#confirm(await api.create(this.#o.name, { holderIdentity: this.#o.identity, leaseDurationSeconds: this.#t.leaseDurationMs / 1000, acquireTime: now, renewTime: now, leaseTransitions: 0 }), signal);
+        else if (record) this.#confirm(await api.replace(this.#o.name, { ...record, renewTime: now }), signal);
       } catch (err) {
-        // A lost race (409) or an unreachable API: the next round reads again; the deadline bounds it.
+        // A lost race (409) or an unreachable API: the next round reads again; the watchdog bounds it.
         this.#o.log.debug({ err: describeError(err) }, 'primary Lease renewal failed; retrying');
       }
     }
+  }
+
+  // A write naming us succeeded: the others see a fresh renewTime from now on.
+  #confirm(written: LeaseRecord, signal: AbortSignal): void {
+    if (signal.aborted) return;
+    this.#record = written;
+    this.#lastConfirmedMs = this.#now();
+    this.#arm();
   }
 
   /** Stops renewing and, when the Lease still names us, releases it so that the next primary takes it at once. */

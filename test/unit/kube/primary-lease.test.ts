@@ -15,8 +15,10 @@ class FakeLeases implements LeaseApi {
   version = 1;
   down = false;
   writes: string[] = [];
+  gets = 0;
 
   get(): Promise<LeaseRecord | undefined> {
+    this.gets += 1;
     if (this.down) return Promise.reject(new KubeApiError('get leases', 0, 'connect ECONNREFUSED'));
     return Promise.resolve(this.record && { ...this.record });
   }
@@ -55,10 +57,13 @@ test('two candidates for an absent Lease: one holds it, the other waits; a relea
   const loserName = ra.held ? 'pg-2' : 'pg-1';
   const waiting = ra.held ? rb : ra;
   assert.equal(waiting.held ? 'held' : waiting.holder, api.record?.holderIdentity, 'the loser names the holder');
-  // The holder renews: renewTime moves while held.
+  // The holder renews: renewTime moves while held, one PUT a round and no GET (its last copy has the version).
   const before = api.record?.renewTime;
+  const [gets, writes] = [api.gets, api.writes.length];
   await new Promise((r) => setTimeout(r, 80));
   assert.notEqual(api.record?.renewTime, before);
+  assert.ok(api.writes.length > writes);
+  assert.equal(api.gets - gets, 0, 'renewals do not read');
   await winner.release();
   assert.equal(api.record?.holderIdentity, '');
   assert.equal((await loser.acquire(stop.signal, 100)).held, true);
