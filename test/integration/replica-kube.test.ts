@@ -2,12 +2,13 @@
 // targetPrimary, the `-rw` Service) and the kubelet (restarting a manager that ended): -2 and -3 join with
 // `instance join` and stream; a switchover to -2 keeps every row, hands the primary Lease over and makes the
 // old primary stream from the new one; a primary cut off from the API server fences itself before the
-// instance the operator failed over to may take the Lease, so there are never two writable primaries.
+// instance the operator failed over to may take the Lease, so there are never two writable primaries; a primary
+// that finds another identity in the Lease fences itself.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EXIT } from '../../src/config/constants.js';
 import { waitUntil } from '../helpers/lifecycle-procs.js';
-import type { KubeManager } from '../helpers/kube-api-server-fixture.js';
+import { typeOf, type KubeManager } from '../helpers/kube-api-server-fixture.js';
 import type { LogLine } from '../helpers/manager.js';
 import { kubeTrio, leaseOf, runNode, setStatus, sql, statusOf, stopTrio, type KubeTrio, type TrioNode } from '../helpers/kube-trio.js';
 
@@ -104,4 +105,16 @@ test('a primary cut off from the API fences itself before -3, the new target, ma
   await ready(await runNode(t, n2, 'run'));
   await sql(t, n3, 'INSERT INTO t SELECT generate_series(151, 160)');
   await streaming(n3, [n1, n2], 160);
+});
+
+test('a primary that finds another identity in the Lease fences itself at its next renewal', async () => {
+  const m3 = n3.m as KubeManager;
+  // As if -1 had taken it: a write with the current resourceVersion, so -3's next renewal gets 409 and reads it.
+  const current = t.f.server.store.list(typeOf('leases'), t.f.namespace, t.f.clusterName)[0] ?? {};
+  t.f.server.store.write(typeOf('leases'), t.f.namespace, t.f.clusterName, '', () => ({ ...current, spec: { ...(current.spec as object), holderIdentity: n1.name } }));
+  const fenced = await m3.waitForLine((l) => typeof l.msg === 'string' && l.msg.includes('fencing this primary'), 10_000, 'the fence');
+  assert.ok(String(fenced.msg).startsWith(`the primary Lease c1 is held by ${n1.name}: fencing this primary`), String(fenced.msg));
+  assert.equal(await m3.exited, EXIT.parts.role);
+  assert.equal(leaseOf(t.f)?.holderIdentity, n1.name, 'a lost Lease is not released');
+  await assert.rejects(sql(t, n3, 'SELECT 1'), 'postgres of -3 is down');
 });
