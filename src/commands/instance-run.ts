@@ -32,7 +32,7 @@ import { replicationContext } from './prepare.js';
 import type { Servers } from './servers.js';
 import type { Reconciler } from '../reconcile/reconciler.js';
 import type { RoleController } from '../replication/role-controller.js';
-import { demotionBudget, prepareRole, rolePart, type Demotion } from './role-wiring.js';
+import { demotionBudget, prepareRole, releasePrimaryLease, rolePart, type Demotion } from './role-wiring.js';
 import { provisionIfLocal } from './source-setup.js';
 import { withOwnStatus } from './own-status.js';
 import { walChannelPart } from './wal-channel-part.js';
@@ -162,6 +162,8 @@ export async function instanceRun(config: Config, root: Logger, emergency: { sto
       );
     }
     const outcome = await group.wait();
+    // Postgres has stopped: a primary hands the Lease over now rather than after its expiry.
+    await releasePrimaryLease(p);
     if (outcome.kind === 'failed') throw new PartFailedError(outcome.part.name, outcome.part.exitCode, outcome.error);
     return EXIT.ok;
   } finally {

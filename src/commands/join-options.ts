@@ -25,7 +25,7 @@ export async function joinStepOptions(p: Prepared, beside: Promise<void>): Promi
       return name === p.state.podName ? undefined : name;
     },
     addressOf: (cluster, primary) =>
-      primaryAddress({ source: config.source, clusterName: cluster.name, primaryName: primary, primaryHost: config.primaryHost, peerPortBase: config.peerPortBase }),
+      primaryAddress({ source: config.source, clusterName: cluster.name, primaryName: primary, primaryHost: config.primaryHost, primaryPort: config.primaryPort, peerPortBase: config.peerPortBase }),
     conninfo: (cluster, primary, applicationName, extra) => conninfoTo(cluster, ctx, primary, applicationName, extra),
     // Rendered as the replica will run (its own application_name and slot), so the first start streams at once.
     overrideConf: (cluster) => overrideConfText(config.pgData, cluster, 'replica', ctx),

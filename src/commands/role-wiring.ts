@@ -3,6 +3,8 @@
 // fences this primary on each Cluster version. A demotion ends the manager with EXIT.parts.role after a fast
 // stop bounded by min(switchoverDelay, stopDelay) (then immediate): in a container the kubelet restarts it,
 // under `local-cluster` the command does, and the next start rewinds (CNPG exits the same way).
+// Kubernetes: the primary Lease (src/kube/primary-lease.ts) is taken before a promotion and before a primary
+// starts, renewed while primary, released once postgres stopped; losing it fences this primary.
 import { join } from 'node:path';
 import { EXIT } from '../config/constants.js';
 import { rewindRestoreCommand } from '../config/manager-command.js';
@@ -12,6 +14,7 @@ import { checkpoint, inRecovery, promote, terminateClientBackends, walReceiverCo
 import { demoteAtStart } from '../replication/demote-at-start.js';
 import { runPgRewind } from '../replication/pg-rewind.js';
 import { RoleController } from '../replication/role-controller.js';
+import type { AcquireOutcome, PrimaryLease } from '../kube/primary-lease.js';
 import type { Cluster } from '../spec/cluster.js';
 import type { Lifecycle } from '../supervisor/lifecycle.js';
 import { joinStepOptions } from './join-options.js';
@@ -21,12 +24,16 @@ import { replicationContext, type Prepared } from './prepare.js';
 /** Set while a demotion stops postgres: the stop goes fast at once (see demotionBudget). */
 export interface Demotion {
   active: boolean;
+  /** Why this primary was fenced (the Lease lost), when it was. */
+  fenced?: string;
 }
 
 /** The stop budget while demoting: no smart phase, fast within min(switchoverDelay, stopDelay), then immediate. */
 export function demotionBudget(p: Prepared, demotion: Demotion): ReturnType<Prepared['budget']> {
   const budget = p.budget();
   if (!demotion.active) return budget;
+  // Fenced: the Lease may expire for the others soon, so fast gets 1 s before immediate.
+  if (demotion.fenced !== undefined) return { ...budget, smartShutdownTimeout: 0, stopDelay: 1 };
   return { ...budget, smartShutdownTimeout: 0, stopDelay: Math.max(1, Math.min(p.cluster.spec.switchoverDelay, budget.stopDelay)) };
 }
 
@@ -73,7 +80,30 @@ export async function prepareRole(p: Prepared, provisioned: Promise<void>, signa
     },
     signal,
   );
+  await leaseBeforePrimaryStart(p, result.cluster, signal);
   return result.cluster;
+}
+
+/** The Lease of this source, if it has one (Kubernetes). */
+function leaseOf(p: Prepared): PrimaryLease | undefined {
+  return hasLease(p.source) ? p.source.primaryLease(p.state.podName) : undefined;
+}
+
+// A primary (on disk and target) starts only holding the Lease: a fenced primary restarted by the kubelet
+// stays down while another instance holds it, instead of coming back as a second writable primary.
+async function leaseBeforePrimaryStart(p: Prepared, cluster: Cluster, signal: AbortSignal): Promise<void> {
+  const lease = leaseOf(p);
+  if (!lease || cluster.status.targetPrimary !== p.state.podName) return;
+  if ((await (await import('../reconcile/replica-files.js')).roleOnDisk(p.config.pgData)) !== 'primary') return;
+  const got = await lease.acquire(signal);
+  if (got.held) return;
+  const why = got.holder !== undefined ? `it is held by ${got.holder}` : `the API server could not be reached (${got.unreachable ?? 'no answer'})`;
+  throw new ManagerError('KUBE', `the primary Lease ${cluster.name} was not had: ${why}; this instance does not start as primary (a second writable primary), it retries at its next start`, { retryable: true });
+}
+
+/** After postgres stopped: release the primary Lease if this instance holds it (the next primary takes it at once). */
+export async function releasePrimaryLease(p: Prepared): Promise<void> {
+  await leaseOf(p)?.release();
 }
 
 /** Whether the Cluster archives WAL (spec.backup.barmanObjectStore). */
@@ -90,7 +120,7 @@ export function rolePart(p: Prepared, lifecycle: Lifecycle, controllerRef: { con
   };
   const source = p.source;
   const events = hasEvents(source) ? source : undefined;
-  const lease = hasLease(source) ? source : undefined;
+  const lease = leaseOf(p);
   const controller = new RoleController({
     me: p.state.podName,
     pgData: p.config.pgData,
@@ -111,13 +141,16 @@ export function rolePart(p: Prepared, lifecycle: Lifecycle, controllerRef: { con
         afterPromotion();
       },
       event: events ? (reason, message) => events.recordEvent(reason, message) : undefined,
-      acquireLease: lease ? (signal) => lease.acquirePrimaryLease(signal) : undefined,
+      acquireLease: lease ? async (signal) => reportLease(p, await lease.acquire(signal)) : undefined,
     },
+    holdLease: lease ? async (signal) => (await lease.acquire(signal)).held : undefined,
     demote: () => {
       demotion.active = true;
+      demotion.fenced = controller.fenced;
       return Promise.resolve();
     },
   });
+  lease?.onLost((reason) => controller.fence(reason));
   controllerRef.controller = controller;
   return {
     name: 'role',
@@ -126,23 +159,34 @@ export function rolePart(p: Prepared, lifecycle: Lifecycle, controllerRef: { con
     async start(signal, ready) {
       ready();
       await controller.run(signal);
+      if (demotion.fenced !== undefined) throw new ManagerError('POSTMASTER', `fenced: ${demotion.fenced}; postgres stops and the manager ends`);
       if (demotion.active) throw new ManagerError('POSTMASTER', 'this primary is no longer targetPrimary: postgres stops (fast) and the manager ends; it restarts as a replica of the new primary');
     },
   };
+}
+
+// The outcome of a promotion's Lease attempt as the Cluster condition PrimaryLease, beside the log line the
+// Lease wrote: sent in the background (an unreachable API server must not stall the decision), and re-sent
+// by the status writer once the API server is back.
+function reportLease(p: Prepared, got: AcquireOutcome): boolean {
+  const why = got.held ? undefined : got.unreachable !== undefined ? { reason: 'APIServerUnreachable', message: `${p.state.podName} cannot reach the API server: ${got.unreachable}` } : { reason: 'HeldByAnotherInstance', message: `held by ${got.holder ?? 'another instance'}; ${p.state.podName} waits to promote` };
+  const condition = why ? { type: 'PrimaryLease', status: 'False', ...why } : { type: 'PrimaryLease', status: 'True', reason: 'Held', message: `held by ${p.state.podName}` };
+  void p.source.patchStatus({ conditions: [condition] }).catch(() => undefined);
+  return got.held;
 }
 
 /** A source that can record Kubernetes events (the Kubernetes source). */
 interface EventSink {
   recordEvent(reason: string, message: string): Promise<void>;
 }
-/** A source that can take the primary Lease (the Kubernetes source). */
+/** A source with a primary Lease (the Kubernetes source). */
 interface LeaseHolder {
-  acquirePrimaryLease(signal: AbortSignal): Promise<boolean>;
+  primaryLease(identity: string): PrimaryLease;
 }
 function hasEvents(s: object): s is EventSink {
   return typeof (s as Partial<EventSink>).recordEvent === 'function';
 }
 function hasLease(s: object): s is LeaseHolder {
-  return typeof (s as Partial<LeaseHolder>).acquirePrimaryLease === 'function';
+  return typeof (s as Partial<LeaseHolder>).primaryLease === 'function';
 }
 

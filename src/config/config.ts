@@ -39,6 +39,8 @@ export interface Config {
   peerStatusPort?: number;
   /** Where the primary is reached (src/config/primary-address.ts): --primary-host, --peer-port-base. */
   primaryHost?: string;
+  /** --primary-port: the `<cluster>-rw` Service's port in Kubernetes (default 5432). */
+  primaryPort: number;
   peerPortBase: number;
   /** Running in our container image (PGIM_CONTAINER=1, set by the Dockerfile): root is refused there. */
   inImage: boolean;
@@ -127,6 +129,7 @@ export function buildConfig(command: Command, flags: Flags, env: Env, cwd: strin
     kubeStartupTimeout: seconds(flags, 'kube-startup-timeout', env, 40),
     peerStatusPort: pick(flags, 'peer-status-port', env) === undefined ? undefined : port(flags, 'peer-status-port', env, undefined, PORTS.status),
     primaryHost: pick(flags, 'primary-host', env),
+    primaryPort: port(flags, 'primary-port', env, undefined, PORTS.postgres),
     peerPortBase: port(flags, 'peer-port-base', env, undefined, PORTS.postgres),
     inImage: env.PGIM_CONTAINER === '1',
   };

@@ -30,6 +30,7 @@ export const FLAG_SPEC = {
   'peer-status-port': { type: 'string' },
   // Replication: where the primary is reached (src/config/primary-address.ts).
   'primary-host': { type: 'string' },
+  'primary-port': { type: 'string' },
   'peer-port-base': { type: 'string' },
   cluster: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -96,6 +97,7 @@ export function usageText(): string {
     '                            replica finds its primary locally',
     '',
     'Replication: --primary-host HOST   the primary\'s host (default <cluster>-rw in Kubernetes, 127.0.0.1 locally)',
+    '             --primary-port N      Kubernetes: the port of the <cluster>-rw Service (default 5432)',
     '',
     'Kubernetes source (no --cluster-manifest):',
     '  --kube-sa-dir DIR         ServiceAccount mount (default /var/run/secrets/kubernetes.io/serviceaccount);',

@@ -18,6 +18,8 @@ export interface PrimaryAddressInput {
   primaryName: string;
   /** --primary-host; Kubernetes default `<cluster>-rw`, embedded default 127.0.0.1. */
   primaryHost?: string | undefined;
+  /** --primary-port (Kubernetes only: the `-rw` Service's port); default 5432. */
+  primaryPort?: number | undefined;
   /** --peer-port-base (embedded default only); default 5432. */
   peerPortBase?: number | undefined;
 }
@@ -32,7 +34,7 @@ export function instanceOrdinal(clusterName: string, instanceName: string): numb
 
 /** host:port of the primary named `primaryName`, as this instance reaches it. */
 export function primaryAddress(input: PrimaryAddressInput): PeerAddress {
-  if (input.source === 'kube') return { host: input.primaryHost ?? `${input.clusterName}-rw`, port: PORTS.postgres };
+  if (input.source === 'kube') return { host: input.primaryHost ?? `${input.clusterName}-rw`, port: input.primaryPort ?? PORTS.postgres };
   const ordinal = instanceOrdinal(input.clusterName, input.primaryName);
   if (ordinal === undefined) {
     throw new ManagerError('USAGE', `the primary ${input.primaryName} is not named <cluster>-N (cluster ${input.clusterName}): its port cannot be derived locally`);

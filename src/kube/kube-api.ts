@@ -2,6 +2,7 @@
 // the status writer and the tests never see @kubernetes/client-node types (kube-client.ts implements it).
 import { ManagerError } from '../errors.js';
 import type { ConfigMapObject, SecretObject } from '../model/objects.js';
+import type { LeaseApi } from './lease-api.js';
 
 /** A Kubernetes object as decoded JSON. */
 export type KubeObject = Record<string, unknown>;
@@ -54,6 +55,8 @@ export interface KubeApi {
   createEvent(event: EventSpec): Promise<void>;
   /** The rules this ServiceAccount holds in `namespace` (SelfSubjectRulesReview). */
   rulesReview(namespace: string): Promise<PolicyRule[]>;
+  /** The namespace's Leases (the primary Lease, src/kube/primary-lease.ts). */
+  readonly leases: LeaseApi;
 }
 
 /** A failed API call: HTTP status, the API's reason and message, and which call it was. */

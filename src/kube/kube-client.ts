@@ -7,6 +7,8 @@ import type * as Rx from '@kubernetes/client-node/dist/gen/rxjsStub.js';
 import type { ConfigMapObject, SecretObject } from '../model/objects.js';
 import { KubeApiError, type EventSpec, type KubeApi, type KubeObject, type NamedResource, type PolicyRule, type WatchEventType } from './kube-api.js';
 import { TokenFile, type InClusterSettings } from './service-account.js';
+import type { LeaseApi } from './lease-api.js';
+import { leaseCalls } from './lease-client.js';
 
 const GROUP = 'postgresql.cnpg.io';
 const VERSION = 'v1';
@@ -68,6 +70,7 @@ class ClientNodeApi implements KubeApi {
   readonly #timeoutMs: number;
   readonly #watchTimeoutSeconds: number;
   readonly #of: typeof Rx.of;
+  readonly leases: LeaseApi;
 
   constructor(k8s: typeof K8s, of: typeof Rx.of, kc: K8s.KubeConfig, namespace: string, options: KubeClientOptions) {
     this.#k8s = k8s;
@@ -79,6 +82,7 @@ class ClientNodeApi implements KubeApi {
     this.#authz = kc.makeApiClient(k8s.AuthorizationV1Api);
     this.#timeoutMs = options.requestTimeoutMs ?? 5000;
     this.#watchTimeoutSeconds = options.watchTimeoutSeconds ?? 300;
+    this.leases = leaseCalls(kc.makeApiClient(k8s.CoordinationV1Api), { namespace, options: () => this.#options(), call: (call, run) => this.#call(call, run) });
   }
 
   // A per-call timeout, and the patch Content-Type, set in one promise middleware: the generated API has no

@@ -19,6 +19,7 @@ import { waitForCluster } from './startup-gate.js';
 import { StatusWriter } from './status-writer.js';
 import { readyCondition } from './ready-condition.js';
 import { patchBackupStatus, type BackupStatusPatch } from './backup-status.js';
+import { PrimaryLease } from './primary-lease.js';
 
 export interface KubeSourceOptions {
   /** Builds the API client (lazily: client-node is loaded on first use). */
@@ -55,6 +56,7 @@ export class KubeSpecSource implements SpecSource {
   #serverSecret: string | undefined;
   /** The version of each Secret/ConfigMap ("secrets/name") last read, '-' for absent: the watches compare with it. */
   readonly #readVersions = new Map<string, string>();
+  #lease: PrimaryLease | undefined;
 
   constructor(options: KubeSourceOptions) {
     this.#o = options;
@@ -238,6 +240,12 @@ export class KubeSpecSource implements SpecSource {
   async recordEvent(reason: string, message: string): Promise<void> {
     await this.#client();
     await this.#events?.record('Normal', reason, message);
+  }
+
+  /** The Cluster's primary Lease, held under `identity` (this pod's name); one per source. */
+  primaryLease(identity: string): PrimaryLease {
+    this.#lease ??= new PrimaryLease({ leases: async () => (await this.#client()).leases, name: this.#o.clusterName, identity, log: this.#o.log });
+    return this.#lease;
   }
 
   /** Merge-patches a Backup's status (phase, startedAt/stoppedAt, error, ...), retried on conflicts. */

@@ -2,11 +2,12 @@
 // https://github.com/cloudnative-pg/cloudnative-pg/blob/main/pkg/specs/roles.go),
 // trimmed to the calls this manager really makes so that every rule is necessary: Secrets and ConfigMaps
 // by name (only those the spec references; get, and watch by name to follow changes), our Cluster and its
-// status, Backup status, and Events.
+// status, Backup status, Events, and the primary Lease.
 import type { Cluster } from '../spec/cluster.js';
 import type { PolicyRule } from './kube-api.js';
 
 export const CNPG_GROUP = 'postgresql.cnpg.io';
+export const COORDINATION_GROUP = 'coordination.k8s.io';
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -69,6 +70,11 @@ export function requiredRules(cluster: Cluster): PolicyRule[] {
     { apiGroups: [CNPG_GROUP], resources: ['backups'], verbs: ['get'] },
     { apiGroups: [CNPG_GROUP], resources: ['backups/status'], verbs: ['patch'] },
     { apiGroups: [''], resources: ['events'], verbs: ['create'] },
+    // The primary Lease, named after the Cluster (src/kube/primary-lease.ts): read and renewed by name. Its
+    // create cannot be limited to that name: RBAC authorizes a create before the body (and so the name) is
+    // known, so a create rule with resourceNames never matches (kubernetes.io/docs/reference/access-authn-authz/rbac/#referring-to-resources).
+    { apiGroups: [COORDINATION_GROUP], resources: ['leases'], verbs: ['get', 'update'], resourceNames: [cluster.name] },
+    { apiGroups: [COORDINATION_GROUP], resources: ['leases'], verbs: ['create'] },
   );
   if (cluster.spec.serviceAccountName) {
     // A shared ServiceAccount is checked at start-up, never created or modified.
@@ -95,6 +101,7 @@ export function excessPermissions(held: PolicyRule[], needed: PolicyRule[]): str
     { group: '', resource: 'configmaps', verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
     { group: CNPG_GROUP, resource: 'clusters', verbs: ['get', 'list', 'watch', 'update', 'patch', 'delete', 'create'] },
     { group: CNPG_GROUP, resource: 'clusters/status', verbs: ['patch', 'update'] },
+    { group: COORDINATION_GROUP, resource: 'leases', verbs: ['get', 'list', 'watch', 'update', 'patch', 'delete'] },
     { group: '', resource: 'pods', verbs: ['get', 'list', 'create', 'delete', 'update', 'patch'] },
     { group: '', resource: 'pods/exec', verbs: ['create'] },
     { group: 'rbac.authorization.k8s.io', resource: 'roles', verbs: ['create', 'update', 'patch', 'bind', 'escalate'] },

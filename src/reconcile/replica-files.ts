@@ -19,6 +19,8 @@ export interface ReplicationContext {
   source: 'file' | 'kube';
   /** --primary-host. */
   primaryHost?: string | undefined;
+  /** --primary-port (Kubernetes). */
+  primaryPort?: number | undefined;
   /** --peer-port-base (embedded default). */
   peerPortBase?: number | undefined;
   certificatesDir: string;
@@ -49,7 +51,7 @@ export function instanceNames(cluster: Cluster): string[] {
 
 /** The conninfo of this instance's replication connection to `primary`, with extra pairs (join adds its own). */
 export function conninfoTo(cluster: Cluster, ctx: ReplicationContext, primary: string, applicationName: string, extra: [string, string][] = []): string {
-  const address = primaryAddress({ source: ctx.source, clusterName: cluster.name, primaryName: primary, primaryHost: ctx.primaryHost, peerPortBase: ctx.peerPortBase });
+  const address = primaryAddress({ source: ctx.source, clusterName: cluster.name, primaryName: primary, primaryHost: ctx.primaryHost, primaryPort: ctx.primaryPort, peerPortBase: ctx.peerPortBase });
   return replicaConninfo({ host: address.host, port: address.port, applicationName, certificatesDir: ctx.certificatesDir, extra });
 }
 

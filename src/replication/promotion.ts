@@ -49,7 +49,7 @@ export async function promoteReplica(o: PromotionOptions, signal: AbortSignal): 
   const started = Date.now();
   const poll = o.pollMs ?? 200;
   if (o.acquireLease && !(await o.acquireLease(signal))) {
-    o.log.warn('promotion: the primary Lease is held by another instance; not promoting yet');
+    o.log.warn('promotion: the primary Lease is not held (the line above says why); not promoting yet');
     return false;
   }
   // The WAL receiver: while it streams, the old primary still sends WAL this standby should have. The

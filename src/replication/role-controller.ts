@@ -1,7 +1,9 @@
 // Follows the Cluster's status while postgres runs and carries out decideRole (role-decision.ts): promote this
 // replica when it is named targetPrimary, fence this primary when it is not, log a targetPrimary naming an
 // unknown instance. One decision at a time, always on the newest Cluster version; a failed promotion is
-// retried (every 2 s) while the Cluster still names this instance.
+// retried (every 2 s) while the Cluster still names this instance. In Kubernetes a primary also holds the
+// primary Lease: one that cannot hold it, or loses it, is fenced (stopped as a demotion is, and it does not
+// start as primary again without the Lease).
 import { describeError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Cluster } from '../spec/cluster.js';
@@ -18,6 +20,8 @@ export interface RoleControllerOptions {
   promotion: Omit<PromotionOptions, 'me' | 'pgData' | 'log'>;
   /** Stop this primary (fast, bounded, then immediate) and end the manager; it comes back as a replica. */
   demote: (target: string) => Promise<void>;
+  /** Kubernetes: make sure this primary holds the primary Lease (false: another instance holds it). */
+  holdLease?: (signal: AbortSignal) => Promise<boolean>;
   /** Told the role found on disk at each decision (instance state, status). */
   onRole?: (role: 'primary' | 'replica') => void;
   retryMs?: number;
@@ -38,6 +42,7 @@ export class RoleController {
   #latest: Cluster | undefined;
   #wake: (() => void) | undefined;
   #reported = '';
+  #fenced: string | undefined;
 
   constructor(options: RoleControllerOptions) {
     this.#o = options;
@@ -49,11 +54,28 @@ export class RoleController {
     this.#wake?.();
   }
 
+  /** Fences this primary (the Lease is lost): `run` demotes it at once, whatever the Cluster says. */
+  fence(reason: string): void {
+    if (this.#fenced !== undefined) return;
+    this.#fenced = reason;
+    this.#o.log.error({ reason }, `${reason}: fencing this primary (fast stop, the manager ends; it does not start as primary again without the Lease)`);
+    this.#wake?.();
+  }
+
+  /** Why this instance was fenced, if it was. */
+  get fenced(): string | undefined {
+    return this.#fenced;
+  }
+
   /** Decides on each offered version until `signal` aborts; resolves after a demotion (the manager ends). */
   async run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       const cluster = this.#latest;
       let retry = false;
+      if (this.#fenced !== undefined) {
+        await this.#o.demote('');
+        return;
+      }
       if (cluster && this.#o.running()) {
         try {
           const outcome = await this.#decide(cluster, signal);
@@ -76,7 +98,7 @@ export class RoleController {
         const timer = setTimeout(done, delay);
         this.#wake = done;
         signal.addEventListener('abort', done, { once: true });
-        if (cluster !== this.#latest || signal.aborted) done(); // a version arrived during the decision
+        if (cluster !== this.#latest || signal.aborted || this.#fenced !== undefined) done(); // a version (or a fence) arrived during the decision
       });
       this.#wake = undefined;
     }
@@ -94,6 +116,10 @@ export class RoleController {
     });
     switch (action.kind) {
       case 'stay':
+        if (onDisk === 'primary' && this.#o.holdLease && !(await this.#o.holdLease(signal))) {
+          this.fence('this primary cannot take the primary Lease');
+          return 'retry';
+        }
         return 'done';
       case 'unknown-target': {
         const key = `${action.target}\0${onDisk}`;

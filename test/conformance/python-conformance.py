@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 # Checks the test API server with Debian's python3-kubernetes: get, merge patch of the status subresource,
 # 409 on a stale resourceVersion, a watch (python sends watch=True), a Secret watched by name with the
-# name-restricted Role (its current version as ADDED first; another cluster's Secret refused), and a 403.
+# name-restricted Role (its current version as ADDED first; another cluster's Secret refused), a 403, and the
+# primary Lease through CoordinationV1Api (create, read, replace with a stale resourceVersion: 409).
 # usage: python-conformance.py SERVER CA_FILE TOKEN NAMESPACE CLUSTER OTHER_SECRET
+import datetime
 import json
 import sys
 
@@ -76,4 +78,29 @@ except ApiException as e:
     message = json.loads(e.body).get("message", "") if e.status == 403 else ""
     if 'is forbidden: User "system:serviceaccount:%s:%s" cannot get resource "secrets"' % (ns, cluster) not in message:
         fail("403 expected, got %s %s" % (e.status, e.body))
+# The primary Lease (kubectl's script may have created it first: then it is read and replaced).
+coordination = client.CoordinationV1Api(api_client)
+now = datetime.datetime.now(datetime.timezone.utc)
+spec = client.V1LeaseSpec(holder_identity=cluster + "-1", lease_duration_seconds=15, renew_time=now, acquire_time=now)
+try:
+    coordination.create_namespaced_lease(ns, client.V1Lease(metadata=client.V1ObjectMeta(name=cluster), spec=spec))
+except ApiException as e:
+    if e.status != 409:
+        fail("create the Lease: %s %s" % (e.status, e.body))
+lease = coordination.read_namespaced_lease(cluster, ns)
+stale = lease.metadata.resource_version
+lease.spec.holder_identity = cluster + "-2"
+lease.spec.renew_time = now + datetime.timedelta(seconds=2)
+if coordination.replace_namespaced_lease(cluster, ns, lease).spec.holder_identity != cluster + "-2":
+    fail("replace the Lease")
+lease.metadata.resource_version = stale
+lease.spec.holder_identity = cluster + "-3"
+try:
+    coordination.replace_namespaced_lease(cluster, ns, lease)
+    fail("a stale resourceVersion must be refused for the Lease")
+except ApiException as e:
+    if e.status != 409:
+        fail("409 expected for the Lease, got %s %s" % (e.status, e.body))
+if coordination.read_namespaced_lease(cluster, ns).spec.holder_identity != cluster + "-2":
+    fail("the refused replace changed the Lease")
 print("python3-kubernetes conformance: ok")

@@ -122,23 +122,33 @@ export interface KubeManager {
   stderr(): string;
 }
 
-/** Runs `instance init` or `instance run` with the Kubernetes source against the fixture. */
+/** Another instance of the fixture's Cluster: its pod name, its own folder and ServiceAccount mount, the API address it uses. */
+export interface KubeInstanceOptions {
+  podName?: string;
+  dir?: string;
+  saDir?: string;
+  apiPort?: number;
+}
+
+/** Runs `instance init`, `join` or `run` with the Kubernetes source against the fixture (instance -1 unless `o` says). */
 export async function runKubeManager(
   f: KubeFixture,
-  command: 'init' | 'run',
+  command: 'init' | 'join' | 'run',
   extraArgs: string[] = [],
   port?: number,
+  o: KubeInstanceOptions = {},
 ): Promise<KubeManager> {
+  const dir = o.dir ?? f.dir;
   const pgPort = port ?? (await freePort());
   const args = [
     ...managerEntry(), 'instance', command,
-    '--pg-data', join(f.dir, 'pgdata'), '--controller-dir', join(f.dir, 'controller'),
-    '--cluster-name', f.clusterName, '--pod-name', `${f.clusterName}-1`, '--kube-sa-dir', f.saDir,
+    '--pg-data', join(dir, 'pgdata'), '--controller-dir', join(dir, 'controller'),
+    '--cluster-name', f.clusterName, '--pod-name', o.podName ?? `${f.clusterName}-1`, '--kube-sa-dir', o.saDir ?? f.saDir,
     '--port', String(pgPort), '--listen-addresses', '127.0.0.1',
     '--status-port', String(await freePort()), '--metrics-port', String(await freePort()),
     ...extraArgs,
   ];
-  const env = { ...process.env, PGDATA: '', NAMESPACE: '', PG_BIN, KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(f.server.port) };
+  const env = { ...process.env, PGDATA: '', NAMESPACE: '', PG_BIN, KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(o.apiPort ?? f.server.port) };
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   const output = followJsonLines(proc);
   const exited = output.exited.then((r) => r.code);

@@ -3,6 +3,7 @@
 // watches replay (older than the compaction floor -> 410), as kube-apiserver + etcd behave.
 import { randomUUID } from 'node:crypto';
 import { applyJsonPatch, mergePatch, type JsonObject } from './kube-api-server-patch.js';
+import { leaseProblem } from './kube-api-server-lease.js';
 
 /** One resource type the server serves. */
 export interface ResourceType {
@@ -26,6 +27,7 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   { group: '', version: 'v1', resource: 'serviceaccounts', kind: 'ServiceAccount', namespaced: true, status: false, verbs: RW },
   { group: 'postgresql.cnpg.io', version: 'v1', resource: 'clusters', kind: 'Cluster', namespaced: true, status: true, verbs: RW },
   { group: 'postgresql.cnpg.io', version: 'v1', resource: 'backups', kind: 'Backup', namespaced: true, status: true, verbs: RW },
+  { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', kind: 'Lease', namespaced: true, status: false, verbs: RW },
   { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'roles', kind: 'Role', namespaced: true, status: false, verbs: RW },
   { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'rolebindings', kind: 'RoleBinding', namespaced: true, status: false, verbs: RW },
 ];
@@ -102,6 +104,9 @@ export class KubeStore {
   }
 
   #commit(t: ResourceType, ns: string, name: string, type: WatchEvent['type'], obj: JsonObject): JsonObject {
+    // The one kind with field checks of its own (its MicroTime format): refused before any version is used.
+    const problem = t.kind === 'Lease' && type !== 'DELETED' ? leaseProblem(obj) : undefined;
+    if (problem !== undefined) throw new StatusError(400, 'BadRequest', `Lease in version "v1" cannot be handled as a Lease: ${problem}`);
     this.#rv += 1;
     meta(obj).resourceVersion = String(this.#rv);
     if (type === 'DELETED') this.#objects.delete(this.#key(t, ns, name));

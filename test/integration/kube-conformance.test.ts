@@ -53,6 +53,8 @@ describe('test API server conformance', () => {
     assert.match(r.output, /kubectl conformance: ok/);
     assert.ok(f.server.audit.some((a) => a.verb === 'watch' && a.code === 200), 'kubectl watched');
     assert.ok(f.server.audit.some((a) => a.verb === 'watch' && a.resource === 'secrets' && a.fieldName === `${f.clusterName}-app` && a.code === 200), 'kubectl watched the Secret by name');
+    assert.ok(f.server.audit.some((a) => a.resource === 'leases' && a.verb === 'update' && a.code === 409), 'a stale Lease replace got 409');
+    assert.ok(f.server.audit.some((a) => a.resource === 'leases' && a.verb === 'update' && a.code === 400), 'a three-digit MicroTime got 400');
   });
 
   it('passes the python3-kubernetes script', { skip: hasPythonKubernetes ? false : 'python3-kubernetes is not installed (.ci/run installs it)' }, async () => {
@@ -64,6 +66,7 @@ describe('test API server conformance', () => {
     assert.ok(f.server.audit.some((a) => a.verb === 'watch' && a.code === 200 && a.user.endsWith(`:${f.clusterName}`)));
     assert.ok(f.server.audit.some((a) => a.verb === 'watch' && a.resource === 'secrets' && a.fieldName === `${f.clusterName}-app` && a.code === 200), 'python watched the Secret by name');
     assert.ok(f.server.audit.some((a) => a.verb === 'watch' && a.resource === 'secrets' && a.fieldName === 'c2-app' && a.code === 403), 'the other Secret\'s watch refused');
+    assert.ok(f.server.audit.some((a) => a.resource === 'leases' && a.verb === 'update' && a.code === 409 && a.user.endsWith(`:${f.clusterName}`)), 'python got 409 on a stale Lease');
   });
 
   it('answers 401 to an unknown token', { skip: hasKubectl ? false : 'kubectl is not installed' }, async () => {

@@ -1,6 +1,6 @@
 // The Role printed by `rbac` is sufficient (every call of init, run, a spec change and the Backup status
-// helper is allowed) and minimal (without any one of its rules some call is refused with a 403 that names
-// it); another cluster's Secret and status are out of reach. Real postgres, real manager, test API server.
+// helper is allowed, the primary Lease created and renewed) and minimal (without any one of its rules some call
+// is refused with a 403 that names it); another cluster's Secret and status are out of reach. Real postgres, real manager, test API server.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
@@ -76,6 +76,10 @@ describe('the Role printed by rbac', () => {
       assert.equal(status.currentPrimary, `${f.clusterName}-1`);
       assert.equal(status.phase, 'Cluster in healthy state');
       assert.ok(events() > 0, 'a ConfigurationReloaded event was created');
+      // The primary Lease: created by name (create has no resourceNames), then read and renewed by name.
+      const lease = f.server.store.get(typeOf('leases'), f.namespace, f.clusterName).spec as Record<string, unknown>;
+      assert.equal(lease.holderIdentity, `${f.clusterName}-1`);
+      await until(() => f.server.audit.some((a) => a.resource === 'leases' && a.verb === 'update' && a.name === f.clusterName && a.code === 200), 10_000, 'a Lease renewal');
       const backup = f.server.store.get(typeOf('backups'), f.namespace, 'b1').status as Record<string, unknown>;
       assert.equal(backup.phase, 'running');
       const refused = f.server.forbidden().filter((a) => a.user.endsWith(`:${f.clusterName}`));
@@ -97,6 +101,8 @@ describe('the Role printed by rbac', () => {
     assert.ok(rules.length >= 5, 'the Role has its rules');
     for (const [i, rule] of rules.entries()) {
       f.server.rbac.setRoleRules(f.namespace, f.clusterName, rules.filter((_, j) => j !== i));
+      // As for a new Cluster's first primary: no Lease yet, so its create is needed too.
+      if (f.server.store.list(typeOf('leases'), f.namespace, f.clusterName).length > 0) f.server.store.delete(typeOf('leases'), f.namespace, f.clusterName);
       const start = f.server.audit.length;
       const refused = (): boolean => f.server.audit.slice(start).some((a) => a.code === 403 && rule.resources.includes(a.resource));
       const m = await scenario(f, refused);

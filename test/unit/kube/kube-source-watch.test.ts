@@ -46,6 +46,7 @@ function scriptedApi(): { api: KubeApi; secretReads: () => number; watches: Map<
     getConfigMap: () => Promise.resolve(undefined),
     createEvent: () => Promise.resolve(),
     rulesReview: () => Promise.resolve([]),
+    leases: { get: unused, create: unused, replace: unused },
   };
   return { api, secretReads: () => reads, watches };
 }

@@ -1,12 +1,13 @@
 // The role controller with a fake postgres: a replica named targetPrimary is promoted in CNPG's order (WAL
 // receiver down, pg_promote, standby.signal gone, CHECKPOINT, currentPrimary, clients ended); a primary that
-// is not the target is demoted; an unknown target is one log line and nothing else.
+// is not the target is demoted; an unknown target is one log line and nothing else; in Kubernetes a promotion
+// waits for the primary Lease, and a primary that cannot hold it, or loses it, is fenced.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RoleController } from '../../../src/replication/role-controller.js';
+import { RoleController, type RoleControllerOptions } from '../../../src/replication/role-controller.js';
 import type { PromotionDb } from '../../../src/replication/promotion.js';
 import type { Cluster } from '../../../src/spec/cluster.js';
 import type { StatusPatch } from '../../../src/model/objects.js';
@@ -33,7 +34,7 @@ function fakeDb(pgData: string, calls: string[], receiverRounds = 2): PromotionD
   };
 }
 
-function setup(role: 'primary' | 'replica'): { dir: string; calls: string[]; patches: StatusPatch[]; demoted: string[]; controller: RoleController; log: ReturnType<typeof captureLogger> } {
+function setup(role: 'primary' | 'replica', lease: { holdLease?: RoleControllerOptions['holdLease']; promotion?: Partial<RoleControllerOptions['promotion']> } = {}): { dir: string; calls: string[]; patches: StatusPatch[]; demoted: string[]; controller: RoleController; log: ReturnType<typeof captureLogger> } {
   const dir = mkdtempSync(join(tmpdir(), 'pgim-role-'));
   if (role === 'replica') writeFileSync(join(dir, 'standby.signal'), '');
   const calls: string[] = [];
@@ -51,7 +52,9 @@ function setup(role: 'primary' | 'replica'): { dir: string; calls: string[]; pat
       patchStatus: (p) => Promise.resolve(void patches.push(p)),
       event: (reason) => Promise.resolve(void calls.push(`event:${reason}`)),
       pollMs: 5,
+      ...lease.promotion,
     },
+    ...(lease.holdLease ? { holdLease: lease.holdLease } : {}),
     demote: (target) => Promise.resolve(void demoted.push(target)),
     retryMs: 20,
   });
@@ -92,5 +95,47 @@ test('an unknown targetPrimary is logged once and changes nothing; a primary not
   } finally {
     stop.abort();
     rmSync(s.dir, { recursive: true, force: true });
+  }
+});
+
+test('no promotion without the Lease: nothing is done to postgres until it is held', async () => {
+  let held = false;
+  const s = setup('replica', { promotion: { acquireLease: () => Promise.resolve(held) } });
+  const stop = new AbortController();
+  try {
+    const running = s.controller.run(stop.signal);
+    s.controller.offer(cluster({ targetPrimary: 'pg-2', currentPrimary: 'pg-1' }));
+    await s.log.waitFor((e) => e.filter((l) => String(l.msg).includes('not promoting yet')).length >= 2);
+    assert.deepEqual(s.calls, [], 'postgres untouched while another instance holds the Lease');
+    held = true;
+    await s.log.waitFor((e) => e.some((l) => l.msg === 'promoted: this instance is the primary'));
+    stop.abort();
+    await running;
+  } finally {
+    rmSync(s.dir, { recursive: true, force: true });
+  }
+});
+
+test('a primary that cannot hold the Lease, or loses it, is fenced with one log line', async () => {
+  for (const how of ['cannot hold', 'loses'] as const) {
+    const s = setup('primary', { holdLease: () => Promise.resolve(how === 'loses') });
+    const stop = new AbortController();
+    try {
+      const running = s.controller.run(stop.signal);
+      s.controller.offer(cluster({ targetPrimary: 'pg-2', currentPrimary: 'pg-2' }));
+      if (how === 'loses') {
+        await new Promise((r) => setTimeout(r, 30));
+        assert.deepEqual(s.demoted, [], 'holding the Lease, the primary stays');
+        s.controller.fence('the primary Lease pg is held by pg-3');
+      }
+      await running; // ends after the fence
+      assert.deepEqual(s.demoted, ['']);
+      const lines = s.log.entries().filter((l) => String(l.msg).includes('fencing this primary'));
+      assert.equal(lines.length, 1, how);
+      assert.equal(s.controller.fenced, how === 'loses' ? 'the primary Lease pg is held by pg-3' : 'this primary cannot take the primary Lease');
+    } finally {
+      stop.abort();
+      rmSync(s.dir, { recursive: true, force: true });
+    }
   }
 });
