@@ -14,7 +14,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BARE_CONF, MAIN, PG_BIN, RUNS, V8_FLAGS, asPostgres, cleanup, load, median, now, pgCtlStart, pgCtlStop, pgFolder, portBase, postmasterPid, psql, sleep, startManager, stats, stopProcess, until, writable } from './lib.mjs';
+import { BARE_CONF, MAIN, PG_BIN, RUNS, V8_FLAGS, asPostgres, cleanup, load, median, now, pgCtlStart, pgCtlStop, pgFolder, portBase, postmasterPid, psql, sleep, startManager, stats, stopProcess, until, writable } from '../lib-node.mjs';
 
 const SCALE = Number(process.env.SCALE ?? 15);
 const POLL = 50; // ms between psql probes, the same on both sides
@@ -66,15 +66,18 @@ try {
   await until(() => healthy(m[0], m[1]), 300_000, 'hb-2 streaming', 200);
   console.log(`# both pairs streaming, load average ${load()}`);
 
-  const res = { mSwitch: [], bSwitch: [], mSwitchWritable: [], bSwitchWritable: [], mFail: [], bFail: [], mRejoin: [], bRejoin: [] };
+  const res = { mSwitch: [], bSwitch: [], mSwitchWritable: [], bSwitchWritable: [], mSwitchCommand: [], mFail: [], bFail: [], mRejoin: [], bRejoin: [] };
   const mSwitchover = async () => {
     const [p, r] = primaryName() === m[0].app ? [m[0], m[1]] : [m[1], m[0]];
     const t0 = now();
+    const wall0 = Date.now();
     const cmd = spawn(process.execPath, [...V8_FLAGS, MAIN, 'local-cluster', 'switchover', r.app, ...flags], { stdio: 'ignore', env: { ...process.env, PGDATA: '' } });
     await until(() => writable(r.sock, r.port), 120_000, 'new primary writable', POLL);
     res.mSwitchWritable.push(now() - t0);
     await until(() => isStreaming(r.sock, r.port, p.app), 120_000, 'old primary streaming', POLL);
     res.mSwitch.push(now() - t0);
+    // How much of it is the command's own start: until it wrote targetPrimary (its timestamp, same clock).
+    res.mSwitchCommand.push(Date.parse(JSON.parse(readFileSync(join(state, 'status.json'), 'utf8')).targetPrimaryTimestamp) - wall0);
     await new Promise((ok) => (cmd.exitCode === null ? cmd.once('exit', ok) : ok()));
   };
   const bSwitchover = async () => {
@@ -129,7 +132,7 @@ try {
   }
   const sw = res.mSwitch.map((x, i) => x / res.bSwitch[i]);
   const fd = res.mFail.map((x, i) => x - res.bFail[i]);
-  out.switchover = { managerMs: stats(res.mSwitch), bareMs: stats(res.bSwitch), ratio: +median(sw).toFixed(3), ratios: stats(sw, 3), managerWritableMs: stats(res.mSwitchWritable), bareWritableMs: stats(res.bSwitchWritable) };
+  out.switchover = { managerMs: stats(res.mSwitch), bareMs: stats(res.bSwitch), ratio: +median(sw).toFixed(3), ratios: stats(sw, 3), managerWritableMs: stats(res.mSwitchWritable), managerCommandToTargetPrimaryMs: stats(res.mSwitchCommand), bareWritableMs: stats(res.bSwitchWritable) };
   out.failover = { managerMs: stats(res.mFail), bareMs: stats(res.bFail), differenceMs: stats(fd), managerRejoinMs: stats(res.mRejoin), bareRejoinMs: stats(res.bRejoin) };
   await stopProcess(up.proc, 'SIGINT');
   out.loadAtEnd = load();

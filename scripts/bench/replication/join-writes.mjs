@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync, chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MAIN, V8_FLAGS, PG_BIN, RUNS, asPostgres, cleanup, load, median, now, pgbench, portBase, psql, startManager, stats, stopProcess, until, freePort, children } from './lib.mjs';
+import { MAIN, V8_FLAGS, PG_BIN, RUNS, asPostgres, cleanup, load, median, now, pgbench, portBase, psql, startManager, stats, stopProcess, until, freePort, children } from '../lib-node.mjs';
 
 const SCALE = Number(process.env.SCALE ?? 15);
 const SECONDS = Number(process.env.PGBENCH_SECONDS ?? 10);

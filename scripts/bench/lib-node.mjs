@@ -1,15 +1,15 @@
-// Helpers of the replication benchmarks (scripts/bench/replication/*.mjs): ports, waits, psql as the postgres
+// Helpers of the Node benchmarks (scripts/bench/replication/*.mjs, scripts/bench/backup/archive-writes.mjs): ports, waits, psql as the postgres
 // user over a Unix socket (peer: the same client path for the manager's instances and the bare ones), the
 // manager started as the launcher starts it (this checkout's bundle with the V8 flags the build recorded), a
 // bare PostgreSQL 15 with the manager's replication settings, and the report (medians with min-max, load).
-import { execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
-export const ROOT = new URL('../../../', import.meta.url).pathname;
+export const ROOT = new URL('../../', import.meta.url).pathname;
 export const MAIN = join(ROOT, 'dist/bundle/main.js');
 export const PG_BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
 export const RUNS = Number(process.env.RUNS ?? 3);
@@ -48,6 +48,12 @@ export const writable = (host, port) => { try { psql(host, port, 'INSERT INTO be
 export function pgbench(host, port, seconds) {
   const out = asPostgres(join(PG_BIN, 'pgbench'), ['-n', '-c', '8', '-j', '2', '-T', String(seconds), '-h', host, '-p', String(port), 'postgres']);
   return Number(/tps = ([0-9.]+)/.exec(out)?.[1]);
+}
+
+/** The same pgbench without blocking this process (something else is watched meanwhile). */
+export function pgbenchAsync(host, port, seconds) {
+  return new Promise((resolve, reject) => execFile('runuser', ['-u', 'postgres', '--', join(PG_BIN, 'pgbench'), '-n', '-c', '8', '-j', '2', '-T', String(seconds), '-h', host, '-p', String(port), 'postgres'], { encoding: 'utf8' },
+    (err, stdout) => (err ? reject(err) : resolve(Number(/tps = ([0-9.]+)/.exec(stdout)?.[1])))));
 }
 
 /** Runs the manager (`args` after main.js) as the launcher does; its JSON lines are collected in `lines`. */
