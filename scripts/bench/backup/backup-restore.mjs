@@ -7,7 +7,7 @@
 // (SCALE=16 pgbench scale, ~250 MB; RUNS=2 runs, which side goes first alternated for both backup and restore;
 // the medians of each side and of the run-by-run ratios, with min-max; the load average at start and end)
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,30 +60,44 @@ try {
   const mgr = spawn(process.execPath, [MAIN, 'instance', 'run', '--cluster-manifest', manifest, '--state-dir', state, '--port', String(port), '--status-port', String(await freePort()), '--metrics-port', String(await freePort())], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, PGDATA: '' } });
   children.push(mgr);
   let socketDir;
-  createInterface({ input: mgr.stdout }).on('line', (l) => { try { const j = JSON.parse(l); if (j.msg === 'instance ready') socketDir = j.socketDir; } catch { /* not JSON */ } });
+  const mgrLines = [];
+  createInterface({ input: mgr.stdout }).on('line', (l) => { try { const j = JSON.parse(l); mgrLines.push(j); if (j.msg === 'instance ready') socketDir = j.socketDir; } catch { /* not JSON */ } });
+  // The manager's own account of a backup: request -> barman-cloud-backup started -> completed (its log, ms).
+  const phases = (name) => {
+    const at = (msg) => Date.parse(mgrLines.find((j) => j.msg === msg && j.backup === name)?.ts ?? '');
+    return { barmanStartToCompletedMs: at('backup completed') - at('backup starting') };
+  };
   await until(() => socketDir, 90_000, 'instance ready');
   asPostgres(join(PG_BIN, 'pgbench'), ['-q', '-i', '-s', String(SCALE), '-h', socketDir, '-p', String(port), 'postgres']);
   const managerBackup = [];
   const bareBackup = [];
   const psql = (q) => execFileSync('runuser', ['-u', 'postgres', '--', join(PG_BIN, 'psql'), '-X', '-qAt', '-h', socketDir, '-p', String(port), '-d', 'postgres', '-c', q], { stdio: 'ignore' });
-  const viaManager = async (i) => {
+  // Each backup starts with no WAL waiting for the archiver: barman's pg_backup_stop waits until the backup's last
+  // segment is archived, so a backlog (pgbench -i's WAL, the other side's backup) would be paid by whoever goes next.
+  const drained = async () => {
     psql('CHECKPOINT');
+    const status = join(state, 'pgdata', 'pg_wal', 'archive_status');
+    await until(() => !readdirSync(status).some((f) => f.endsWith('.ready')), 600_000, 'the archiving backlog drained');
+  };
+  const viaManager = async (i) => {
+    await drained();
     const t0 = process.hrtime.bigint();
     execFileSync(process.execPath, [MAIN, 'backup', `m${i}`, '--state-dir', state], { stdio: 'ignore' });
     await until(() => { try { return JSON.parse(readFileSync(join(state, 'backups', `m${i}.json`), 'utf8')).status?.phase === 'completed'; } catch { return false; } }, 1_800_000, `backup m${i}`);
     managerBackup.push(seconds(t0));
+    console.log(`backup m${i}: ${managerBackup.at(-1).toFixed(1)} s, of which barman-cloud-backup + backup-show ${(phases(`m${i}`).barmanStartToCompletedMs / 1000).toFixed(1)} s`);
     // The catalog upkeep after the backup (list, retention) finishes before anything else is timed.
     await sleep(5000);
   };
-  const bareRun = (i) => {
-    psql('CHECKPOINT');
+  const bareRun = async (i) => {
+    await drained();
     const t0 = process.hrtime.bigint();
     asPostgres('/usr/bin/barman-cloud-backup', ['--user', 'postgres', '--name', `bare-${i}`, '--gzip', '--immediate-checkpoint', '--host', socketDir, '--port', String(port), '--endpoint-url', endpoint, '--cloud-provider', 'aws-s3', 's3://backups/db', 'bench'], awsEnv);
     bareBackup.push(seconds(t0));
   };
   // Alternating which goes first, each after a CHECKPOINT, so neither pays for the other's dirty buffers.
   for (let i = 0; i < RUNS; i++) {
-    if (i % 2 === 0) { await viaManager(i); bareRun(i); } else { bareRun(i); await viaManager(i); }
+    if (i % 2 === 0) { await viaManager(i); await bareRun(i); } else { await bareRun(i); await viaManager(i); }
   }
   // The restores need the WAL up to each backup's end: archive_timeout is not waited for.
   psql('SELECT pg_switch_wal()');
