@@ -49,14 +49,21 @@ try {
   console.log(`# database ${out.databaseMB} MB`);
 
   const joinMs = [];
+  const phases = [];
   const bareMs = [];
   let conninfo;
   let lastJoin;
   const viaManager = async (i) => {
     const state = stateWith(`join-${i}`, replicaStatus);
     const t0 = now();
-    execFileSync(process.execPath, [...V8_FLAGS, MAIN, 'instance', 'join', ...(await instanceArgs(state, 2))], { stdio: 'ignore', env: { ...process.env, PGDATA: '' }, timeout: 600_000 });
+    const wall0 = Date.now();
+    const log = execFileSync(process.execPath, [...V8_FLAGS, MAIN, 'instance', 'join', ...(await instanceArgs(state, 2))], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, PGDATA: '' }, timeout: 600_000 });
     joinMs.push(now() - t0);
+    // Where the command's time went, from its own log: until the clone starts (Node, certificates, the wait for
+    // the primary), the clone (pg_basebackup), and after it (override.conf, rename, exit).
+    const at = (msg) => Date.parse(log.split('\n').map((l) => { try { return JSON.parse(l); } catch { return {}; } }).find((j) => j.msg === msg)?.ts ?? '');
+    const [a, b] = [at('cloning the primary'), at('replica cloned')];
+    phases.push(`${a - wall0}/${b - a}/${Math.round(wall0 + joinMs.at(-1) - b)}`);
     const conf = readFileSync(join(state, 'pgdata', 'override.conf'), 'utf8');
     conninfo = /primary_conninfo = '(.*)'/.exec(conf)?.[1].replace(/''/g, "'");
     if (lastJoin) rmSync(join(dir, lastJoin), { recursive: true, force: true });
@@ -73,10 +80,10 @@ try {
   };
   for (let i = 0; i < RUNS; i++) {
     if (i % 2 === 0) { await viaManager(i); bare(i); } else { bare(i); await viaManager(i); }
-    console.log(`join run ${i}: manager ${joinMs.at(-1).toFixed(0)} ms, bare ${bareMs.at(-1).toFixed(0)} ms, load ${load()}`);
+    console.log(`join run ${i}: manager ${joinMs.at(-1).toFixed(0)} ms (before/clone/after ${phases.at(-1)}), bare ${bareMs.at(-1).toFixed(0)} ms, load ${load()}`);
   }
   const ratios = joinMs.map((m, i) => m / bareMs[i]);
-  out.join = { managerMs: stats(joinMs), bareMs: stats(bareMs), ratio: +median(ratios).toFixed(3), ratios: stats(ratios, 3) };
+  out.join = { managerMs: stats(joinMs), bareMs: stats(bareMs), ratio: +median(ratios).toFixed(3), ratios: stats(ratios, 3), managerBeforeCloneAfterMs: phases.join(' ') };
 
   // Writes: the last joined PGDATA runs as jb-2; pgbench with it streaming, then with it stopped.
   const rState = stateOf(lastJoin);
