@@ -4,8 +4,9 @@
 // the same options; the manager's `instance restore` (empty-archive check, catalog, barman-cloud-restore, recovery
 // to targetImmediate, promotion, stop) against bare barman-cloud-restore + the same recovery by hand (pg_ctl).
 // Target: each ≤ 1.10x. Run as root from a built checkout: node scripts/bench/backup/backup-restore.mjs
-// (SCALE=16 pgbench scale, ~250 MB; RUNS=2 runs, which side goes first alternated for both backup and restore;
-// the medians of each side and of the run-by-run ratios, with min-max; the load average at start and end)
+// (SCALE=16 pgbench scale, ~250 MB; RUNS=2 runs, which side goes first alternated for both backup and restore,
+// each backup started with the archiving backlog drained; the medians of each side and of the run-by-run
+// ratios, with min-max; the load average at start and end)
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
