@@ -45,19 +45,6 @@ export function parseStatusText(text: string | undefined, path: string): Record<
   }
 }
 
-/**
- * True when the text is a whole JSON object. A status file cut short by a writer still writing it never is (a
- * prefix of a JSON object does not parse), so such a text needs no wait for the writer to finish.
- */
-export function isWholeStatusText(text: string | undefined): boolean {
-  if (text === undefined) return false;
-  try {
-    return isObject(JSON.parse(text));
-  } catch {
-    return false;
-  }
-}
-
 /** The status file's text now, and as a merge patch would leave it (written with writeStatusText). */
 export async function mergeStatusPatch(path: string, patch: StatusPatch): Promise<{ before: string | undefined; after: string }> {
   const before = await readStatusText(path);

@@ -60,12 +60,20 @@ export class WalArchiver {
     }
   }
 
-  async #archive(name: string): Promise<void> {
+  /**
+   * Archives `name` although this instance is not the current primary, without touching the condition: a
+   * former primary's `.ready` files before its rewind (CNPG archiver.go ArchiveAllReadyWALs, which skips the check).
+   */
+  async archiveLeftover(name: string): Promise<void> {
+    await this.#archive(name, true);
+  }
+
+  async #archive(name: string, leftover = false): Promise<void> {
     if (!isWalFileName(name)) throw new ArchiveRefused(`not a WAL file name: ${JSON.stringify(name)}`);
     const cluster = this.#o.cluster();
     if (!cluster) throw new ArchiveRefused('the Cluster is not loaded yet');
     // B.1 step 3: only the current primary archives (between a promotion and its status patch, nobody does).
-    if (cluster.status.currentPrimary !== this.#o.podName) {
+    if (!leftover && cluster.status.currentPrimary !== this.#o.podName) {
       throw new ArchiveRefused(`switchover in progress, refusing archiving (currentPrimary is ${JSON.stringify(cluster.status.currentPrimary ?? '')}, this instance is ${this.#o.podName})`);
     }
     const active = await this.#o.stores.get(cluster);
