@@ -47,8 +47,15 @@ export async function runRecoveryStep(o: RecoveryStepOptions, signal: AbortSigna
   const log = child(o.root, 'recovery');
   const recovery = o.cluster.spec.bootstrap.recovery;
   if (!recovery) throw new ManagerError('RECOVERY', 'spec.bootstrap.recovery is not set');
-  await checkOwnArchiveEmpty(o.cluster, o.getSecret, o.registry, signal);
-  const found = await findRecoveryBackup(o.cluster, recovery, { getSecret: o.getSecret, readBackup: o.readBackup, registry: o.registry, signal });
+  // Two independent reads of two stores, each a Python start of barman-cloud (~0.5-2 s): side by side, and
+  // both settled before either's error is thrown, so no tool is left running behind a failure.
+  const [empty, chosen] = await Promise.allSettled([
+    checkOwnArchiveEmpty(o.cluster, o.getSecret, o.registry, signal),
+    findRecoveryBackup(o.cluster, recovery, { getSecret: o.getSecret, readBackup: o.readBackup, registry: o.registry, signal }),
+  ]);
+  if (empty.status === 'rejected') throw empty.reason;
+  if (chosen.status === 'rejected') throw chosen.reason;
+  const found = chosen.value;
   log.info({ backupId: found.backupId, destinationPath: found.store.destinationPath, serverName: found.store.serverName, endTime: found.endTime }, 'restoring backup');
   const env = await credentialEnv(found.store, o.getSecret);
   const temp = join(dirname(o.pgData), `.restore-${randomBytes(4).toString('hex')}`);

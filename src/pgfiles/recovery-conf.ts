@@ -32,9 +32,13 @@ export interface RecoveryConfInput {
 /** override.conf for the recovery: archiving off, the hot-standby floor, the target, promote at the end. */
 export function renderRecoveryConf(input: RecoveryConfInput): string {
   const s = new Map<string, string>();
-  // Archiving is suspended while WAL is replayed (CNPG writes archive_command = 'false'); the real command
-  // comes back with the regular configuration after the promotion.
-  s.set('archive_command', 'false');
+  // Archiving is suspended while WAL is replayed; the real command comes back with the regular configuration
+  // after the promotion. CNPG writes archive_command = 'false', but then the promotion's history file and
+  // partial segment fail 3 times, 1 s apart, in the archiver's last round at the stop (PostgreSQL's pgarch.c
+  // NUM_ARCHIVE_RETRIES): ~3 s more per restore. An empty archive_command with archive_mode on keeps them
+  // `.ready` for that real command the same way, and the archiver skips them at once
+  // (https://www.postgresql.org/docs/15/runtime-config-wal.html#GUC-ARCHIVE-COMMAND).
+  s.set('archive_command', '');
   for (const [k, v] of Object.entries(input.hotStandby)) s.set(k, v);
   s.set('restore_command', input.restoreCommand);
   s.set('recovery_target_action', 'promote');

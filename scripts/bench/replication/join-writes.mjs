@@ -1,0 +1,116 @@
+#!/usr/bin/env node
+// Join and write throughput, one primary (`instance run`, embedded default, pgbench scale SCALE ≈ 15 MB per
+// unit): `instance join` of a replica (empty folder -> a complete replica PGDATA, the command's whole run:
+// Node start, certificates, the wait for the primary, pg_basebackup -X stream -c fast, override.conf, rename)
+// against bare `pg_basebackup -X stream -c fast` from the same primary with the same TLS client certificate and
+// conninfo (read from the first join's override.conf), alternating which goes first. Then pgbench TPC-B
+// (-c 8 -j 2 -T PGBENCH_SECONDS) on the primary with the joined replica running and streaming, against the same
+// primary with the replica stopped, in alternating pairs. Targets: join <= 1.10x; writes >= 0.95x.
+// Run as root from a built checkout: node scripts/bench/replication/join-writes.mjs (RUNS=3 SCALE=15 PGBENCH_SECONDS=10)
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync, chmodSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MAIN, V8_FLAGS, PG_BIN, RUNS, asPostgres, cleanup, load, median, now, pgbench, portBase, psql, startManager, stats, stopProcess, until, freePort, children } from '../lib-node.mjs';
+
+const SCALE = Number(process.env.SCALE ?? 15);
+const SECONDS = Number(process.env.PGBENCH_SECONDS ?? 10);
+const KEEP = process.env.KEEP === '1';
+const dir = mkdtempSync(join(tmpdir(), 'pgim-bench-join-'));
+chmodSync(dir, 0o755);
+const name = 'jb';
+const names = [`${name}-1`, `${name}-2`];
+const manifest = join(dir, 'cluster.yaml');
+writeFileSync(manifest, ['apiVersion: postgresql.cnpg.io/v1', 'kind: Cluster', 'metadata:', `  name: ${name}`, 'spec:', '  instances: 2', '  smartShutdownTimeout: 5', '  stopDelay: 30',
+  '  replicationSlots:', '    updateInterval: 1', '  postgresql:', '    parameters:', '      shared_buffers: 128MB', ''].join('\n'));
+const base = await portBase(2);
+const stateOf = (sub) => join(dir, sub, 'state');
+function stateWith(sub, status) {
+  mkdirSync(stateOf(sub), { recursive: true });
+  writeFileSync(join(stateOf(sub), 'status.json'), JSON.stringify(status));
+  execFileSync('chown', ['-R', 'postgres:postgres', join(dir, sub)]);
+  return stateOf(sub);
+}
+const instanceArgs = async (state, ordinal) => ['--cluster-manifest', manifest, '--state-dir', state, '--pod-name', names[ordinal - 1], '--peer-port-base', String(base), '--port', String(base + ordinal - 1),
+  '--status-port', String(await freePort()), '--metrics-port', String(await freePort()), ...(ordinal > 1 ? ['--secrets-dir', join(stateOf('primary'), 'secrets')] : [])];
+const replicaStatus = { currentPrimary: names[0], targetPrimary: names[0], instanceNames: names };
+const pgdatas = [];
+const out = { date: new Date().toISOString(), loadAtStart: load(), scale: SCALE, runs: RUNS };
+console.log(`# replication join and writes, ${out.date}, load average ${out.loadAtStart}, RUNS=${RUNS} SCALE=${SCALE}`);
+
+try {
+  const pState = stateWith('primary', { instanceNames: names });
+  pgdatas.push(join(pState, 'pgdata'));
+  const primary = startManager(['instance', 'run', ...(await instanceArgs(pState, 1))], join(dir, 'primary.log'));
+  await until(() => primary.lines.some((l) => l.msg === 'instance ready'), 120_000, 'primary ready');
+  const sock = join(pState, 'controller', 'run');
+  asPostgres(join(PG_BIN, 'pgbench'), ['-q', '-i', '-s', String(SCALE), '-h', sock, '-p', String(base), 'postgres']);
+  out.databaseMB = Math.round(Number(psql(sock, base, "SELECT pg_database_size('postgres')")) / 1e6);
+  console.log(`# database ${out.databaseMB} MB`);
+
+  const joinMs = [];
+  const phases = [];
+  const bareMs = [];
+  let conninfo;
+  let lastJoin;
+  const viaManager = async (i) => {
+    const state = stateWith(`join-${i}`, replicaStatus);
+    const t0 = now();
+    const wall0 = Date.now();
+    const log = execFileSync(process.execPath, [...V8_FLAGS, MAIN, 'instance', 'join', ...(await instanceArgs(state, 2))], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, PGDATA: '' }, timeout: 600_000 });
+    joinMs.push(now() - t0);
+    // Where the command's time went, from its own log: until the clone starts (Node, certificates, the wait for
+    // the primary), the clone (pg_basebackup), and after it (override.conf, rename, exit).
+    const at = (msg) => Date.parse(log.split('\n').map((l) => { try { return JSON.parse(l); } catch { return {}; } }).find((j) => j.msg === msg)?.ts ?? '');
+    const [a, b] = [at('cloning the primary'), at('replica cloned')];
+    phases.push(`${a - wall0}/${b - a}/${Math.round(wall0 + joinMs.at(-1) - b)}`);
+    const conf = readFileSync(join(state, 'pgdata', 'override.conf'), 'utf8');
+    conninfo = /primary_conninfo = '(.*)'/.exec(conf)?.[1].replace(/''/g, "'");
+    if (lastJoin) rmSync(join(dir, lastJoin), { recursive: true, force: true });
+    lastJoin = `join-${i}`;
+  };
+  const bare = (i) => {
+    const target = join(dir, `bare-${i}`);
+    mkdirSync(target, { mode: 0o700 });
+    execFileSync('chown', ['postgres:postgres', target]);
+    const t0 = now();
+    asPostgres(join(PG_BIN, 'pg_basebackup'), ['-d', conninfo.replace(/application_name=\S+/, 'application_name=bare-basebackup'), '-X', 'stream', '-c', 'fast', '-D', join(target, 'pgdata')]);
+    bareMs.push(now() - t0);
+    rmSync(target, { recursive: true, force: true });
+  };
+  for (let i = 0; i < RUNS; i++) {
+    if (i % 2 === 0) { await viaManager(i); bare(i); } else { bare(i); await viaManager(i); }
+    console.log(`join run ${i}: manager ${joinMs.at(-1).toFixed(0)} ms (before/clone/after ${phases.at(-1)}), bare ${bareMs.at(-1).toFixed(0)} ms, load ${load()}`);
+  }
+  const ratios = joinMs.map((m, i) => m / bareMs[i]);
+  out.join = { managerMs: stats(joinMs), bareMs: stats(bareMs), ratio: +median(ratios).toFixed(3), ratios: stats(ratios, 3), managerBeforeCloneAfterMs: phases.join(' ') };
+
+  // Writes: the last joined PGDATA runs as jb-2; pgbench with it streaming, then with it stopped.
+  const rState = stateOf(lastJoin);
+  pgdatas.push(join(rState, 'pgdata'));
+  const streaming = () => psql(sock, base, `SELECT count(*) FROM pg_stat_replication WHERE application_name = '${names[1]}' AND state = 'streaming' AND replay_lsn = pg_current_wal_lsn()`) === '1';
+  const withReplica = [];
+  const without = [];
+  let replica;
+  const startReplica = async () => {
+    replica = startManager(['instance', 'run', ...(await instanceArgs(rState, 2))], join(dir, 'replica.log'));
+    await until(streaming, 180_000, 'replica streaming and caught up', 200);
+  };
+  const stopReplica = async () => { await stopProcess(replica.proc, 'SIGTERM'); children.splice(children.indexOf(replica.proc), 1); };
+  const measure = (list) => { psql(sock, base, 'CHECKPOINT'); list.push(pgbench(sock, base, SECONDS)); };
+  await startReplica();
+  for (let i = 0; i < RUNS; i++) {
+    // Alternating which goes first; the replica is (re)started and caught up before its half.
+    if (i % 2 === 0) { measure(withReplica); await stopReplica(); measure(without); } else { measure(without); await startReplica(); measure(withReplica); }
+    console.log(`writes pair ${i}: with a replica ${withReplica.at(-1).toFixed(0)} tps, without ${without.at(-1).toFixed(0)} tps, load ${load()}`);
+  }
+  if (replica.proc.exitCode === null) await stopReplica();
+  const w = withReplica.map((x, i) => x / without[i]);
+  out.writes = { withReplicaTps: stats(withReplica), withoutTps: stats(without), ratio: +median(w).toFixed(3), ratios: stats(w, 3), seconds: SECONDS };
+  await stopProcess(primary.proc, 'SIGTERM');
+  out.loadAtEnd = load();
+  console.log(JSON.stringify(out));
+} finally {
+  cleanup(pgdatas);
+  if (!KEEP) rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
+}
