@@ -50,13 +50,13 @@ export function reloads(m: KubeManager): number {
   return m.lines.filter((l) => l.msg === 'configuration reloaded').length;
 }
 
-/** A setting as the owner sees it, over TLS with the cluster's CA. */
-export async function showSetting(i: KubeInstance, setting: string): Promise<string> {
-  const secret = i.f.readSecret(`${i.f.clusterName}-app`);
-  const ca = i.f.readSecret(`${i.f.clusterName}-ca`);
+/** Runs SQL as the app owner on the instance listening on `port`, over TLS with the Cluster's CA. */
+export async function ownerSql<T extends pg.QueryResultRow>(f: KubeFixture, port: number, text: string, params: unknown[] = []): Promise<T[]> {
+  const secret = f.readSecret(`${f.clusterName}-app`);
+  const ca = f.readSecret(`${f.clusterName}-ca`);
   const client = new pg.Client({
     host: '127.0.0.1',
-    port: i.m.port,
+    port,
     user: secret?.data.username?.toString() ?? 'app',
     password: secret?.data.password?.toString() ?? '',
     database: 'app',
@@ -65,8 +65,13 @@ export async function showSetting(i: KubeInstance, setting: string): Promise<str
   });
   await client.connect();
   try {
-    return (await client.query<{ v: string }>('SELECT current_setting($1) AS v', [setting])).rows[0]?.v ?? '';
+    return (await client.query<T>(text, params)).rows;
   } finally {
     await client.end();
   }
+}
+
+/** A setting as the owner sees it, over TLS with the cluster's CA. */
+export async function showSetting(i: KubeInstance, setting: string): Promise<string> {
+  return (await ownerSql<{ v: string }>(i.f, i.m.port, 'SELECT current_setting($1) AS v', [setting]))[0]?.v ?? '';
 }

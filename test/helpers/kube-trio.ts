@@ -9,6 +9,7 @@ import pg from 'pg';
 import { kubeFixture, runKubeManager, typeOf, type KubeFixture, type KubeManager } from './kube-api-server-fixture.js';
 import { freePort, processesMentioning, tempDir } from './manager.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
+import { ownerSql } from './kube-instance.js';
 
 export interface TrioNode {
   name: string;
@@ -83,23 +84,7 @@ export function leaseOf(f: KubeFixture): Record<string, unknown> | undefined {
 
 /** Runs SQL as the app owner on one instance, over TLS with the Cluster's CA. */
 export async function sql<T extends pg.QueryResultRow>(t: KubeTrio, node: TrioNode, text: string): Promise<T[]> {
-  const secret = t.f.readSecret(`${t.f.clusterName}-app`);
-  const ca = t.f.readSecret(`${t.f.clusterName}-ca`);
-  const client = new pg.Client({
-    host: '127.0.0.1',
-    port: node.port,
-    user: secret?.data.username?.toString() ?? 'app',
-    password: secret?.data.password?.toString() ?? '',
-    database: 'app',
-    ssl: { ca: ca?.data['ca.crt']?.toString() ?? '', servername: 'localhost' },
-    connectionTimeoutMillis: 5000,
-  });
-  await client.connect();
-  try {
-    return (await client.query<T>(text)).rows;
-  } finally {
-    await client.end();
-  }
+  return ownerSql<T>(t.f, node.port, text);
 }
 
 /** Stops every manager, anything left of them, the forwarders and the API server; removes the folders. */
