@@ -47,10 +47,10 @@ export async function runRecoveryStep(o: RecoveryStepOptions, signal: AbortSigna
   const log = child(o.root, 'recovery');
   const recovery = o.cluster.spec.bootstrap.recovery;
   if (!recovery) throw new ManagerError('RECOVERY', 'spec.bootstrap.recovery is not set');
-  await checkOwnArchiveEmpty(o.cluster, o.getSecret, o.registry, signal);
-  const found = await findRecoveryBackup(o.cluster, recovery, { getSecret: o.getSecret, readBackup: o.readBackup, registry: o.registry, signal });
+  await checkOwnArchiveEmpty(o.cluster, o.getSecret, o.registry, signal, o.socketDir);
+  const found = await findRecoveryBackup(o.cluster, recovery, { getSecret: o.getSecret, readBackup: o.readBackup, registry: o.registry, signal, caDir: o.socketDir });
   log.info({ backupId: found.backupId, destinationPath: found.store.destinationPath, serverName: found.store.serverName, endTime: found.endTime }, 'restoring backup');
-  const env = await credentialEnv(found.store, o.getSecret);
+  const env = await credentialEnv(found.store, o.getSecret, o.socketDir);
   const temp = join(dirname(o.pgData), `.restore-${randomBytes(4).toString('hex')}`);
    
   await rm(o.pgData, { recursive: true, force: true });

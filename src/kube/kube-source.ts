@@ -12,7 +12,7 @@ import type { ConfigMapObject, SecretObject, StatusPatch } from '../model/object
 import { watchCluster } from './cluster-watch.js';
 import { ReferencedWatches } from './referenced-watches.js';
 import { EventRecorder, transitions } from './events.js';
-import { metaString, type KubeApi, type KubeObject } from './kube-api.js';
+import { isStatus, metaString, type KubeApi, type KubeObject } from './kube-api.js';
 import { checkPermissions } from './permissions-check.js';
 import { reportExcessPermissions } from './permissions-condition.js';
 import { waitForCluster } from './startup-gate.js';
@@ -238,6 +238,19 @@ export class KubeSpecSource implements SpecSource {
   async recordEvent(reason: string, message: string): Promise<void> {
     await this.#client();
     await this.#events?.record('Normal', reason, message);
+  }
+
+  /**
+   * Reads a Backup object (404 -> undefined): spec.bootstrap.recovery.backup names one, and its status says
+   * where the backup is (CNPG pkg/management/postgres/restore.go loadBackup reads it the same way).
+   */
+  async getBackup(name: string): Promise<KubeObject | undefined> {
+    try {
+      return await (await this.#client()).getBackup(name);
+    } catch (err) {
+      if (isStatus(err, 404)) return undefined;
+      throw err;
+    }
   }
 
   /** Merge-patches a Backup's status (phase, startedAt/stoppedAt, error, ...), retried on conflicts. */

@@ -122,10 +122,10 @@ export interface KubeManager {
   stderr(): string;
 }
 
-/** Runs `instance init` or `instance run` with the Kubernetes source against the fixture. */
+/** Runs `instance init`, `restore` or `run` with the Kubernetes source against the fixture. */
 export async function runKubeManager(
   f: KubeFixture,
-  command: 'init' | 'run',
+  command: 'init' | 'run' | 'restore',
   extraArgs: string[] = [],
   port?: number,
 ): Promise<KubeManager> {
