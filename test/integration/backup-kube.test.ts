@@ -26,7 +26,7 @@ after(async () => {
   for (const d of dirs) await cleanupDir(d);
 });
 
-test('a Backup object ends completed with all its fields, through the printed Role alone', async () => {
+test('a Backup object ends completed through the printed Role alone; a second cluster recovers from it and gets spec.backup live', async () => {
   const storePort = await freePort();
   const data = tempDir('pgim-kube-s3-');
   dirs.push(data);
