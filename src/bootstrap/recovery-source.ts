@@ -50,7 +50,9 @@ function sourceStore(cluster: Cluster, source: string): ObjectStore {
 /** The backup to restore, from a Backup object or the source's catalog; a clear error when none can reach the target. */
 export async function findRecoveryBackup(cluster: Cluster, recovery: RecoverySpec, d: { getSecret: SecretReader; readBackup: BackupLookup; registry: ChildRegistry; signal: AbortSignal; caDir: string }): Promise<FoundBackup> {
   if (recovery.backup !== undefined) {
-    const status = ((await d.readBackup(recovery.backup))?.status ?? {}) as Record<string, unknown>;
+    const backup = await d.readBackup(recovery.backup);
+    if (!backup) throw new ManagerError('RECOVERY', `spec.bootstrap.recovery.backup: Backup "${recovery.backup}" does not exist`);
+    const status = (backup.status ?? {}) as Record<string, unknown>;
     if (status.phase !== 'completed' || typeof status.backupId !== 'string' || typeof status.destinationPath !== 'string') {
       throw new ManagerError('RECOVERY', `spec.bootstrap.recovery.backup: Backup "${recovery.backup}" is not a completed backup (phase ${typeof status.phase === 'string' ? status.phase : 'none'})`);
     }
