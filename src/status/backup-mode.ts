@@ -30,6 +30,8 @@ export interface BackupModeOptions {
   log: Logger;
   /** How often a held session is checked (CNPG: 1 minute). */
   janitorMs?: number;
+  /** Kubernetes: the Backup object's state ('unknown' when it cannot be read now: nothing is closed then). */
+  backupObject?: (name: string) => Promise<'gone' | 'done' | 'present' | 'unknown'>;
 }
 
 interface Current {
@@ -160,8 +162,8 @@ export class BackupMode {
     });
   }
 
-  // Every janitorMs: a held session that errored or no longer answers is closed and the backup marked
-  // completed with its error (remote.go cleanupStaleCollections; the Backup-object check needs the API).
+  // Every janitorMs: a held session that errored, no longer answers, or whose Backup object is gone or done
+  // is closed and the backup marked completed with its error (remote.go cleanupStaleCollections).
   #armJanitor(): void {
     if (this.#timer) return;
     this.#timer = setInterval(() => void this.#sweep(), this.#o.janitorMs ?? JANITOR_MS);
@@ -176,10 +178,13 @@ export class BackupMode {
       if (c.err === undefined) {
         try {
           await c.session.ping();
-          return;
         } catch (err) {
           c.err = `error while pinging: ${message(err)}`;
         }
+        const object = c.err === undefined ? await this.#o.backupObject?.(c.data.backupName).catch(() => 'unknown' as const) : undefined;
+        if (object === 'gone') c.err = `backup ${c.data.backupName} not found`;
+        else if (object === 'done') c.err = `backup ${c.data.backupName} is done`;
+        if (c.err === undefined) return;
       }
       this.#o.log.warn({ backupName: c.data.backupName, phase: c.data.phase }, 'Closing stale PostgreSQL backup connection');
       await c.session.close();

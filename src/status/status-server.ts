@@ -40,6 +40,8 @@ export interface StatusServerOptions {
   controlData: () => Promise<{ ok: boolean; text: string }>;
   root: Logger;
   isolationCheck?: IsolationCheck;
+  /** The state of a Backup object (Kubernetes), for /pg/mode/backup's janitor. */
+  backupObject?: (name: string) => Promise<'gone' | 'done' | 'present' | 'unknown'>;
 }
 
 /** Owns the :8000 listener, its certificate and its probe pool. */
@@ -75,7 +77,7 @@ export class StatusServer {
       statusMs: STATUS_DEADLINES.statusMs,
     };
     // The backup session is its own connection, made only when the operator starts an online backup.
-    this.#backupMode = new BackupMode({ open: () => import('../db/backup-session.js').then((m) => m.openBackupSession(target)), log: child(this.#log, 'backup-mode') });
+    this.#backupMode = new BackupMode({ open: () => import('../db/backup-session.js').then((m) => m.openBackupSession(target)), log: child(this.#log, 'backup-mode'), backupObject: options.backupObject });
     this.#certificate = new ServerCertificate(config.controller.certificates, this.#log);
     const handler = (req: IncomingMessage, res: ServerResponse): void => this.#handle(req, res);
     const common = { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, maxHeaderSize: 16 * 1024, connectionsCheckingInterval: 500 };

@@ -47,9 +47,9 @@ class FakeSession implements BackupSession {
   }
 }
 
-function machine(sessions: FakeSession[], janitorMs?: number): BackupMode {
+function machine(sessions: FakeSession[], janitorMs?: number, backupObject?: (name: string) => Promise<'gone' | 'done' | 'present' | 'unknown'>): BackupMode {
   let i = 0;
-  return new BackupMode({ log, janitorMs, open: () => (i < sessions.length ? Promise.resolve(sessions[i++] as FakeSession) : Promise.reject(new Error('no more connections'))) });
+  return new BackupMode({ log, janitorMs, backupObject, open: () => (i < sessions.length ? Promise.resolve(sessions[i++] as FakeSession) : Promise.reject(new Error('no more connections'))) });
 }
 
 const start = (name: string, extra: Record<string, unknown> = {}): string => JSON.stringify({ backupName: name, immediateCheckpoint: true, waitForArchive: false, ...extra });
@@ -159,5 +159,32 @@ test('the janitor closes a session that no longer answers', async () => {
   const body = (await m.handle('GET', '')).body as { data: { phase: string }; error: { message: string } };
   assert.equal(body.data.phase, 'completed');
   assert.match(body.error.message, /^error while pinging: connection lost/);
+  await m.close();
+});
+
+test('the janitor closes the session once the Backup object is gone, and keeps it while it is present', async () => {
+  const s = new FakeSession();
+  let state: 'gone' | 'present' | 'unknown' = 'present';
+  let asked = 0;
+  const m = machine([s], 20, (name) => {
+    asked++;
+    assert.equal(name, 'x');
+    return Promise.resolve(state);
+  });
+  await m.handle('POST', start('x'));
+  await m.settled;
+  const deadline = Date.now() + 5_000;
+  while (asked < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(s.closed, false, 'a present Backup keeps its session');
+  state = 'unknown';
+  const later = asked + 2;
+  while (asked < later && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(s.closed, false, 'an API that cannot answer closes nothing');
+  state = 'gone';
+  while (!s.closed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(s.closed, true);
+  const body = (await m.handle('GET', '')).body as { data: { phase: string }; error: { message: string } };
+  assert.equal(body.data.phase, 'completed');
+  assert.equal(body.error.message, 'backup x not found');
   await m.close();
 });
