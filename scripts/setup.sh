@@ -23,6 +23,9 @@ command -v strace >/dev/null || need_apt+=(strace)
 command -v promtool >/dev/null || need_apt+=(prometheus)
 # barman-cloud-* (spec.backup.barmanObjectStore): the image ships them; tests check the commands it would run.
 command -v barman-cloud-backup >/dev/null || need_apt+=(barman-cli-cloud)
+# barman-cloud's Azure Blob Storage provider (the Azure tests, against Azurite): Debian 12 has azure.storage.blob
+# only in the whole python3-azure SDK (14 MB download, 577 MB installed, 2-3.5 min mostly byte-compiling).
+/usr/bin/python3 -c 'import azure.storage.blob' 2>/dev/null || need_apt+=(python3-azure)
 
 as_root=()
 if [ "$(id -u)" -ne 0 ]; then

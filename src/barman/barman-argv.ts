@@ -3,9 +3,14 @@
 // variadic option (--tags) can swallow the destination. Pure: store in, argv out.
 import type { ObjectStore } from './object-store.js';
 
-// --endpoint-url and --cloud-provider, shared by every tool (barman-cloud pkg/command/commandbuilder.go).
+// --endpoint-url, --cloud-provider and Azure's --credential, shared by every tool (barman-cloud
+// pkg/command/commandbuilder.go: inheritFromAzureAD adds `--credential managed-identity`).
 function cloudOptions(store: ObjectStore): string[] {
-  return [...(store.endpointURL ? ['--endpoint-url', store.endpointURL] : []), '--cloud-provider', store.cloudProvider];
+  return [
+    ...(store.endpointURL ? ['--endpoint-url', store.endpointURL] : []),
+    '--cloud-provider', store.cloudProvider,
+    ...(store.azureManagedIdentity ? ['--credential', 'managed-identity'] : []),
+  ];
 }
 
 // barman 3.4 knows --gzip, --bzip2 and --snappy for base backups (lz4/zstd are not options there).

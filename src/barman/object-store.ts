@@ -11,6 +11,8 @@ export interface ObjectStore {
   serverName: string;
   endpointURL?: string;
   cloudProvider: 'aws-s3' | 'azure-blob-storage' | 'google-cloud-storage';
+  /** Azure inheritFromAzureAD: barman's `--credential managed-identity` (CNPG barman-cloud pkg/command). */
+  azureManagedIdentity?: boolean;
   /** Where each credential comes from: a Secret key, or the environment (inheritFromIAMRole...). */
   credentials: Partial<Record<CredentialEnv, SecretKeyRef>>;
   /** endpointCA: the Secret key holding the PEM of the store's CA (barman-run.ts hands it to the tools). */
@@ -67,6 +69,7 @@ export function readObjectStore(value: unknown, path: string, defaultServer: str
   if (endpointURL !== undefined) store.endpointURL = endpointURL;
   const endpointCA = ref(f, 'endpointCA');
   if (endpointCA !== undefined) store.endpointCA = endpointCA;
+  if (f.child('azureCredentials')?.bool('inheritFromAzureAD') === true) store.azureManagedIdentity = true;
   return store;
 }
 
@@ -86,6 +89,7 @@ export function clusterObjectStore(cluster: Cluster): ObjectStore | undefined {
     ...(s.endpointURL ? { endpointURL: s.endpointURL } : {}),
     ...(s.endpointCA ? { endpointCA: s.endpointCA } : {}),
     cloudProvider: s.provider === 'azure' ? 'azure-blob-storage' : 'aws-s3',
+    ...(s.azure?.inheritFromAzureAD ? { azureManagedIdentity: true } : {}),
     credentials,
     data: { ...s.data },
     wal: { ...s.wal },

@@ -5,6 +5,7 @@
 // under `local-cluster` the command does, and the next start rewinds (CNPG exits the same way).
 import { join } from 'node:path';
 import { EXIT } from '../config/constants.js';
+import { rewindRestoreCommand } from '../config/manager-command.js';
 import { ManagerError } from '../errors.js';
 import { child } from '../log/logger.js';
 import { checkpoint, inRecovery, promote, terminateClientBackends, walReceiverCount } from '../db/promotion-queries.js';
@@ -36,6 +37,7 @@ export async function prepareRole(p: Prepared, provisioned: Promise<void>, signa
   const [{ writeCertificateFiles }, { conninfoTo, roleOnDisk }] = await Promise.all([import('../reconcile/config-files.js'), import('../reconcile/replica-files.js')]);
   const log = child(p.root, 'role');
   const ctx = replicationContext(config, p.state.podName);
+  const stopped = new Map<number, number>();
   const result = await demoteAtStart(
     {
       me: p.state.podName,
@@ -45,6 +47,13 @@ export async function prepareRole(p: Prepared, provisioned: Promise<void>, signa
       load: () => p.source.load(),
       // Outside PGDATA (a failed rewind truncates the files in it), in the controller's scratch folder.
       configFile: join(config.controller.tmp, 'pg_rewind.conf'),
+      oldPostmasterGone: async () => (await import('../replication/old-postmaster.js')).clearOldPostmaster(config.pgData, config.controller.run, stopped),
+      restoreCommand: (cluster) => (archives(cluster) ? rewindRestoreCommand(config.controller.root, config.controller.log) : undefined),
+      archiveReady: async (cluster) => {
+        if (!archives(cluster)) return 0;
+        await provisioned;
+        return (await import('./archive-leftover-wal.js')).archiveLeftoverWal(p, cluster, log);
+      },
       rewind: async (source, cluster) => {
         await provisioned;
         await writeCertificateFiles(cluster, p.source, config.controller.certificates);
@@ -53,6 +62,7 @@ export async function prepareRole(p: Prepared, provisioned: Promise<void>, signa
           pgData: config.pgData,
           sourceConninfo: conninfoTo(cluster, ctx, source, p.state.podName, [['connect_timeout', '5']]),
           configFile: join(config.controller.tmp, 'pg_rewind.conf'),
+          restoreTargetWal: archives(cluster),
           registry: p.registry,
           signal,
           onLine: (line) => log.info({ tool: 'pg_rewind' }, line),
@@ -64,6 +74,11 @@ export async function prepareRole(p: Prepared, provisioned: Promise<void>, signa
     signal,
   );
   return result.cluster;
+}
+
+/** Whether the Cluster archives WAL (spec.backup.barmanObjectStore). */
+function archives(cluster: Cluster): boolean {
+  return cluster.spec.backup?.barmanObjectStore !== undefined;
 }
 
 /** The role part: follows each offered Cluster version while postgres runs; ends the manager after a demotion. */

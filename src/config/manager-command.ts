@@ -41,3 +41,12 @@ function nativeWalClient(): string | undefined {
     return undefined; // copied out of the package (a test's temp copy): the Node entry serves
   }
 }
+
+/**
+ * restore_command for `pg_rewind --restore-target-wal`: `wal-restore --rewind` (no prefetch, no end-of-stream
+ * flag), as CNPG writes it for the rewind (instance.go configurePostgresOverrideConfFileForRewind).
+ */
+export function rewindRestoreCommand(controllerRoot: string, logDir: string): string {
+  const args = ['wal-restore', '--rewind', '--log-destination', `${logDir}/postgres.json`, '--controller-dir', controllerRoot].map(shellQuote);
+  return `${managerCommand()} ${args.join(' ')} %f %p`;
+}

@@ -24,8 +24,17 @@ export interface DemoteAtStartOptions {
   load: () => Promise<Cluster>;
   /** --config-file's path, outside PGDATA. */
   configFile: string;
+  /** restore_command for --restore-target-wal (undefined: no object store, pg_rewind reads pg_wal only). */
+  restoreCommand?: (cluster: Cluster) => string | undefined;
   /** One pg_rewind run from `source` (pg-rewind.ts). */
   rewind: (source: string, cluster: Cluster) => Promise<RewindOutcome>;
+  /** Undefined once the old postmaster and its children are gone (old-postmaster.ts), else what still runs. */
+  oldPostmasterGone?: () => Promise<string | undefined>;
+  /**
+   * With an object store: archives the `.ready` WAL files first (archive-ready-wal.ts). A failure is retried
+   * every retryMs and never leads to a re-clone, which would move the unarchived WAL aside with PGDATA.
+   */
+  archiveReady?: (cluster: Cluster) => Promise<number>;
   /** Clones PGDATA again from `source` (moving the old one aside). */
   reclone: (source: string, cluster: Cluster) => Promise<void>;
   pollMs?: number;
@@ -38,6 +47,7 @@ export interface DemoteAtStartOptions {
 export async function demoteAtStart(o: DemoteAtStartOptions, signal: AbortSignal): Promise<{ outcome: 'none' | 'rewound' | 'recloned'; cluster: Cluster }> {
   let waiting = '';
   let failures = 0;
+  let saidLeft: string | undefined;
   for (;;) {
     const cluster = await o.load();
     const names = Array.isArray(cluster.status.instanceNames) ? cluster.status.instanceNames.filter((n): n is string => typeof n === 'string') : [];
@@ -52,15 +62,32 @@ export async function demoteAtStart(o: DemoteAtStartOptions, signal: AbortSignal
       case 'wait-promotion':
         if (waiting !== action.target) o.log.info({ targetPrimary: action.target, currentPrimary: str(cluster.status.currentPrimary) }, 'former primary: waiting for the new primary to be promoted before rewinding');
         waiting = action.target;
-        await sleep(o.pollMs ?? 500, undefined, { signal });
+        await sleep(o.pollMs ?? 200, undefined, { signal });
         continue;
       case 'rewind':
         break;
     }
     const source = action.source;
+    const left = await o.oldPostmasterGone?.();
+    if (left !== undefined) {
+      // One line per change of what is left (a fast shutdown requested, then an immediate one, then children).
+      if (saidLeft !== left) o.log.info({ left }, 'former primary: waiting for its old postgres processes to end before rewinding');
+      saidLeft = left;
+      await sleep(100, undefined, { signal });
+      continue;
+    }
+    if (o.archiveReady) {
+      const archived = await o.archiveReady(cluster).catch((err: unknown) => err as Error);
+      if (archived instanceof Error) {
+        o.log.warn({ err: describeError(archived) }, 'former primary: archiving its remaining WAL failed; retrying before the rewind');
+        await sleep(o.retryMs ?? 5000, undefined, { signal });
+        continue;
+      }
+      if (archived > 0) o.log.info({ files: archived }, 'former primary: its remaining WAL files archived');
+    }
     o.log.info({ source }, 'former primary: rewinding from the new primary');
     await guardPgControl(o.pgData);
-    await writeRewindConfig(o.pgData, o.configFile);
+    await writeRewindConfig(o.pgData, o.configFile, o.restoreCommand?.(cluster));
     const started = Date.now();
     const result = await o.rewind(source, cluster).catch((err: unknown): RewindOutcome => ({ kind: 'retry', reason: describeError(err) }));
     if (result.kind === 'done') {

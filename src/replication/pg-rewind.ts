@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { ChildRegistry } from '../supervisor/child-registry.js';
 import { runToCompletion } from '../supervisor/run-to-completion.js';
 import { postgresEnv } from '../supervisor/spawn.js';
+import { syncDataFileSystems } from './sync-file-systems.js';
 
 export type RewindOutcome = { kind: 'done' } | { kind: 'retry'; reason: string } | { kind: 'reclone'; reason: string };
 
@@ -16,6 +17,8 @@ export interface RewindRun {
   sourceConninfo: string;
   /** --config-file, outside PGDATA. */
   configFile: string;
+  /** --restore-target-wal: WAL the target no longer has comes through the config file's restore_command. */
+  restoreTargetWal?: boolean;
   registry: ChildRegistry;
   signal?: AbortSignal;
   timeoutMs?: number;
@@ -38,11 +41,17 @@ export function rewindOutcome(exitCode: number | null, output: string): RewindOu
   return { kind: 'retry', reason: last };
 }
 
-/** One pg_rewind run against the new primary. */
+/** pg_rewind's argv: --no-sync, as syncDataFileSystems makes the result durable faster. */
+export function rewindArgs(r: Pick<RewindRun, 'pgData' | 'sourceConninfo' | 'configFile' | 'restoreTargetWal'>): string[] {
+  const args = ['--target-pgdata', r.pgData, '--source-server', r.sourceConninfo, `--config-file=${r.configFile}`, '--progress', '--no-sync'];
+  return r.restoreTargetWal === true ? [...args, '--restore-target-wal'] : args;
+}
+
+/** One pg_rewind run against the new primary, then PGDATA synced to disk. */
 export async function runPgRewind(r: RewindRun): Promise<RewindOutcome> {
   const result = await runToCompletion(
     join(r.pgBin, 'pg_rewind'),
-    ['--target-pgdata', r.pgData, '--source-server', r.sourceConninfo, `--config-file=${r.configFile}`, '--progress'],
+    rewindArgs(r),
     { registry: r.registry, timeoutMs: r.timeoutMs ?? 30 * 60_000, errorCode: 'PGDATA', env: postgresEnv(), signal: r.signal, maxOutputBytes: 4 * 1024 * 1024 },
   );
   const output = `${result.stdout}\n${result.stderr}`;
@@ -53,5 +62,11 @@ export async function runPgRewind(r: RewindRun): Promise<RewindOutcome> {
   }
   if (result.timedOut) return { kind: 'reclone', reason: 'pg_rewind timed out' };
   if (result.canceled) return { kind: 'retry', reason: 'stopped' };
-  return rewindOutcome(result.exitCode, output);
+  const outcome = rewindOutcome(result.exitCode, output);
+  if (outcome.kind !== 'done') return outcome;
+  // Not durable yet: a failed sync leaves a PGDATA that cannot be trusted after a crash, so it is cloned again.
+  const synced = await syncDataFileSystems({ pgBin: r.pgBin, pgData: r.pgData, registry: r.registry, signal: r.signal }).catch((err: unknown) => err as Error);
+  if (synced instanceof Error) return r.signal?.aborted ? { kind: 'retry', reason: 'stopped' } : { kind: 'reclone', reason: synced.message };
+  r.onLine(`rewound PGDATA synced to disk (${synced})`);
+  return outcome;
 }

@@ -9,6 +9,7 @@ import { chmod, copyFile, readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ManagerError } from '../errors.js';
 import { writeFileAtomic } from '../files/write-file-atomic.js';
+import { renderConfLine } from '../pgfiles/conf-literal.js';
 
 
 /** postgresql.conf's text with each `include 'file'` of a file in PGDATA replaced by that file's text. */
@@ -28,9 +29,13 @@ export async function inlinedConfig(pgData: string): Promise<string> {
   return `${out.join('\n')}\n`;
 }
 
-/** Writes the configuration file pg_rewind gets as --config-file, at `path` (outside PGDATA). */
-export async function writeRewindConfig(pgData: string, path: string): Promise<void> {
-  await writeFileAtomic(path, await inlinedConfig(pgData), 0o600);
+/**
+ * Writes the configuration file pg_rewind gets as --config-file, at `path` (outside PGDATA); with a
+ * `restoreCommand` (an object store is set) it ends with that restore_command, for --restore-target-wal.
+ */
+export async function writeRewindConfig(pgData: string, path: string, restoreCommand?: string): Promise<void> {
+  const text = await inlinedConfig(pgData);
+  await writeFileAtomic(path, restoreCommand === undefined ? text : `${text}# --- pg_rewind --restore-target-wal\n${renderConfLine('restore_command', restoreCommand)}`, 0o600);
 }
 
 /** Before an attempt: pg_control -> pg_control.old, or back from it when an earlier attempt left it empty. */

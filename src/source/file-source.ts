@@ -67,6 +67,17 @@ function configMapText(bytes: Buffer, path: string): string {
   }
 }
 
+/** Whether a status file's text is a complete JSON object (a save in progress is not). */
+function wholeJson(text: string | undefined): boolean {
+  if (text === undefined) return false;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
+  } catch {
+    return false;
+  }
+}
+
 /** How many of our own status patches are remembered (a poll normally sees one or two). */
 const OWN_PATCHES_KEPT = 16;
 
@@ -198,6 +209,9 @@ export class FileSpecSource implements SpecSource, SecretWriter {
         // A change is applied once it is complete: no further change for quietMs and the same text read again.
         // Until then nothing is reported, so an empty or truncated file of a save in progress is no error.
         while (this.#differs(last, now) && !signal.aborted) {
+          // Only the status file changed, and it is whole: its writers replace it by a rename (writeStatusText),
+          // so it is applied at once; a failover waits on each targetPrimary/currentPrimary step.
+          if (now.spec === last.spec && wholeJson(now.status)) break;
           await folders.quiet(quietMs, signal);
           if (signal.aborted) return;
           const again = await this.#read();

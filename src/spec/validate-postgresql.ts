@@ -37,8 +37,10 @@ export function validatePostgresql(spec: Fields): ClusterSpec['postgresql'] {
   if (extensions !== undefined && extensions.length > 0) {
     throw new ManifestError(pg.at('extensions'), 'not supported yet (extensions from image volumes)');
   }
-  pg.child('syncReplicaElectionConstraint');
-  pg.int('promotionTimeout', 0);
+  const election = pg.child('syncReplicaElectionConstraint');
+  election?.onlyKeys(new Set(['enabled', 'nodeLabelsAntiAffinity']));
+  if (election?.bool('enabled') === true) throw new ManifestError(election.at('enabled'), 'not supported yet (synchronous standbys elected by node labels)');
+  if (pg.int('promotionTimeout', 0) !== undefined) throw new ManifestError(pg.at('promotionTimeout'), 'not supported yet (pg_promote waits at most 60 s, then the promotion is retried)');
   const result: ClusterSpec['postgresql'] = {
     parameters: validateParameters(pg),
     pgHba: pg.stringList('pg_hba', (line, path) => checkAuthLine(line, path, true)) ?? [],

@@ -26,8 +26,12 @@ export interface KeptProcessOptions {
   stopGraceMs?: number;
 }
 
-/** The child keeper's default backoff: 1 s doubling to 30 s; 60 s up and it has recovered. */
-export const KEPT_BACKOFF: BackoffPolicy = Object.freeze({ initialMs: 1000, maxMs: 30_000, resetAfterReadyMs: 60_000 });
+/**
+ * The child keeper's default backoff: 1 s doubling to 30 s; 10 s up and it has recovered. A manager that
+ * fails at start dies within a few seconds and backs off; one killed after it had served (a failover test
+ * kills each primary in turn) comes back after minRestartMs instead of 2, 4, 8 s (60 s here did that).
+ */
+export const KEPT_BACKOFF: BackoffPolicy = Object.freeze({ initialMs: 1000, maxMs: 30_000, resetAfterReadyMs: 10_000 });
 
 function pipeLines(stream: NodeJS.ReadableStream | null, onLine: (line: string) => void): void {
   if (!stream) return;

@@ -2,27 +2,8 @@
 // without an object store never loads it). Path-style addressing when endpointURL is set (MinIO, s3rver and
 // other S3-compatible servers), as boto3 does for a custom endpoint without a DNS bucket name.
 import { Agent } from 'node:https';
+import { CONNECTIVITY_CODES as CONNECTIVITY, StoreError, type ObjectStore } from './store-client.js';
 import type { StoreSettings } from './store-settings.js';
-
-/** Where a WAL store call failed, mapped to barman-cloud-wal-restore's exit codes (1 not found, 2 connectivity, 4 other). */
-export class StoreError extends Error {
-  readonly kind: 'not-found' | 'connectivity' | 'other';
-  constructor(kind: StoreError['kind'], message: string, options: { cause?: unknown } = {}) {
-    super(message, options);
-    this.name = 'StoreError';
-    this.kind = kind;
-  }
-}
-
-/** The object operations WAL archiving and restore need. */
-export interface ObjectStore {
-  put(key: string, body: Buffer, opts?: { encryption?: string }): Promise<void>;
-  /** The object's bytes; throws StoreError('not-found') when it does not exist. */
-  get(key: string): Promise<Buffer>;
-  close(): void;
-}
-
-const CONNECTIVITY = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'TimeoutError', 'RequestTimeout']);
 
 function classify(err: unknown, what: string, bucket: string): StoreError {
   const e = err as { name?: string; code?: string; Code?: string; message?: string; $metadata?: { httpStatusCode?: number } };

@@ -1,14 +1,16 @@
-// The resolved store settings and the S3 client, kept while the Cluster object stays the same (a new Cluster
-// version, or a change of a Secret it references, gives a new object and so fresh credentials).
+// The resolved store settings and the in-process client (S3 or Azure), kept while the Cluster object stays the
+// same (a new Cluster version, or a change of a Secret it references, gives a new object and so fresh credentials).
 import { caBundleEnv } from '../barman/endpoint-ca.js';
 import type { Cluster } from '../spec/cluster.js';
 import type { SpecSource } from '../source/spec-source.js';
-import { createS3Store, type ObjectStore } from './s3-store.js';
+import { createAzureStore } from './azure-store.js';
+import { createS3Store } from './s3-store.js';
+import type { ObjectStore } from './store-client.js';
 import { storeSettings, type StoreSettings } from './store-settings.js';
 
 export interface ActiveStore {
   settings: StoreSettings;
-  /** The in-process client; undefined for Azure (barman-cloud's tools do the work). */
+  /** The in-process client; undefined when barman-cloud's tools do the work (Azure DefaultAzureCredential). */
   client?: ObjectStore;
 }
 
@@ -49,6 +51,7 @@ export class StoreCache {
     if (!settings) return undefined;
     // The tools read the CA from a file named by a variable (the in-process client takes settings.ca itself).
     if (settings.ca && this.#caDir) settings.env = { ...settings.env, ...(await caBundleEnv(settings.ca, settings.store.provider, this.#caDir)) };
-    return settings.store.provider === 's3' ? { settings, client: await createS3Store(settings) } : { settings };
+    const client = settings.store.provider === 's3' ? await createS3Store(settings) : await createAzureStore(settings);
+    return client ? { settings, client } : { settings };
   }
 }

@@ -3,6 +3,7 @@
 // tail barman-cloud takes (pkg/archiver/command.go: --endpoint-url, --cloud-provider, <dest> <server>). The
 // credentials stay in this process: they reach a child only through its environment, never argv or a file.
 import { ManagerError } from '../errors.js';
+import { isAzurePublicHost } from './azure-auth.js';
 import type { Cluster, SecretKeyRef } from '../spec/cluster.js';
 import type { BarmanObjectStore } from '../spec/validate-backup.js';
 import type { SpecSource } from '../source/spec-source.js';
@@ -25,9 +26,10 @@ export interface StoreSettings {
 /** Splits a destinationPath into bucket (container) and prefix. */
 export function splitDestination(store: BarmanObjectStore): { bucket: string; prefix: string } {
   const rest = store.provider === 's3' ? store.destinationPath.slice('s3://'.length) : new URL(store.destinationPath).pathname.slice(1);
-  // Azure emulators put the account first in the path (http://127.0.0.1:10000/devstoreaccount1/container/...).
+  // Azure emulators put the account first in the path (http://127.0.0.1:10000/devstoreaccount1/container/...);
+  // barman tells them apart by the host (azure-auth.ts).
   const parts = rest.split('/').filter((p) => p !== '');
-  const skip = store.provider === 'azure' && !/\.blob\.core\./.test(new URL(store.destinationPath).host) ? 1 : 0;
+  const skip = store.provider === 'azure' && !isAzurePublicHost(store.destinationPath) ? 1 : 0;
   return { bucket: parts.at(skip) ?? '', prefix: parts.slice(skip + 1).join('/') };
 }
 
@@ -67,7 +69,12 @@ export async function storeSettings(cluster: Cluster, source: SpecSource): Promi
     serverName: store.serverName ?? cluster.name,
     ...splitDestination(store),
     env,
-    barmanOptions: [...(store.endpointURL ? ['--endpoint-url', store.endpointURL] : []), '--cloud-provider', store.provider === 's3' ? 'aws-s3' : 'azure-blob-storage'],
+    barmanOptions: [
+      ...(store.endpointURL ? ['--endpoint-url', store.endpointURL] : []),
+      '--cloud-provider', store.provider === 's3' ? 'aws-s3' : 'azure-blob-storage',
+      // CNPG: inheritFromAzureAD runs barman with the pod's managed identity.
+      ...(store.azure?.inheritFromAzureAD ? ['--credential', 'managed-identity'] : []),
+    ],
   };
   if (store.endpointCA) settings.ca = Buffer.from(await secretValue(source, store.endpointCA, `${at}.endpointCA`));
   return settings;

@@ -18,6 +18,8 @@ import type { ActiveStore, StoreCache } from './store-cache.js';
 import { isWalFileName, walObjectKey } from './wal-names.js';
 
 const gzipAsync = promisify(gzip);
+// What barman prints when S3 (boto3) or Azure (azure-storage-blob) refuses the credentials.
+const ACCESS_DENIED = /\b403\b|Forbidden|InvalidAccessKeyId|SignatureDoesNotMatch|AuthenticationFailed|AuthorizationFailure/;
 
 /** A refusal PostgreSQL sees as a failed archive_command (it retries), with the reason for the log. */
 export class ArchiveRefused extends Error {
@@ -60,12 +62,20 @@ export class WalArchiver {
     }
   }
 
-  async #archive(name: string): Promise<void> {
+  /**
+   * Archives `name` although this instance is not the current primary, without touching the condition: a
+   * former primary's `.ready` files before its rewind (CNPG archiver.go ArchiveAllReadyWALs, which skips the check).
+   */
+  async archiveLeftover(name: string): Promise<void> {
+    await this.#archive(name, true);
+  }
+
+  async #archive(name: string, leftover = false): Promise<void> {
     if (!isWalFileName(name)) throw new ArchiveRefused(`not a WAL file name: ${JSON.stringify(name)}`);
     const cluster = this.#o.cluster();
     if (!cluster) throw new ArchiveRefused('the Cluster is not loaded yet');
     // B.1 step 3: only the current primary archives (between a promotion and its status patch, nobody does).
-    if (cluster.status.currentPrimary !== this.#o.podName) {
+    if (!leftover && cluster.status.currentPrimary !== this.#o.podName) {
       throw new ArchiveRefused(`switchover in progress, refusing archiving (currentPrimary is ${JSON.stringify(cluster.status.currentPrimary ?? '')}, this instance is ${this.#o.podName})`);
     }
     const active = await this.#o.stores.get(cluster);
@@ -93,7 +103,7 @@ export class WalArchiver {
         throw new ArchiveRefused(
           r.exitCode === 1
             ? `the WAL archive ${where} is not empty (${barmanError('barman-cloud-check-wal-archive', r)}): it belongs to another cluster or an earlier one; set a new serverName or destinationPath`
-            : `checking that the WAL archive ${where} is empty failed${/\b403\b|Forbidden|InvalidAccessKeyId|SignatureDoesNotMatch/.test(r.stderr) ? ' (access denied: check the s3Credentials Secret)' : ''}: ${barmanError('barman-cloud-check-wal-archive', r)}`,
+            : `checking that the WAL archive ${where} is empty failed${ACCESS_DENIED.test(r.stderr) ? ` (access denied: check the ${active.settings.store.provider === 's3' ? 's3Credentials' : 'azureCredentials'} Secret)` : ''}: ${barmanError('barman-cloud-check-wal-archive', r)}`,
         );
       }
     }
@@ -141,7 +151,7 @@ export class WalArchiver {
     const wal = settings.store.wal;
     const path = join(this.#o.pgData, 'pg_wal', name);
     if (!client || wal.compression === 'bzip2') {
-      // What the in-process client does not do (Azure, bzip2) goes through barman's own tool.
+      // What the in-process clients do not do (bzip2, Azure's DefaultAzureCredential) goes through barman's own tool.
       const before = [...(wal.compression ? [`--${wal.compression}`] : []), ...(wal.encryption ? ['-e', wal.encryption] : [])];
       const r = await runBarman(this.#o.registry, settings, 'barman-cloud-wal-archive', before, [path]);
       if (r.exitCode !== 0) throw new Error(barmanError('barman-cloud-wal-archive', r));

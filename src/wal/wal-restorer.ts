@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import type { Cluster } from '../spec/cluster.js';
 import type { ChildRegistry } from '../supervisor/child-registry.js';
 import { barmanError, runBarman } from './barman-tool.js';
-import { StoreError } from './s3-store.js';
+import { StoreError } from './store-client.js';
 import type { ActiveStore, StoreCache } from './store-cache.js';
 import { historyTimeline, isSegmentName, isWalFileName, nextSegments, walObjectKey } from './wal-names.js';
 

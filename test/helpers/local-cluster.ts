@@ -28,10 +28,11 @@ export interface LocalCluster extends JsonLineFollower {
   stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts a cluster of `instances` named `name` with `extraSpec` lines. */
-export async function startLocalCluster(name: string, instances: number, extraSpec = ''): Promise<LocalCluster> {
+/** Starts a cluster of `instances` named `name` with `extraSpec` lines; `prepare` runs on the state folder first (a Secret). */
+export async function startLocalCluster(name: string, instances: number, extraSpec = '', prepare?: (stateDir: string) => void): Promise<LocalCluster> {
   const dir = tempDir('pgim-lc-');
   const stateDir = join(dir, 'state');
+  prepare?.(stateDir);
   const manifestPath = join(dir, 'cluster.yaml');
   writeFileSync(manifestPath, manifest(name, `replicationSlots:\n  updateInterval: 1\n${extraSpec}`).replace('instances: 1', `instances: ${instances}`));
   const [base, statusBase, metricsBase] = [await portBase(instances), await portBase(instances), await portBase(instances)];

@@ -191,3 +191,9 @@ test('a parameter name the lexer would not read as one token is refused', () => 
     assert.throws(() => renderCustomConf(input({ parameters: { [bad]: 'v' } })), ManagerError, JSON.stringify(bad));
   }
 });
+
+test('recovery_init_sync_method is syncfs from PostgreSQL 14 on, unless the Cluster sets it', () => {
+  assert.equal(settings(renderCustomConf(input()).text).get('recovery_init_sync_method'), 'syncfs');
+  assert.equal(settings(renderCustomConf(input({ pgMajor: 13 })).text).has('recovery_init_sync_method'), false);
+  assert.equal(settings(renderCustomConf(input({ parameters: { recovery_init_sync_method: 'fsync' } })).text).get('recovery_init_sync_method'), 'fsync');
+});

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { rewindOutcome } from '../../../src/replication/pg-rewind.js';
+import { rewindArgs, rewindOutcome } from '../../../src/replication/pg-rewind.js';
+import { dataPaths } from '../../../src/replication/sync-file-systems.js';
 import { dropPgControlCopy, guardPgControl, inlinedConfig } from '../../../src/replication/rewind-files.js';
 
 const CASES: [string, number | null, string, string][] = [
@@ -42,6 +43,23 @@ test('the rewind configuration inlines the files postgresql.conf includes, and p
     assert.equal(existsSync(join(dir, 'global', 'pg_control.old')), false);
     truncateSync(join(dir, 'global', 'pg_control'), 0);
     await assert.rejects(guardPgControl(dir), /pg_control is empty and no .*pg_control\.old was kept/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('pg_rewind runs with --no-sync (PGDATA is synced by syncfs afterwards) and its configuration outside PGDATA', () => {
+  const args = rewindArgs({ pgData: '/d', sourceConninfo: 'host=h', configFile: '/c/pg_rewind.conf' });
+  assert.ok(args.includes('--no-sync'));
+  assert.ok(args.includes('--config-file=/c/pg_rewind.conf'));
+});
+
+test('dataPaths: PGDATA, pg_wal and every tablespace link, one path per possible file system', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pgim-syncfs-'));
+  try {
+    mkdirSync(join(dir, 'pg_tblspc'));
+    writeFileSync(join(dir, 'pg_tblspc', '16400'), '');
+    assert.deepEqual(await dataPaths(dir), [dir, join(dir, 'pg_wal'), join(dir, 'pg_tblspc', '16400')]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

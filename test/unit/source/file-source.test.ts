@@ -176,3 +176,28 @@ test('with the poll 60 s away, inotify alone brings each kind of edit within 2 s
     f.done();
   }
 });
+
+test('a whole status file (replaced by a rename) is applied without the quiet wait; a partial one waits for it', async () => {
+  const f = fixture(60_000);
+  const statusFile = join(f.dir, 'status.json');
+  const source = new FileSpecSource({ manifestPath: join(f.dir, 'cluster.yaml'), secretsDir: join(f.dir, 'secrets'), statusFile, pollMs: 60_000, quietMs: 1500 });
+  try {
+    await source.load();
+    const w = follow(source, f.stop.signal);
+    await new Promise((r) => setTimeout(r, 50));
+    let started = Date.now();
+    writeFileSync(`${statusFile}.tmp`, JSON.stringify({ targetPrimary: 'c1-2' }));
+    renameSync(`${statusFile}.tmp`, statusFile);
+    assert.equal((await w.next('the status rename')).status['targetPrimary'], 'c1-2');
+    assert.ok(Date.now() - started < 1000, `status applied after ${Date.now() - started} ms`);
+    // A writer caught half-way: not JSON yet, so the change waits until the file stays quiet and reads the same.
+    started = Date.now();
+    writeFileSync(statusFile, '{"targetPrimary": "c1-');
+    setTimeout(() => writeFileSync(statusFile, JSON.stringify({ targetPrimary: 'c1-3' })), 500);
+    assert.equal((await w.next('the finished status write')).status['targetPrimary'], 'c1-3');
+    assert.ok(Date.now() - started >= 1500, `a partial status file waited ${Date.now() - started} ms`);
+    assert.deepEqual(w.invalid, []);
+  } finally {
+    f.done();
+  }
+});

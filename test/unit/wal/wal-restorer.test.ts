@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Cluster } from '../../../src/spec/cluster.js';
 import type { ChildRegistry } from '../../../src/supervisor/child-registry.js';
-import { StoreError, type ObjectStore } from '../../../src/wal/s3-store.js';
+import { StoreError, type ObjectStore } from '../../../src/wal/store-client.js';
 import type { ActiveStore, StoreCache } from '../../../src/wal/store-cache.js';
 import { RestoreFailure, WalRestorer } from '../../../src/wal/wal-restorer.js';
 import { validateBackup } from '../../../src/spec/validate-backup.js';

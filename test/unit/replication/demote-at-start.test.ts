@@ -1,0 +1,71 @@
+// A former primary's start with a fake rewind: the old postgres processes gone first, then (with an object
+// store) its .ready WAL archived; a failing archive is retried and neither rewinds nor clones again, which
+// would move that WAL aside with the old PGDATA; pg_rewind's configuration carries the restore_command.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { archiveReadyWal, readyWalFiles } from '../../../src/replication/archive-ready-wal.js';
+import { demoteAtStart } from '../../../src/replication/demote-at-start.js';
+import type { Cluster } from '../../../src/spec/cluster.js';
+import { captureLogger } from '../log/capture-logger.js';
+
+const CLUSTER = { name: 'pg', status: { instanceNames: ['pg-1', 'pg-2'], targetPrimary: 'pg-2', currentPrimary: 'pg-2' } } as unknown as Cluster;
+
+test('old processes waited for, .ready WAL archived (failures retried, never re-cloned), then one rewind', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pgim-demote-'));
+  const pgData = join(dir, 'pgdata');
+  mkdirSync(join(pgData, 'global'), { recursive: true });
+  writeFileSync(join(pgData, 'global', 'pg_control'), 'control');
+  writeFileSync(join(pgData, 'postgresql.conf'), "port = 5432\n");
+  const calls: string[] = [];
+  let leftovers = 2;
+  let archiveFailures = 2;
+  try {
+    const result = await demoteAtStart(
+      {
+        me: 'pg-1',
+        pgData,
+        log: captureLogger().root,
+        roleOnDisk: () => Promise.resolve('primary'),
+        load: () => Promise.resolve(CLUSTER),
+        configFile: join(dir, 'pg_rewind.conf'),
+        oldPostmasterGone: () => Promise.resolve(leftovers-- > 0 ? (calls.push('old processes'), 'pid 42') : undefined),
+        archiveReady: () => {
+          calls.push('archive');
+          return archiveFailures-- > 0 ? Promise.reject(new Error('store down')) : Promise.resolve(3);
+        },
+        restoreCommand: () => "manager wal-restore --rewind %f %p",
+        rewind: () => (calls.push('rewind'), Promise.resolve({ kind: 'done' })),
+        reclone: () => (calls.push('reclone'), Promise.resolve()),
+        retryMs: 1,
+        maxRetries: 1,
+      },
+      new AbortController().signal,
+    );
+    assert.equal(result.outcome, 'rewound');
+    assert.deepEqual(calls, ['old processes', 'old processes', 'archive', 'archive', 'archive', 'rewind']);
+    assert.match(readFileSync(join(dir, 'pg_rewind.conf'), 'utf8'), /^restore_command = 'manager wal-restore --rewind %f %p'$/m);
+    assert.equal(readFileSync(join(pgData, 'standby.signal'), 'utf8'), '');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('archiveReadyWal: every .ready file in name order, each marked .done once stored; a failure stops there', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pgim-ready-'));
+  const status = join(dir, 'pg_wal', 'archive_status');
+  mkdirSync(status, { recursive: true });
+  for (const f of ['000000010000000000000005.ready', '000000010000000000000003.ready', '000000010000000000000004.done', '00000002.history.ready']) writeFileSync(join(status, f), '');
+  try {
+    const stored: string[] = [];
+    await assert.rejects(archiveReadyWal(dir, (n) => (n.endsWith('05') ? Promise.reject(new Error('down')) : Promise.resolve(void stored.push(n)))), /down/);
+    assert.deepEqual(stored, ['000000010000000000000003']);
+    assert.deepEqual(readdirSync(status).sort(), ['000000010000000000000003.done', '000000010000000000000004.done', '000000010000000000000005.ready', '00000002.history.ready']);
+    assert.deepEqual(await archiveReadyWal(dir, () => Promise.resolve()), ['000000010000000000000005', '00000002.history']);
+    assert.deepEqual(await readyWalFiles(dir), []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
