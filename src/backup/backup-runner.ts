@@ -87,6 +87,7 @@ export class BackupRunner {
         serverName: store.serverName,
         ...(store.endpointURL ? { endpointURL: store.endpointURL } : {}),
         ...(store.data.encryption ? { encryption: store.data.encryption } : {}),
+        ...storeReferences(cluster),
         instanceID: { podName: this.d.podName },
         error: null,
       });
@@ -96,7 +97,7 @@ export class BackupRunner {
         await this.#failed(name, 'walArchivingFailing', err);
         throw new ManagerError('BACKUP', `backup "${name}": ${describeError(err)}`, { cause: err });
       }
-      const env = { ...(await credentialEnv(store, this.d.getSecret)), PGHOST: this.d.socketDir, PGPORT: String(this.d.port) };
+      const env = { ...(await credentialEnv(store, this.d.getSecret, this.d.socketDir)), PGHOST: this.d.socketDir, PGPORT: String(this.d.port) };
       this.d.log.info({ backup: name, backupName: barmanName, destinationPath: store.destinationPath, serverName: store.serverName }, 'backup starting');
       await this.#patchCluster(cluster, {}, backupCondition('started'));
       void this.#take(name, barmanName, store, env).finally(() => {
@@ -155,4 +156,17 @@ export class BackupRunner {
     const list = conditions(cluster);
     await this.d.patchCluster(list ? { ...patch, conditions: list } : patch);
   }
+}
+
+// The Secret references of the store (CNPG copies BarmanCredentials and EndpointCA into the Backup status):
+// a recovery from this Backup object reads the backup with them, whatever the new cluster's own store is.
+function storeReferences(cluster: Cluster): Record<string, unknown> {
+  const spec = cluster.raw.spec as { backup?: { barmanObjectStore?: Record<string, unknown> } } | undefined;
+  const store = spec?.backup?.barmanObjectStore ?? {};
+  const out: Record<string, unknown> = {};
+  for (const key of ['s3Credentials', 'azureCredentials', 'endpointCA'] as const) {
+    const value = store[key]; // eslint-disable-line security/detect-object-injection -- fixed keys
+    if (typeof value === 'object' && value !== null) out[key] = value; // eslint-disable-line security/detect-object-injection -- fixed keys
+  }
+  return out;
 }

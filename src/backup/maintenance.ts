@@ -23,6 +23,8 @@ export interface MaintenanceDeps {
   times: BackupTimes;
   log: Logger;
   signal: AbortSignal;
+  /** Where endpointCA's PEM is written for the tools (the run folder). */
+  caDir: string;
 }
 
 /** Retention, then the recoverability window; every failure is logged (a warning), never thrown. */
@@ -40,7 +42,7 @@ export async function maintainCatalog(d: MaintenanceDeps): Promise<CatalogBackup
   if (!store) return undefined;
   let env;
   try {
-    env = await credentialEnv(store, d.getSecret);
+    env = await credentialEnv(store, d.getSecret, d.caDir);
   } catch (err) {
     d.log.warn({ err: describeError(err) }, 'backup maintenance skipped');
     return undefined;

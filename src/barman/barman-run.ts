@@ -8,6 +8,7 @@ import { failureReason, runToCompletion, type RunResult } from '../supervisor/ru
 import { inheritedEnv } from '../supervisor/spawn.js';
 import type { SecretObject } from '../model/objects.js';
 import type { CredentialEnv, ObjectStore } from './object-store.js';
+import { caBundleEnv, readEndpointCa, type CaBundleVariable } from './endpoint-ca.js';
 
 export type BarmanTool =
   | 'barman-cloud-backup' | 'barman-cloud-backup-show' | 'barman-cloud-backup-list' | 'barman-cloud-backup-delete'
@@ -16,9 +17,12 @@ export type BarmanTool =
 /** Reads a Secret by name (the spec source's getSecret). */
 export type SecretReader = (name: string) => Promise<SecretObject | undefined>;
 
-/** The credential variables of `store`, read from its Secrets; a missing Secret or key is an error naming it. */
-export async function credentialEnv(store: ObjectStore, getSecret: SecretReader): Promise<Partial<Record<CredentialEnv, string>>> {
-  const env: Partial<Record<CredentialEnv, string>> = {};
+/**
+ * The credential variables of `store`, read from its Secrets (a missing Secret or key is an error naming it),
+ * and with endpointCA its CA bundle variable, the PEM written into `caDir` (endpoint-ca.ts).
+ */
+export async function credentialEnv(store: ObjectStore, getSecret: SecretReader, caDir: string): Promise<Partial<Record<CredentialEnv | CaBundleVariable, string>>> {
+  const env: Partial<Record<CredentialEnv | CaBundleVariable, string>> = {};
   for (const [name, ref] of Object.entries(store.credentials) as [CredentialEnv, { name: string; key: string }][]) {
     const secret = await getSecret(ref.name);
      
@@ -27,6 +31,7 @@ export async function credentialEnv(store: ObjectStore, getSecret: SecretReader)
     env[name] = value.toString('utf8'); // eslint-disable-line security/detect-object-injection -- fixed names
   }
   if (store.cloudProvider === 'aws-s3' && env.AWS_DEFAULT_REGION === undefined && process.env.AWS_DEFAULT_REGION === undefined) env.AWS_DEFAULT_REGION = 'us-east-1';
+  if (store.endpointCA) Object.assign(env, await caBundleEnv(await readEndpointCa(store.endpointCA, getSecret), store.cloudProvider, caDir));
   return env;
 }
 

@@ -15,6 +15,8 @@ export interface ObjectStore {
   azureManagedIdentity?: boolean;
   /** Where each credential comes from: a Secret key, or the environment (inheritFromIAMRole...). */
   credentials: Partial<Record<CredentialEnv, SecretKeyRef>>;
+  /** endpointCA: the Secret key holding the PEM of the store's CA (barman-run.ts hands it to the tools). */
+  endpointCA?: SecretKeyRef;
   data: { compression?: string; encryption?: string; immediateCheckpoint: boolean; jobs?: number };
   wal: { compression?: string; encryption?: string; maxParallel: number };
 }
@@ -65,6 +67,8 @@ export function readObjectStore(value: unknown, path: string, defaultServer: str
   };
   const endpointURL = f.string('endpointURL', { nonEmpty: true });
   if (endpointURL !== undefined) store.endpointURL = endpointURL;
+  const endpointCA = ref(f, 'endpointCA');
+  if (endpointCA !== undefined) store.endpointCA = endpointCA;
   if (f.child('azureCredentials')?.bool('inheritFromAzureAD') === true) store.azureManagedIdentity = true;
   return store;
 }
@@ -83,6 +87,7 @@ export function clusterObjectStore(cluster: Cluster): ObjectStore | undefined {
     destinationPath: s.destinationPath,
     serverName: s.serverName ?? cluster.name,
     ...(s.endpointURL ? { endpointURL: s.endpointURL } : {}),
+    ...(s.endpointCA ? { endpointCA: s.endpointCA } : {}),
     cloudProvider: s.provider === 'azure' ? 'azure-blob-storage' : 'aws-s3',
     ...(s.azure?.inheritFromAzureAD ? { azureManagedIdentity: true } : {}),
     credentials,

@@ -25,11 +25,11 @@ export interface FoundBackup {
  * The new cluster's own archive must be empty: two clusters archiving into one place overwrite each other's
  * WAL (cloudnative-pg#6137, #6470). Checked before anything is downloaded, with what to change in the error.
  */
-export async function checkOwnArchiveEmpty(cluster: Cluster, getSecret: SecretReader, registry: ChildRegistry, signal: AbortSignal): Promise<void> {
+export async function checkOwnArchiveEmpty(cluster: Cluster, getSecret: SecretReader, registry: ChildRegistry, signal: AbortSignal, caDir: string): Promise<void> {
   const own = clusterObjectStore(cluster);
   if (!own) return;
   try {
-    await runBarman('barman-cloud-check-wal-archive', checkWalArchiveArgs(own), { registry, env: await credentialEnv(own, getSecret), timeoutMs: 120_000, signal });
+    await runBarman('barman-cloud-check-wal-archive', checkWalArchiveArgs(own), { registry, env: await credentialEnv(own, getSecret, caDir), timeoutMs: 120_000, signal });
   } catch (err) {
     if (err instanceof BarmanError && err.exitCode === 1) {
       throw new ManagerError('RECOVERY', `spec.backup.barmanObjectStore (${own.destinationPath}, server ${own.serverName}) already holds WAL: a recovered cluster must archive into an empty place, or it would mix its WAL with another cluster's. Set another spec.backup.barmanObjectStore.serverName (or destinationPath)`, { cause: err });
@@ -48,19 +48,24 @@ function sourceStore(cluster: Cluster, source: string): ObjectStore {
 }
 
 /** The backup to restore, from a Backup object or the source's catalog; a clear error when none can reach the target. */
-export async function findRecoveryBackup(cluster: Cluster, recovery: RecoverySpec, d: { getSecret: SecretReader; readBackup: BackupLookup; registry: ChildRegistry; signal: AbortSignal }): Promise<FoundBackup> {
+export async function findRecoveryBackup(cluster: Cluster, recovery: RecoverySpec, d: { getSecret: SecretReader; readBackup: BackupLookup; registry: ChildRegistry; signal: AbortSignal; caDir: string }): Promise<FoundBackup> {
   if (recovery.backup !== undefined) {
-    const status = ((await d.readBackup(recovery.backup))?.status ?? {}) as Record<string, unknown>;
+    const backup = await d.readBackup(recovery.backup);
+    if (!backup) throw new ManagerError('RECOVERY', `spec.bootstrap.recovery.backup: Backup "${recovery.backup}" does not exist`);
+    const status = (backup.status ?? {}) as Record<string, unknown>;
     if (status.phase !== 'completed' || typeof status.backupId !== 'string' || typeof status.destinationPath !== 'string') {
       throw new ManagerError('RECOVERY', `spec.bootstrap.recovery.backup: Backup "${recovery.backup}" is not a completed backup (phase ${typeof status.phase === 'string' ? status.phase : 'none'})`);
     }
+    const { destinationPath, serverName, endpointURL, s3Credentials, azureCredentials, endpointCA } = status;
+    const store = readObjectStore({ destinationPath, serverName, endpointURL, s3Credentials, azureCredentials, endpointCA }, `Backup ${recovery.backup} status`, cluster.name);
+    const found = { backupId: status.backupId, endTime: typeof status.stoppedAt === 'string' ? status.stoppedAt : undefined };
+    if (s3Credentials !== undefined || azureCredentials !== undefined) return { store, ...found };
+    // A Backup written before its status carried the Secret references: the credentials of the cluster's own store.
     const own = clusterObjectStore(cluster);
-    const store = readObjectStore({ destinationPath: status.destinationPath, serverName: status.serverName, endpointURL: status.endpointURL }, `Backup ${recovery.backup}`, cluster.name);
-    // The Backup's status names no Secrets: the credentials of the cluster's own store (CNPG copies inline ones).
-    return { store: { ...store, credentials: own?.credentials ?? {} }, backupId: status.backupId, endTime: typeof status.stoppedAt === 'string' ? status.stoppedAt : undefined };
+    return { store: { ...store, credentials: own?.credentials ?? {}, cloudProvider: own?.cloudProvider ?? store.cloudProvider }, ...found };
   }
   const store = sourceStore(cluster, recovery.source ?? '');
-  const env = await credentialEnv(store, d.getSecret);
+  const env = await credentialEnv(store, d.getSecret, d.caDir);
   const backups = parseBackupList(await runBarman('barman-cloud-backup-list', backupListArgs(store), { registry: d.registry, env, timeoutMs: 120_000, signal: d.signal }));
   const t = recovery.recoveryTarget ?? {};
   const chosen = chooseBackup(backups, { backupID: t.backupID, targetTime: t.targetTime ? new Date(t.targetTime) : undefined, targetLSN: t.targetLSN, targetTLI: t.targetTLI });

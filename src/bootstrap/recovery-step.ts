@@ -50,14 +50,14 @@ export async function runRecoveryStep(o: RecoveryStepOptions, signal: AbortSigna
   // Two independent reads of two stores, each a Python start of barman-cloud (~0.5-2 s): side by side, and
   // both settled before either's error is thrown, so no tool is left running behind a failure.
   const [empty, chosen] = await Promise.allSettled([
-    checkOwnArchiveEmpty(o.cluster, o.getSecret, o.registry, signal),
-    findRecoveryBackup(o.cluster, recovery, { getSecret: o.getSecret, readBackup: o.readBackup, registry: o.registry, signal }),
+    checkOwnArchiveEmpty(o.cluster, o.getSecret, o.registry, signal, o.socketDir),
+    findRecoveryBackup(o.cluster, recovery, { getSecret: o.getSecret, readBackup: o.readBackup, registry: o.registry, signal, caDir: o.socketDir }),
   ]);
   if (empty.status === 'rejected') throw empty.reason;
   if (chosen.status === 'rejected') throw chosen.reason;
   const found = chosen.value;
   log.info({ backupId: found.backupId, destinationPath: found.store.destinationPath, serverName: found.store.serverName, endTime: found.endTime }, 'restoring backup');
-  const env = await credentialEnv(found.store, o.getSecret);
+  const env = await credentialEnv(found.store, o.getSecret, o.socketDir);
   const temp = join(dirname(o.pgData), `.restore-${randomBytes(4).toString('hex')}`);
    
   await rm(o.pgData, { recursive: true, force: true });

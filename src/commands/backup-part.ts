@@ -41,7 +41,7 @@ export function backupPart(p: Prepared, cluster: () => Cluster, retentionEveryMs
       const log = child(p.root, 'backup');
       const objects = backupObjects(p);
       const patchCluster = (patch: Record<string, unknown>): Promise<void> => p.source.patchStatus(patch);
-      const common = { cluster, getSecret: (n: string) => p.source.getSecret(n), registry: p.registry, patchCluster, times: p.state.backups, log, signal };
+      const common = { cluster, getSecret: (n: string) => p.source.getSecret(n), registry: p.registry, patchCluster, times: p.state.backups, log, signal, caDir: p.config.controller.run };
       // One upkeep at a time: the timer's and the one after a backup never run two barman-cloud-backup-delete at once.
       let upkeep: Promise<unknown> = Promise.resolve();
       const maintain = (): Promise<unknown> => (upkeep = upkeep.then(() => maintainCatalog(common), () => maintainCatalog(common)));
@@ -82,7 +82,7 @@ export function backupPart(p: Prepared, cluster: () => Cluster, retentionEveryMs
 async function listCatalog(p: Prepared, cluster: Cluster): Promise<unknown> {
   const store = clusterObjectStore(cluster);
   if (!store) throw new Error('spec.backup.barmanObjectStore is not set');
-  const env = await credentialEnv(store, (n) => p.source.getSecret(n));
+  const env = await credentialEnv(store, (n) => p.source.getSecret(n), p.config.controller.run);
   const backups = parseBackupList(await runBarman('barman-cloud-backup-list', backupListArgs(store), { registry: p.registry, env, timeoutMs: 120_000 }));
   const done = backups.filter(isDone);
   return {

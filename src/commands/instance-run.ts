@@ -24,7 +24,6 @@ import { initStepOptions } from './init-options.js';
 import { joinStepOptions } from './join-options.js';
 import { backupPart } from './backup-part.js';
 import { objectStorePart, wantsEmbeddedStore } from './object-store-part.js';
-import { clusterObjectStore } from '../barman/object-store.js';
 import { lifecyclePart, logPipesPart, reaperPart, serversPart, volumesPart, watchPart } from './run-parts.js';
 import { slotsPart } from './slots-part.js';
 import type { SlotKeeper } from '../reconcile/slot-keeper.js';
@@ -36,6 +35,7 @@ import { demotionBudget, prepareRole, releasePrimaryLease, rolePart, type Demoti
 import { provisionIfLocal } from './source-setup.js';
 import { withOwnStatus } from './own-status.js';
 import { walChannelPart } from './wal-channel-part.js';
+import { BackupStarter } from './backup-when-configured.js';
 import { withTimeout } from './with-timeout.js';
 
 /** Runs the instance until stopped; resolves with the process exit code. */
@@ -140,7 +140,8 @@ export async function instanceRun(config: Config, root: Logger, emergency: { sto
           .then(() => keeper.nudge())
           .catch((err: unknown) => log.warn({ err: describeError(err) }, 'reconcile after the role change failed; the next Cluster version retries'));
       await group.start(rolePart(p, lifecycle, roleRef, demotion, refresh));
-      if (clusterObjectStore(p.cluster)) await group.start(backupPart(p, () => reconciler.cluster() ?? p.cluster));
+      const backups = new BackupStarter({ start: (part) => group.start(part), part: () => backupPart(p, () => reconciler.cluster() ?? p.cluster), log });
+      await backups.offer(p.cluster, false);
       const onInvalid = (err: unknown): void => log.error({ err: describeError(err) }, 'new Cluster version refused; the previous one stays in force');
       await group.start(
         watchPart(
@@ -151,6 +152,7 @@ export async function instanceRun(config: Config, root: Logger, emergency: { sto
                 roleRef.controller?.offer(next);
                 const ok = await reconciler.reconcile(p.warnOnce(next), running);
                 keeper.nudge();
+                if (ok) await backups.offer(next, true);
                 return ok;
               },
               log,

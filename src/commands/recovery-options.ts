@@ -32,9 +32,10 @@ export function recoveryStepOptions(p: Prepared, beside: Promise<void>, closeCon
     getSecret: (name) => p.source.getSecret(name),
     readBackup: async (name) => {
       if (files) return files.read(name);
+      // Kubernetes: the Backup object through the API (kube-source.ts getBackup).
       const source = p.source as Partial<{ getBackup: (n: string) => Promise<Record<string, unknown> | undefined> }>;
       if (typeof source.getBackup === 'function') return source.getBackup(name);
-      throw new ManagerError('NOT_IMPLEMENTED', 'spec.bootstrap.recovery.backup in Kubernetes mode: reading Backup objects from the API is not built; use recovery.source');
+      throw new ManagerError('NOT_IMPLEMENTED', `spec.bootstrap.recovery.backup: the spec source ${p.source.description} cannot read Backup objects; use recovery.source`);
     },
     writeFiles: async () => void (await (await p.reconciler()).writeFiles(p.cluster)),
     beside,

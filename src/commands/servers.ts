@@ -53,6 +53,7 @@ export async function startServers(options: ServersOptions, signal: AbortSignal)
     controlData: () => readControlData(config.pgBin, config.pgData, registry),
     root,
     ...(isolation ? { isolationCheck: (c: Cluster) => isolation.check(c) } : {}),
+    ...backupObjectState(source),
   });
   const metrics = new MetricsExporter({ config, state, lifecycle, cluster, source, root });
   if (options.stopAsked?.aborted) return NOT_STARTED;
@@ -63,5 +64,25 @@ export async function startServers(options: ServersOptions, signal: AbortSignal)
       await Promise.all([status.closeConnections(), metrics.closeConnections()]);
     },
     done: metricsDone,
+  };
+}
+
+// Kubernetes: /pg/mode/backup's janitor reads the Backup object (kube-source.ts getBackup); done = completed or
+// failed (api/v1 BackupStatus.IsDone). Other sources have no Backup objects from an operator.
+function backupObjectState(source: SpecSource): { backupObject?: (name: string) => Promise<'gone' | 'done' | 'present' | 'unknown'> } {
+  const reader = source as Partial<{ getBackup: (name: string) => Promise<Record<string, unknown> | undefined> }>;
+  const getBackup = reader.getBackup;
+  if (typeof getBackup !== 'function') return {};
+  return {
+    backupObject: async (name) => {
+      try {
+        const backup = await getBackup.call(source, name);
+        if (!backup) return 'gone';
+        const phase = (backup.status as { phase?: unknown } | undefined)?.phase;
+        return phase === 'completed' || phase === 'failed' ? 'done' : 'present';
+      } catch {
+        return 'unknown';
+      }
+    },
   };
 }

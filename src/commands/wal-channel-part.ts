@@ -36,7 +36,7 @@ export function walChannelPart(o: WalChannelOptions): Part {
     exitCode: EXIT.parts.walChannel,
     async start(signal, ready) {
       const log = child(o.root, 'wal-archive');
-      const stores = new StoreCache(o.source);
+      const stores = new StoreCache(o.source, o.config.controller.run);
       const { pgBin, pgData, controller } = o.config;
       let segmentBytes: Promise<number> | undefined;
       const readSegmentBytes = async (): Promise<number> => {

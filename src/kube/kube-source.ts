@@ -12,7 +12,7 @@ import type { ConfigMapObject, SecretObject, StatusPatch } from '../model/object
 import { watchCluster } from './cluster-watch.js';
 import { ReferencedWatches } from './referenced-watches.js';
 import { EventRecorder, transitions } from './events.js';
-import { metaString, type KubeApi, type KubeObject } from './kube-api.js';
+import { isStatus, metaString, type KubeApi, type KubeObject } from './kube-api.js';
 import { checkPermissions } from './permissions-check.js';
 import { reportExcessPermissions } from './permissions-condition.js';
 import { waitForCluster } from './startup-gate.js';
@@ -246,6 +246,19 @@ export class KubeSpecSource implements SpecSource {
   primaryLease(identity: string): PrimaryLease {
     this.#lease ??= new PrimaryLease({ leases: async () => (await this.#client()).leases, name: this.#o.clusterName, identity, log: this.#o.log });
     return this.#lease;
+  }
+
+  /**
+   * Reads a Backup object (404 -> undefined): spec.bootstrap.recovery.backup names one, and its status says
+   * where the backup is (CNPG pkg/management/postgres/restore.go loadBackup reads it the same way).
+   */
+  async getBackup(name: string): Promise<KubeObject | undefined> {
+    try {
+      return await (await this.#client()).getBackup(name);
+    } catch (err) {
+      if (isStatus(err, 404)) return undefined;
+      throw err;
+    }
   }
 
   /** Merge-patches a Backup's status (phase, startedAt/stoppedAt, error, ...), retried on conflicts. */

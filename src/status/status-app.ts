@@ -4,6 +4,7 @@
 // fast path (status-server.ts) answers the hot GETs itself with the same handlers' results.
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Cluster } from '../spec/cluster.js';
+import type { BackupMode } from './backup-mode.js';
 import { checkOperator } from './operator-auth.js';
 import { HttpError, sendFailure, sendJsonText, sendText, withDeadline } from './respond.js';
 
@@ -24,6 +25,8 @@ export interface StatusAppOptions {
   /** pg_controldata's output (supervisor/controldata.ts); bounded by the caller's runner. */
   controlData: () => Promise<{ ok: boolean; text: string }>;
   deadlineMs: number;
+  /** /pg/mode/backup's state machine (backup-mode.ts). */
+  backupMode: () => BackupMode;
 }
 
 const NOT_BUILT = 'not implemented yet by this instance manager';
@@ -87,7 +90,14 @@ export function createStatusApp(options: StatusAppOptions): express.Express {
     ],
   });
   // The methods CNPG's operator uses (webserver/remote.go): backup GET/POST/PUT, partial WAL POST, upgrade PUT.
-  route('/pg/mode/backup', { get: [operator, notBuilt], post: [operator, notBuilt], put: [operator, notBuilt] });
+  // Go decodes the backup bodies whatever their content type, so every body is read as text.
+  const body = express.text({ type: () => true, limit: '64kb' });
+  const backup: RequestHandler = (req, res, next) =>
+    void options
+      .backupMode()
+      .handle(req.method as 'GET' | 'POST' | 'PUT', typeof req.body === 'string' ? req.body : '')
+      .then((answer) => res.status(answer.status).json(answer.body), next);
+  route('/pg/mode/backup', { get: [operator, backup], post: [operator, body, backup], put: [operator, body, backup] });
   route('/pg/archive/partial', { post: [operator, notBuilt] });
   route('/update', { put: [operator, notBuilt] });
   app.use((_req, _res, next) => next(new HttpError(404, 'NOT_FOUND', 'page not found')));

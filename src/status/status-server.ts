@@ -14,6 +14,7 @@ import { ManagerError } from '../errors.js';
 import { child, type Logger } from '../log/logger.js';
 import type { InstanceState } from '../model/instance-state.js';
 import type { Cluster } from '../spec/cluster.js';
+import { BackupMode } from './backup-mode.js';
 import { statusListenHost } from './listen-host.js';
 import type { createStatusApp, HotRoutes } from './status-app.js';
 import { PgStatus } from './pg-status.js';
@@ -39,6 +40,8 @@ export interface StatusServerOptions {
   controlData: () => Promise<{ ok: boolean; text: string }>;
   root: Logger;
   isolationCheck?: IsolationCheck;
+  /** The state of a Backup object (Kubernetes), for /pg/mode/backup's janitor. */
+  backupObject?: (name: string) => Promise<'gone' | 'done' | 'present' | 'unknown'>;
 }
 
 /** Owns the :8000 listener, its certificate and its probe pool. */
@@ -55,6 +58,7 @@ export class StatusServer {
   // other methods, 404s): the kubelet's probes never need it, nor does a manager nobody asks for its status.
   #app: Promise<ReturnType<typeof createStatusApp>> | undefined;
   #pool: Pool | undefined;
+  readonly #backupMode: BackupMode;
 
   constructor(options: StatusServerOptions) {
     this.#o = options;
@@ -72,6 +76,8 @@ export class StatusServer {
       probeMs: STATUS_DEADLINES.probeMs,
       statusMs: STATUS_DEADLINES.statusMs,
     };
+    // The backup session is its own connection, made only when the operator starts an online backup.
+    this.#backupMode = new BackupMode({ open: () => import('../db/backup-session.js').then((m) => m.openBackupSession(target)), log: child(this.#log, 'backup-mode'), backupObject: options.backupObject });
     this.#certificate = new ServerCertificate(config.controller.certificates, this.#log);
     const handler = (req: IncomingMessage, res: ServerResponse): void => this.#handle(req, res);
     const common = { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, maxHeaderSize: 16 * 1024, connectionsCheckingInterval: 500 };
@@ -118,11 +124,11 @@ export class StatusServer {
   async closeConnections(): Promise<void> {
     const pool = this.#pool;
     this.#pool = undefined;
-    await pool?.end().catch(() => undefined);
+    await Promise.all([pool?.end().catch(() => undefined), this.#backupMode.close()]);
   }
 
   #statusApp(): Promise<ReturnType<typeof createStatusApp>> {
-    const options = { hot: this.#hot, cluster: this.#o.cluster, controlData: this.#o.controlData, deadlineMs: STATUS_DEADLINES.controlDataMs };
+    const options = { hot: this.#hot, cluster: this.#o.cluster, controlData: this.#o.controlData, deadlineMs: STATUS_DEADLINES.controlDataMs, backupMode: () => this.#backupMode };
     this.#app ??= import('./status-app.js').then((m) => m.createStatusApp(options));
     return this.#app;
   }
@@ -163,6 +169,7 @@ export class StatusServer {
       this.#server.close();
       this.#server.closeAllConnections();
       void this.#pool?.end().catch(() => undefined);
+      void this.#backupMode.close();
     };
     if (signal.aborted) close();
     else signal.addEventListener('abort', close, { once: true });

@@ -1,5 +1,6 @@
 // The resolved store settings and the in-process client (S3 or Azure), kept while the Cluster object stays the
 // same (a new Cluster version, or a change of a Secret it references, gives a new object and so fresh credentials).
+import { caBundleEnv } from '../barman/endpoint-ca.js';
 import type { Cluster } from '../spec/cluster.js';
 import type { SpecSource } from '../source/spec-source.js';
 import { createAzureStore } from './azure-store.js';
@@ -18,9 +19,12 @@ export class StoreCache {
   #for: Cluster | undefined;
   #active: Promise<ActiveStore | undefined> | undefined;
   readonly #source: SpecSource;
+  readonly #caDir: string | undefined;
 
-  constructor(source: SpecSource) {
+  /** `caDir`: where endpointCA's PEM is written for the barman-cloud tools (the run folder). */
+  constructor(source: SpecSource, caDir?: string) {
     this.#source = source;
+    this.#caDir = caDir;
   }
 
   /** The store of `cluster`, or undefined when it has none. */
@@ -45,6 +49,8 @@ export class StoreCache {
   async #resolve(cluster: Cluster): Promise<ActiveStore | undefined> {
     const settings = await storeSettings(cluster, this.#source);
     if (!settings) return undefined;
+    // The tools read the CA from a file named by a variable (the in-process client takes settings.ca itself).
+    if (settings.ca && this.#caDir) settings.env = { ...settings.env, ...(await caBundleEnv(settings.ca, settings.store.provider, this.#caDir)) };
     const client = settings.store.provider === 's3' ? await createS3Store(settings) : await createAzureStore(settings);
     return client ? { settings, client } : { settings };
   }

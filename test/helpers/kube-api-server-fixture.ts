@@ -130,10 +130,10 @@ export interface KubeInstanceOptions {
   apiPort?: number;
 }
 
-/** Runs `instance init`, `join` or `run` with the Kubernetes source against the fixture (instance -1 unless `o` says). */
+/** Runs `instance init`, `join`, `restore` or `run` with the Kubernetes source against the fixture (instance -1 unless `o` says). */
 export async function runKubeManager(
   f: KubeFixture,
-  command: 'init' | 'join' | 'run',
+  command: 'init' | 'join' | 'run' | 'restore',
   extraArgs: string[] = [],
   port?: number,
   o: KubeInstanceOptions = {},

@@ -27,18 +27,24 @@ function listening(port: number): Promise<boolean> {
   });
 }
 
-/** Starts s3rver with `bucket` configured. */
-export async function startS3Server(bucket = 'backups'): Promise<S3Server> {
+export interface S3ServerOptions {
+  /** Serve HTTPS with this key and certificate (PEM files); the endpoint is then https://127.0.0.1:PORT. */
+  tls?: { keyFile: string; certFile: string };
+}
+
+/** Starts s3rver with `bucket` configured (plain HTTP unless `options.tls`). */
+export async function startS3Server(bucket = 'backups', options: S3ServerOptions = {}): Promise<S3Server> {
   const port = await freePort();
   const dir = join(tempDir('pgim-s3-'), 'data');
   mkdirSync(dir, { recursive: true });
   let child: ChildProcess | undefined;
+  const tlsArgs = options.tls ? ['--key', options.tls.keyFile, '--cert', options.tls.certFile] : [];
   const handle: S3Server = {
     port,
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     dir,
     async start() {
-      child = spawn(process.execPath, [S3RVER_BIN, '-d', dir, '-a', '127.0.0.1', '-p', String(port), '--configure-bucket', bucket, '--silent'], { stdio: 'ignore' });
+      child = spawn(process.execPath, [S3RVER_BIN, '-d', dir, '-a', '127.0.0.1', '-p', String(port), '--configure-bucket', bucket, '--silent', ...tlsArgs], { stdio: 'ignore' });
       await waitUntil(async () => (await listening(port)) || undefined, 20_000, 's3rver listening');
     },
     async stop() {

@@ -105,7 +105,7 @@ test('routes, operator pinning, /pg/status fields, instance status, and postgres
   const wrong = await get('/pg/controldata', { cert: intruder.certPem, key: intruder.keyPem });
   assert.equal(wrong.status, 503);
   assert.equal(errorOf(wrong.body).message, 'operator certificate not recognized');
-  for (const path of ['/pg/mode/backup', '/pg/archive/partial']) {
+  for (const path of ['/pg/archive/partial']) {
     const r = await get(path, { ...asOperator, method: 'POST' });
     assert.equal(r.status, 501, path);
     assert.equal(errorOf(r.body).code, 'NOT_IMPLEMENTED');
