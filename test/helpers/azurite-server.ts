@@ -1,15 +1,12 @@
-// A real Azure Blob API for the tests: Azurite's blob service (npm azurite) as a child process on 127.0.0.1, on
-// a random port, data in a temp folder, with one container created. A child, not in-process: the tests run
-// psql synchronously, which would freeze an in-process server. Its account is the emulator's well-known
-// devstoreaccount1 (https://learn.microsoft.com/azure/storage/common/storage-use-azurite#well-known-storage-account-and-key).
-import { spawn, type ChildProcess } from 'node:child_process';
+// A real Azure Blob API for the tests: Azurite's blob service (npm azurite) as a child process on 127.0.0.1
+// (child-server.ts), on a random port, data in a temp folder, with one container created. Its account is the
+// emulator's well-known devstoreaccount1 (https://learn.microsoft.com/azure/storage/common/storage-use-azurite#well-known-storage-account-and-key).
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { ContainerClient } from '@azure/storage-blob';
 import { freePort, tempDir } from './manager.js';
-import { waitUntil } from './lifecycle-procs.js';
+import { childServer } from './child-server.js';
 
 export const AZURITE_ACCOUNT = 'devstoreaccount1';
 // Azurite's published development key: a constant of the emulator, not a secret.
@@ -27,40 +24,20 @@ export interface AzuriteServer {
   stop(): Promise<void>;
 }
 
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(port, '127.0.0.1', () => (s.destroy(), resolve(true)));
-    s.on('error', () => resolve(false));
-  });
-}
-
 /** Starts Azurite's blob service with `container` created. */
 export async function startAzurite(container = 'backups'): Promise<AzuriteServer> {
   const port = await freePort();
   const dir = join(tempDir('pgim-azurite-'), 'data');
   mkdirSync(dir, { recursive: true });
-  let child: ChildProcess | undefined;
   const accountUrl = `http://127.0.0.1:${port}/${AZURITE_ACCOUNT}`;
   const handle: AzuriteServer = {
     port,
     accountUrl,
     dir,
     connectionString: (key = AZURITE_KEY) => `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${key};BlobEndpoint=${accountUrl};`,
-    async start() {
-      // --loose and --skipApiVersionCheck: the Python SDK of Debian 12 (azure-storage-blob 12.15) and the npm one
-      // send API versions and headers newer or older than this Azurite knows.
-      const args = [AZURITE_BLOB_BIN, '--blobHost', '127.0.0.1', '--blobPort', String(port), '--location', dir, '--loose', '--skipApiVersionCheck', '--disableTelemetry', '--silent'];
-      child = spawn(process.execPath, args, { stdio: 'ignore' });
-      await waitUntil(async () => (await listening(port)) || undefined, 30_000, 'azurite listening');
-    },
-    async stop() {
-      const c = child;
-      child = undefined;
-      if (!c || c.exitCode !== null) return;
-      const exited = new Promise((resolve) => c.once('exit', resolve));
-      c.kill('SIGKILL');
-      await exited;
-    },
+    // --loose and --skipApiVersionCheck: the Python SDK of Debian 12 (azure-storage-blob 12.15) and the npm one
+    // send API versions and headers newer or older than this Azurite knows.
+    ...childServer('azurite', port, [AZURITE_BLOB_BIN, '--blobHost', '127.0.0.1', '--blobPort', String(port), '--location', dir, '--loose', '--skipApiVersionCheck', '--disableTelemetry', '--silent'], 30_000),
   };
   await handle.start();
   await new ContainerClient(handle.connectionString(), container).createIfNotExists();

@@ -1,13 +1,11 @@
-// A real S3 API for the WAL archiving tests: s3rver (npm) as a child process on 127.0.0.1, on a random port
-// with one bucket. It can be stopped and started again on the same port and data folder (an object store
-// outage). A child, not in-process: the tests run psql synchronously, which would freeze an in-process server.
-import { spawn, type ChildProcess } from 'node:child_process';
+// A real S3 API for the WAL archiving tests: s3rver (npm) as a child process on 127.0.0.1 (child-server.ts),
+// on a random port with one bucket. It can be stopped and started again on the same port and data folder (an
+// object store outage).
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { freePort, tempDir } from './manager.js';
-import { waitUntil } from './lifecycle-procs.js';
+import { childServer } from './child-server.js';
 
 export const S3_KEY = 'S3RVER';
 const S3RVER_BIN = createRequire(import.meta.url).resolve('s3rver/bin/s3rver.js');
@@ -20,13 +18,6 @@ export interface S3Server {
   stop(): Promise<void>;
 }
 
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(port, '127.0.0.1', () => (s.destroy(), resolve(true)));
-    s.on('error', () => resolve(false));
-  });
-}
-
 export interface S3ServerOptions {
   /** Serve HTTPS with this key and certificate (PEM files); the endpoint is then https://127.0.0.1:PORT. */
   tls?: { keyFile: string; certFile: string };
@@ -37,24 +28,12 @@ export async function startS3Server(bucket = 'backups', options: S3ServerOptions
   const port = await freePort();
   const dir = join(tempDir('pgim-s3-'), 'data');
   mkdirSync(dir, { recursive: true });
-  let child: ChildProcess | undefined;
   const tlsArgs = options.tls ? ['--key', options.tls.keyFile, '--cert', options.tls.certFile] : [];
   const handle: S3Server = {
     port,
     endpoint: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     dir,
-    async start() {
-      child = spawn(process.execPath, [S3RVER_BIN, '-d', dir, '-a', '127.0.0.1', '-p', String(port), '--configure-bucket', bucket, '--silent', ...tlsArgs], { stdio: 'ignore' });
-      await waitUntil(async () => (await listening(port)) || undefined, 20_000, 's3rver listening');
-    },
-    async stop() {
-      const c = child;
-      child = undefined;
-      if (!c || c.exitCode !== null) return;
-      const exited = new Promise((resolve) => c.once('exit', resolve));
-      c.kill('SIGKILL');
-      await exited;
-    },
+    ...childServer('s3rver', port, [S3RVER_BIN, '-d', dir, '-a', '127.0.0.1', '-p', String(port), '--configure-bucket', bucket, '--silent', ...tlsArgs]),
   };
   await handle.start();
   return handle;
