@@ -43,5 +43,6 @@ export async function readEndpointCa(ref: SecretKeyRef, getSecret: (name: string
   const secret = await getSecret(ref.name);
   const value = secret?.data[ref.key];
   if (!value) throw new ManagerError('INVALID_SECRET', `endpointCA: Secret "${ref.name}" has no key "${ref.key}"${secret ? '' : ' (the Secret does not exist)'}`);
+  if (!value.toString('utf8').includes('-----BEGIN CERTIFICATE-----')) throw new ManagerError('INVALID_SECRET', `endpointCA: Secret "${ref.name}" key "${ref.key}" holds no PEM certificate`);
   return value;
 }

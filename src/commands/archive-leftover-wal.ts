@@ -14,7 +14,8 @@ import type { Prepared } from './prepare.js';
 /** Archives every `.ready` WAL file of PGDATA into `cluster`'s object store; returns how many. */
 export async function archiveLeftoverWal(p: Prepared, cluster: Cluster, log: Logger): Promise<number> {
   const { config } = p;
-  const stores = new StoreCache(p.source);
+  // The run folder holds the endpointCA file barman's tools are given (bzip2, Azure AD), as for archive_command.
+  const stores = new StoreCache(p.source, config.controller.run);
   try {
     const archiver = new WalArchiver({
       pgData: config.pgData,

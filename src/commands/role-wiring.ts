@@ -89,11 +89,12 @@ function leaseOf(p: Prepared): PrimaryLease | undefined {
   return hasLease(p.source) ? p.source.primaryLease(p.state.podName) : undefined;
 }
 
-// A primary (on disk and target) starts only holding the Lease: a fenced primary restarted by the kubelet
-// stays down while another instance holds it, instead of coming back as a second writable primary.
+// A primary on disk starts only holding the Lease (whatever targetPrimary says: a former primary that is not the
+// target was rewound into a replica above): a fenced primary restarted by the kubelet stays down while another
+// instance holds it, instead of coming back as a second writable primary.
 async function leaseBeforePrimaryStart(p: Prepared, cluster: Cluster, signal: AbortSignal): Promise<void> {
   const lease = leaseOf(p);
-  if (!lease || cluster.status.targetPrimary !== p.state.podName) return;
+  if (!lease) return;
   if ((await (await import('../reconcile/replica-files.js')).roleOnDisk(p.config.pgData)) !== 'primary') return;
   const got = await lease.acquire(signal);
   if (got.held) return;
@@ -142,15 +143,23 @@ export function rolePart(p: Prepared, lifecycle: Lifecycle, controllerRef: { con
       },
       event: events ? (reason, message) => events.recordEvent(reason, message) : undefined,
       acquireLease: lease ? async (signal) => reportLease(p, await lease.acquire(signal)) : undefined,
+      leaseHeld: lease ? () => lease.held : undefined,
     },
     holdLease: lease ? async (signal) => (await lease.acquire(signal)).held : undefined,
+    releaseLease: lease ? () => lease.release() : undefined,
     demote: () => {
       demotion.active = true;
       demotion.fenced = controller.fenced;
+      // Fenced: postgres stops now (fast, immediate after 1 s), not after the parts' ordered stop.
+      if (controller.fenced !== undefined) lifecycle.fence();
       return Promise.resolve();
     },
   });
-  lease?.onLost((reason) => controller.fence(reason));
+  // A lost Lease stops postgres at once, whatever the controller is doing (a promotion's waits can be long).
+  lease?.onLost((reason) => {
+    lifecycle.fence();
+    controller.fence(reason);
+  });
   controllerRef.controller = controller;
   return {
     name: 'role',

@@ -80,6 +80,8 @@ export function lifecyclePart(lifecycle: Lifecycle, onSpawned: { ready?: () => v
     async start(signal, ready) {
       onSpawned.ready = ready;
       const mode = await lifecycle.run(signal, handedOver);
+      // Fenced (a lost primary Lease): the role part ends the group with its exit code; this one waits for the stop.
+      if (lifecycle.fenced && !signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
       log.info({ mode }, 'instance manager stopping');
     },
   };

@@ -36,7 +36,14 @@ export async function openBackupSession(target: DbTarget): Promise<BackupSession
   client.on('error', () => undefined);
   await client.connect();
   let closed = false;
-  const major = Math.floor(Number((await client.query<{ v: string }>("SELECT current_setting('server_version_num') AS v")).rows[0]?.v ?? 0) / 10000);
+  let major: number;
+  try {
+    major = Math.floor(Number((await client.query<{ v: string }>("SELECT current_setting('server_version_num') AS v")).rows[0]?.v ?? 0) / 10000);
+  } catch (err) {
+    // Not left open behind a failure (postgres shutting down between the connect and the query).
+    await client.end().catch(() => undefined);
+    throw err;
+  }
   return {
     async createSlot(slotName) {
       await client.query('SELECT pg_catalog.pg_create_physical_replication_slot(slot_name => $1, immediately_reserve => true, temporary => true)', [slotName]);

@@ -35,6 +35,8 @@ export class PrimaryLease {
   /** The Lease as our last write left it: a renewal replaces it without reading first (one call a round). */
   #record: LeaseRecord | undefined;
   #onLost: ((reason: string) => void) | undefined;
+  /** Why the held Lease was lost, until a callback has been told. */
+  #lostUntold: string | undefined;
 
   constructor(options: PrimaryLeaseOptions) {
     this.#o = options;
@@ -53,6 +55,10 @@ export class PrimaryLease {
   /** Called once when the held Lease is lost (taken by another identity, or not renewed in time). */
   onLost(callback: (reason: string) => void): void {
     this.#onLost = callback;
+    // Lost before anyone listened (between a start's acquire and the role part): told now, not never.
+    const untold = this.#lostUntold;
+    this.#lostUntold = undefined;
+    if (untold !== undefined) callback(untold);
   }
 
   /** Takes the Lease within `timeoutMs` (CNPG: lease duration + 3 retry periods), then keeps renewing it. */
@@ -76,12 +82,15 @@ export class PrimaryLease {
           outcome = { held: false, holder: step.holder };
           once(`wait:${step.holder}`, () => this.#o.log.info({ holder: step.holder }, `primary Lease ${this.#o.name} is held by ${step.holder}: waiting for it to be released or to expire`));
         } else {
-          const now = microTime(this.#now());
+          const sentAt = this.#now();
+          const now = microTime(sentAt);
           const mine = { holderIdentity: this.#o.identity, leaseDurationSeconds: this.#t.leaseDurationMs / 1000, renewTime: now };
           if (step.kind === 'create') this.#record = await api.create(this.#o.name, { ...mine, acquireTime: now, leaseTransitions: 0 });
           else if (step.kind === 'ours' && record) this.#record = await api.replace(this.#o.name, { ...record, ...mine });
           else if (record) this.#record = await api.replace(this.#o.name, { ...record, ...mine, acquireTime: now, leaseTransitions: record.leaseTransitions + 1 });
-          this.#lastConfirmedMs = this.#now();
+          // From when the write was sent, not answered: the others may have seen it that early.
+          this.#lastConfirmedMs = sentAt;
+          this.#lostUntold = undefined;
           this.#o.log.info({ lease: this.#o.name, step: step.kind, ...(step.kind === 'claim' ? { from: step.from } : {}) }, `primary Lease ${this.#o.name} acquired`);
           this.#startRenewal();
           return { held: true };
@@ -117,7 +126,8 @@ export class PrimaryLease {
     this.#renewal.abort();
     this.#renewal = undefined;
     clearTimeout(this.#watchdog);
-    this.#onLost?.(reason);
+    if (this.#onLost) this.#onLost(reason);
+    else this.#lostUntold = reason;
   }
 
   async #renew(signal: AbortSignal): Promise<void> {
@@ -129,7 +139,8 @@ export class PrimaryLease {
       const mine = this.#record;
       if (mine?.holderIdentity === this.#o.identity) {
         try {
-          this.#confirm(await api.replace(this.#o.name, { ...mine, renewTime: microTime(this.#now()) }), signal);
+          const sentAt = this.#now();
+          this.#confirm(await api.replace(this.#o.name, { ...mine, renewTime: microTime(sentAt) }), signal, sentAt);
           continue;
         } catch (err) {
           if (!isStatus(err, 409, 404)) {
@@ -157,9 +168,10 @@ export class PrimaryLease {
       }
       if (step.kind === 'retry') continue;
       try {
-        const now = microTime(this.#now());
-        if (step.kind === 'recreate') this.#confirm(await api.create(this.#o.name, { holderIdentity: this.#o.identity, leaseDurationSeconds: this.#t.leaseDurationMs / 1000, acquireTime: now, renewTime: now, leaseTransitions: 0 }), signal);
-        else if (record) this.#confirm(await api.replace(this.#o.name, { ...record, renewTime: now }), signal);
+        const sentAt = this.#now();
+        const now = microTime(sentAt);
+        if (step.kind === 'recreate') this.#confirm(await api.create(this.#o.name, { holderIdentity: this.#o.identity, leaseDurationSeconds: this.#t.leaseDurationMs / 1000, acquireTime: now, renewTime: now, leaseTransitions: 0 }), signal, sentAt);
+        else if (record) this.#confirm(await api.replace(this.#o.name, { ...record, renewTime: now }), signal, sentAt);
       } catch (err) {
         // A lost race (409) or an unreachable API: the next round reads again; the watchdog bounds it.
         this.#o.log.debug({ err: describeError(err) }, 'primary Lease renewal failed; retrying');
@@ -167,11 +179,12 @@ export class PrimaryLease {
     }
   }
 
-  // A write naming us succeeded: the others see a fresh renewTime from now on.
-  #confirm(written: LeaseRecord, signal: AbortSignal): void {
+  // A write naming us succeeded: the others may have seen its renewTime from when it was sent (a slow answer
+  // must not move the fence past the moment they may take the Lease over).
+  #confirm(written: LeaseRecord, signal: AbortSignal, sentAt: number): void {
     if (signal.aborted) return;
     this.#record = written;
-    this.#lastConfirmedMs = this.#now();
+    this.#lastConfirmedMs = sentAt;
     this.#arm();
   }
 

@@ -27,28 +27,44 @@ export async function processesInDataDir(pgData: string): Promise<number[]> {
   return found;
 }
 
-/** How long a live old postmaster gets for a fast shutdown before an immediate one. */
+/** How long a live old postmaster gets for a fast shutdown before an immediate one (and its orphans before SIGKILL). */
 export const FAST_STOP_MS = 30_000;
+
+// The process may have ended since it was seen: ESRCH is what was wanted.
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+  }
+}
 
 /**
  * Undefined once nothing of the old postmaster is left (its stale postmaster.pid removed); else what still runs.
- * `asked` remembers, per pid, when the fast shutdown was requested (the caller polls with the same map).
+ * `asked` remembers, per pid, when it was first asked to end (the caller polls with the same map): a live
+ * postmaster gets a fast shutdown, then an immediate one; children of a dead postmaster that are still busy
+ * (a long query notices the postmaster's death only when it ends) get SIGKILL after FAST_STOP_MS.
  */
 export async function clearOldPostmaster(pgData: string, socketDir: string, asked: Map<number, number>, now = Date.now()): Promise<string | undefined> {
   const state = await inspectPidFile(pgData);
   if (state.kind === 'live') {
     const since = asked.get(state.pid);
     if (since === undefined) {
-      process.kill(state.pid, 'SIGINT');
+      signal(state.pid, 'SIGINT');
       asked.set(state.pid, now);
       return `the old postmaster (pid ${state.pid}) still runs: fast shutdown requested`;
     }
     if (now - since < FAST_STOP_MS) return `the old postmaster (pid ${state.pid}) still runs: fast shutdown requested`;
-    process.kill(state.pid, 'SIGQUIT');
+    signal(state.pid, 'SIGQUIT');
     return `the old postmaster (pid ${state.pid}) ignored a fast shutdown for ${FAST_STOP_MS / 1000} s: immediate shutdown requested`;
   }
   const left = await processesInDataDir(pgData);
-  if (left.length > 0) return `processes of the old postmaster still run (${left.join(', ')})`;
+  if (left.length > 0) {
+    const overdue = left.filter((pid) => now - (asked.get(pid) ?? now) >= FAST_STOP_MS);
+    for (const pid of left) if (!asked.has(pid)) asked.set(pid, now);
+    for (const pid of overdue) signal(pid, 'SIGKILL');
+    return overdue.length > 0 ? `processes of the old postmaster still ran after ${FAST_STOP_MS / 1000} s: killed (${overdue.join(', ')})` : `processes of the old postmaster still run (${left.join(', ')})`;
+  }
   if (state.kind === 'stale') await cleanStalePidFile(pgData, socketDir);
   return undefined;
 }

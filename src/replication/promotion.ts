@@ -29,6 +29,8 @@ export interface PromotionOptions {
   patchStatus: (patch: StatusPatch) => Promise<void>;
   /** Kubernetes: take the primary Lease; false = not had within its timeout (try again later). */
   acquireLease?: (signal: AbortSignal) => Promise<boolean>;
+  /** Kubernetes: whether the Lease is still held (checked again right before pg_promote). */
+  leaseHeld?: () => boolean;
   event?: (reason: string, message: string) => Promise<void>;
   /** How long the WAL receiver may keep streaming before the promotion goes ahead anyway (default 30 s). */
   walReceiverWaitMs?: number;
@@ -66,6 +68,8 @@ export async function promoteReplica(o: PromotionOptions, signal: AbortSignal): 
     waitedReceiver = true;
     await sleep(poll, undefined, { signal });
   }
+  // The receiver wait can last 30 s: a Lease lost meanwhile (the API unreachable) means no promotion.
+  if (o.leaseHeld && !o.leaseHeld()) throw new ManagerError('POSTMASTER', 'promotion: the primary Lease was lost while waiting for the WAL receiver; not promoting', { retryable: true });
   if (await o.db.inRecovery()) {
     const waitSeconds = o.promoteWaitSeconds ?? 60;
     o.log.info({ waitSeconds }, 'promoting');

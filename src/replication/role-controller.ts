@@ -22,6 +22,8 @@ export interface RoleControllerOptions {
   demote: (target: string) => Promise<void>;
   /** Kubernetes: make sure this primary holds the primary Lease (false: another instance holds it). */
   holdLease?: (signal: AbortSignal) => Promise<boolean>;
+  /** Kubernetes: releases the primary Lease if this instance holds it (a replica that is not promoting must not). */
+  releaseLease?: () => Promise<void>;
   /** Told the role found on disk at each decision (instance state, status). */
   onRole?: (role: 'primary' | 'replica') => void;
   retryMs?: number;
@@ -104,6 +106,17 @@ export class RoleController {
     }
   }
 
+  // A primary keeps running only holding the Lease; a replica lets go of one it still holds (a promotion that
+  // failed after taking it), so the next target can take it without waiting for an expiry that never comes.
+  async #keepLease(onDisk: string, signal: AbortSignal): Promise<'done' | 'retry'> {
+    if (onDisk === 'primary' && this.#o.holdLease && !(await this.#o.holdLease(signal))) {
+      this.fence('this primary cannot take the primary Lease');
+      return 'retry';
+    }
+    if (onDisk === 'replica') await this.#o.releaseLease?.();
+    return 'done';
+  }
+
   async #decide(cluster: Cluster, signal: AbortSignal): Promise<'done' | 'retry' | 'demoted'> {
     const onDisk = await this.#o.roleOnDisk();
     this.#o.onRole?.(onDisk);
@@ -116,18 +129,15 @@ export class RoleController {
     });
     switch (action.kind) {
       case 'stay':
-        if (onDisk === 'primary' && this.#o.holdLease && !(await this.#o.holdLease(signal))) {
-          this.fence('this primary cannot take the primary Lease');
-          return 'retry';
-        }
-        return 'done';
+        return this.#keepLease(onDisk, signal);
       case 'unknown-target': {
         const key = `${action.target}\0${onDisk}`;
         if (this.#reported !== key) {
           this.#o.log.error({ targetPrimary: action.target, instanceNames: names(cluster) }, `status.targetPrimary names ${action.target}, which is not an instance of this Cluster: no promotion, no demotion`);
         }
         this.#reported = key;
-        return 'done';
+        // Still a primary only with the Lease: a target nobody can take must not leave one writable without it.
+        return this.#keepLease(onDisk, signal);
       }
       case 'promote': {
         this.#o.log.info({ failover: action.failover, currentPrimary: text(cluster.status.currentPrimary) }, 'this instance is targetPrimary: promoting');

@@ -56,6 +56,7 @@ export class Lifecycle {
   #ready = false;
   #lastTick = Date.now();
   #phase: LifecyclePhase = 'starting';
+  #fenced = false;
 
   constructor(options: LifecycleOptions) {
     this.#o = options;
@@ -82,6 +83,32 @@ export class Lifecycle {
   /** The current phase (for a liveness check). */
   phase(): LifecyclePhase {
     return this.#phase;
+  }
+
+  /** True once fence() was called. */
+  get fenced(): boolean {
+    return this.#fenced;
+  }
+
+  /**
+   * Stops postgres now and for good, outside the parts' ordered stop: a primary that lost the primary Lease
+   * must not accept writes once another instance may take it (a few seconds), whatever the other parts are
+   * still doing (a backup's status patches, a checkpoint). Fast shutdown, immediate after `fastMs`; the loop
+   * then neither restarts postgres nor starts it again.
+   */
+  fence(fastMs = 1000): void {
+    if (this.#fenced) return;
+    this.#fenced = true;
+    this.#ready = false;
+    const pm = this.current();
+    if (!pm) return;
+    this.#enter('stopping');
+    pm.signal('SIGINT');
+    const immediate = setTimeout(() => {
+      if (!pm.hasExited()) pm.signal('SIGQUIT');
+    }, fastMs);
+    immediate.unref();
+    void pm.exited.then(() => clearTimeout(immediate));
   }
 
   #enter(phase: LifecyclePhase): void {
@@ -176,6 +203,7 @@ export class Lifecycle {
     let failures = 0; // unexpected exits in a row, for the backoff
     for (;;) {
       if (stop.aborted) return 'smart';
+      if (this.#fenced) return 'immediate';
       this.#enter('starting');
       // A live postmaster found in postmaster.pid is adopted whatever the space: it runs already.
       if (!initial && !(await this.#control.willAdopt()) && !(await this.#waitForWalSpace(stop))) return 'smart';
@@ -229,6 +257,7 @@ export class Lifecycle {
         stop.removeEventListener('abort', onStop);
       });
       if (outcome.kind === 'stop') return this.#stop(pm);
+      if (this.#fenced) return 'immediate';
       const full = await this.#afterCrash(pm, outcome.exit);
       if (this.#o.policy === 'exit') {
         const exit = outcome.exit;

@@ -51,6 +51,9 @@ export class StoreCache {
     if (!settings) return undefined;
     // The tools read the CA from a file named by a variable (the in-process client takes settings.ca itself).
     if (settings.ca && this.#caDir) settings.env = { ...settings.env, ...(await caBundleEnv(settings.ca, settings.store.provider, this.#caDir)) };
+    // The in-process Azure client does not take a private CA: such a store goes through barman's tools, which
+    // get it (REQUESTS_CA_BUNDLE above), instead of failing every upload on TLS.
+    if (settings.store.provider === 'azure' && settings.ca) return { settings };
     const client = settings.store.provider === 's3' ? await createS3Store(settings) : await createAzureStore(settings);
     return client ? { settings, client } : { settings };
   }

@@ -15,6 +15,8 @@ class FakeLeases implements LeaseApi {
   version = 1;
   down = false;
   writes: string[] = [];
+  /** When the last write was applied (the moment the others may first see its renewTime). */
+  lastWriteAt = 0;
   gets = 0;
 
   get(): Promise<LeaseRecord | undefined> {
@@ -39,6 +41,7 @@ class FakeLeases implements LeaseApi {
     this.version += 1;
     this.record = { ...r, resourceVersion: String(this.version) };
     this.writes.push(r.holderIdentity);
+    this.lastWriteAt = Date.now();
     return { ...this.record };
   }
 }
@@ -93,13 +96,14 @@ test('a holder that cannot reach the API fences itself before the Lease expires 
   let lostAt = 0;
   a.onLost(() => (lostAt = Date.now()));
   await a.acquire(new AbortController().signal);
-  const lastWrite = Date.now();
   api.down = true;
+  const lastWrite = api.lastWriteAt;
   const deadline = Date.now() + 3_000;
   while (lostAt === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
   assert.ok(lostAt > 0, 'onLost was called');
-  // Fenced after the renew deadline (600 ms), before the others may take over (1.5 s after they first saw it).
-  assert.ok(lostAt - lastWrite >= 600 && lostAt - lastWrite < 1500, `fenced after ${lostAt - lastWrite} ms`);
+  // Fenced after the renew deadline (600 ms from the last write's sending; a timer may fire a millisecond or two
+  // early), before the others may take over (1.5 s after they first saw it).
+  assert.ok(lostAt - lastWrite >= 595 && lostAt - lastWrite < 1500, `fenced after ${lostAt - lastWrite} ms`);
 });
 
 test('a candidate that cannot reach the API reports it, and does not hold the Lease', async () => {
@@ -111,4 +115,18 @@ test('a candidate that cannot reach the API reports it, and does not hold the Le
   assert.equal(got.held, false);
   assert.match(got.held ? '' : (got.unreachable ?? ''), /no answer from the API server/);
   assert.equal(log.entries().filter((e) => typeof e.msg === 'string' && e.msg.includes('cannot be reached')).length, 1, 'one log line, not one per attempt');
+});
+
+test('a Lease lost before anyone listens is told to the first onLost callback', async () => {
+  const api = new FakeLeases();
+  const a = lease(api, 'pg-1', { leaseDurationMs: 1500, renewDeadlineMs: 100, retryPeriodMs: 20 });
+  await a.acquire(new AbortController().signal);
+  api.down = true;
+  const deadline = Date.now() + 2000;
+  while (a.held && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  assert.equal(a.held, false, 'lost while no callback was registered');
+  const told: string[] = [];
+  a.onLost((reason) => told.push(reason));
+  assert.equal(told.length, 1);
+  assert.match(told[0] ?? '', /could not be renewed/);
 });

@@ -62,3 +62,26 @@ test('a live old postmaster that ignores the fast shutdown gets an immediate one
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a child of a dead postmaster still working in PGDATA after FAST_STOP_MS is killed', { timeout: 10_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pgim-oldpm-'));
+  const pgData = join(dir, 'pgdata');
+  mkdirSync(pgData);
+  writeFileSync(join(pgData, 'postmaster.pid'), `99999999\n${pgData}\n`);
+  copyFileSync('/bin/sleep', join(dir, 'postgres'));
+  chmodSync(join(dir, 'postgres'), 0o755);
+  const orphan = spawn(join(dir, 'postgres'), ['60'], { cwd: pgData, stdio: 'ignore' });
+  try {
+    await new Promise((resolve) => orphan.once('spawn', resolve));
+    const asked = new Map<number, number>();
+    const t0 = Date.now();
+    assert.match((await clearOldPostmaster(pgData, join(dir, 'run'), asked, t0)) ?? '', /still run \(/);
+    assert.match((await clearOldPostmaster(pgData, join(dir, 'run'), asked, t0 + FAST_STOP_MS - 1)) ?? '', /still run \(/);
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => orphan.once('exit', (_code, sig) => resolve(sig)));
+    assert.match((await clearOldPostmaster(pgData, join(dir, 'run'), asked, t0 + FAST_STOP_MS)) ?? '', /killed \(/);
+    assert.equal(await exited, 'SIGKILL');
+  } finally {
+    orphan.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

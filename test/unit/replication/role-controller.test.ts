@@ -34,7 +34,7 @@ function fakeDb(pgData: string, calls: string[], receiverRounds = 2): PromotionD
   };
 }
 
-function setup(role: 'primary' | 'replica', lease: { holdLease?: RoleControllerOptions['holdLease']; promotion?: Partial<RoleControllerOptions['promotion']> } = {}): { dir: string; calls: string[]; patches: StatusPatch[]; demoted: string[]; controller: RoleController; log: ReturnType<typeof captureLogger> } {
+function setup(role: 'primary' | 'replica', lease: { holdLease?: RoleControllerOptions['holdLease']; releaseLease?: RoleControllerOptions['releaseLease']; promotion?: Partial<RoleControllerOptions['promotion']> } = {}): { dir: string; calls: string[]; patches: StatusPatch[]; demoted: string[]; controller: RoleController; log: ReturnType<typeof captureLogger> } {
   const dir = mkdtempSync(join(tmpdir(), 'pgim-role-'));
   if (role === 'replica') writeFileSync(join(dir, 'standby.signal'), '');
   const calls: string[] = [];
@@ -55,6 +55,7 @@ function setup(role: 'primary' | 'replica', lease: { holdLease?: RoleControllerO
       ...lease.promotion,
     },
     ...(lease.holdLease ? { holdLease: lease.holdLease } : {}),
+    ...(lease.releaseLease ? { releaseLease: lease.releaseLease } : {}),
     demote: (target) => Promise.resolve(void demoted.push(target)),
     retryMs: 20,
   });
@@ -137,5 +138,34 @@ test('a primary that cannot hold the Lease, or loses it, is fenced with one log 
       stop.abort();
       rmSync(s.dir, { recursive: true, force: true });
     }
+  }
+});
+
+test('a primary kept by an unknown targetPrimary still needs the Lease; a replica that stays one lets go of a Lease it holds', async () => {
+  const p = setup('primary', { holdLease: () => Promise.resolve(false) });
+  const stop = new AbortController();
+  try {
+    const running = p.controller.run(stop.signal);
+    p.controller.offer(cluster({ targetPrimary: 'pg-9', currentPrimary: 'pg-2' }));
+    await running; // fenced: not left writable without the Lease
+    assert.equal(p.controller.fenced, 'this primary cannot take the primary Lease');
+  } finally {
+    stop.abort();
+    rmSync(p.dir, { recursive: true, force: true });
+  }
+  let released = 0;
+  const r = setup('replica', { releaseLease: () => Promise.resolve(void released++) });
+  const stop2 = new AbortController();
+  try {
+    const running = r.controller.run(stop2.signal);
+    // A promotion to pg-2 failed after taking the Lease; the operator now names pg-3.
+    r.controller.offer(cluster({ targetPrimary: 'pg-3', currentPrimary: 'pg-1' }));
+    const deadline = Date.now() + 2000;
+    while (released === 0 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 5));
+    assert.ok(released > 0, 'released, so pg-3 does not wait for an expiry that never comes');
+    stop2.abort();
+    await running;
+  } finally {
+    rmSync(r.dir, { recursive: true, force: true });
   }
 });
