@@ -11,7 +11,7 @@ import type { Cluster } from '../spec/cluster.js';
 import { FolderWatch, type FolderFilter } from './folder-watch.js';
 import { FileReadError, decodeUtf8, readBounded } from './read-bounded.js';
 import { readSecretDir, createSecretDir, fingerprintSecretsDir, updateSecretKeys } from './secrets-dir.js';
-import { mergeStatusPatch, parseStatusText, readStatusText, writeStatusText } from './status-file.js';
+import { isWholeStatusText, mergeStatusPatch, parseStatusText, readStatusText, writeStatusText } from './status-file.js';
 import type { SpecSource } from './spec-source.js';
 import type { ConfigMapObject, SecretObject, SecretWriter, StatusPatch } from '../model/objects.js';
 import { localOperatorPatch } from './local-operator.js';
@@ -64,17 +64,6 @@ function configMapText(bytes: Buffer, path: string): string {
     return decodeUtf8(bytes, path);
   } catch (err) {
     throw new ManagerError('INVALID_SECRET', `ConfigMap value file ${(err as Error).message}`, { cause: err });
-  }
-}
-
-/** Whether a status file's text is a complete JSON object (a save in progress is not). */
-function wholeJson(text: string | undefined): boolean {
-  if (text === undefined) return false;
-  try {
-    const parsed: unknown = JSON.parse(text);
-    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
-  } catch {
-    return false;
   }
 }
 
@@ -211,7 +200,7 @@ export class FileSpecSource implements SpecSource, SecretWriter {
         while (this.#differs(last, now) && !signal.aborted) {
           // Only the status file changed, and it is whole: its writers replace it by a rename (writeStatusText),
           // so it is applied at once; a failover waits on each targetPrimary/currentPrimary step.
-          if (now.spec === last.spec && wholeJson(now.status)) break;
+          if (now.spec === last.spec && isWholeStatusText(now.status)) break;
           await folders.quiet(quietMs, signal);
           if (signal.aborted) return;
           const again = await this.#read();

@@ -45,6 +45,16 @@ export function parseStatusText(text: string | undefined, path: string): Record<
   }
 }
 
+/** Whether a status file's text is a complete JSON object (a save in progress, cut short, never parses). */
+export function isWholeStatusText(text: string | undefined): boolean {
+  if (text === undefined) return false;
+  try {
+    return isObject(JSON.parse(text));
+  } catch {
+    return false;
+  }
+}
+
 /** The status file's text now, and as a merge patch would leave it (written with writeStatusText). */
 export async function mergeStatusPatch(path: string, patch: StatusPatch): Promise<{ before: string | undefined; after: string }> {
   const before = await readStatusText(path);
