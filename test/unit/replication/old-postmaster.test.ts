@@ -8,20 +8,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FAST_STOP_MS, clearOldPostmaster, processesInDataDir } from '../../../src/replication/old-postmaster.js';
 
-test('a process left in PGDATA is waited for; then the stale postmaster.pid goes', async () => {
+// PGDATA with a postmaster.pid naming a pid that cannot be a live postgres (above the kernel's pid_max), and a
+// process named postgres (comm is the executable's file name) working in it, as a killed postmaster's backend is.
+async function deadPostmasterWithChild(): Promise<{ dir: string; pgData: string; child: ReturnType<typeof spawn> }> {
   const dir = mkdtempSync(join(tmpdir(), 'pgim-oldpm-'));
   const pgData = join(dir, 'pgdata');
   mkdirSync(pgData);
-  // A pid that cannot be a live postgres (the kernel's pid_max is below it).
   writeFileSync(join(pgData, 'postmaster.pid'), `99999999\n${pgData}\n`);
-  // A process named postgres (comm is the executable's file name) working in PGDATA, as a killed postmaster's
-  // backend is; a process of another name there (a user's shell) does not count.
   copyFileSync('/bin/sleep', join(dir, 'postgres'));
   chmodSync(join(dir, 'postgres'), 0o755);
   const child = spawn(join(dir, 'postgres'), ['60'], { cwd: pgData, stdio: 'ignore' });
+  await new Promise((resolve) => child.once('spawn', resolve));
+  return { dir, pgData, child };
+}
+
+test('a process left in PGDATA is waited for; then the stale postmaster.pid goes', async () => {
+  const { dir, pgData, child } = await deadPostmasterWithChild();
+  // A process of another name working there (a user's shell) does not count.
   const shell = spawn('/bin/sleep', ['60'], { cwd: pgData, stdio: 'ignore' });
   try {
-    await new Promise((resolve) => child.once('spawn', resolve));
     assert.deepEqual(await processesInDataDir(pgData), [child.pid]);
     const left = await clearOldPostmaster(pgData, join(dir, 'run'), new Map());
     assert.ok(left?.includes(`still run (${String(child.pid)})`), left);
@@ -64,15 +69,8 @@ test('a live old postmaster that ignores the fast shutdown gets an immediate one
 });
 
 test('a child of a dead postmaster still working in PGDATA after FAST_STOP_MS is killed', { timeout: 10_000 }, async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'pgim-oldpm-'));
-  const pgData = join(dir, 'pgdata');
-  mkdirSync(pgData);
-  writeFileSync(join(pgData, 'postmaster.pid'), `99999999\n${pgData}\n`);
-  copyFileSync('/bin/sleep', join(dir, 'postgres'));
-  chmodSync(join(dir, 'postgres'), 0o755);
-  const orphan = spawn(join(dir, 'postgres'), ['60'], { cwd: pgData, stdio: 'ignore' });
+  const { dir, pgData, child: orphan } = await deadPostmasterWithChild();
   try {
-    await new Promise((resolve) => orphan.once('spawn', resolve));
     const asked = new Map<number, number>();
     const t0 = Date.now();
     assert.match((await clearOldPostmaster(pgData, join(dir, 'run'), asked, t0)) ?? '', /still run \(/);
