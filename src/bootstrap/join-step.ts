@@ -85,6 +85,9 @@ export async function runJoinStep(o: JoinStepOptions, signal: AbortSignal): Prom
     signal.throwIfAborted();
     await writeFileAtomic(join(temp, PGDATA_FILES.override), await o.overrideConf(found.cluster), 0o600);
     await writeFileAtomic(join(temp, 'standby.signal'), '', 0o600);
+    // A primary cloned before its first WAL was archived still has the empty-archive flag: a replica never starts
+    // an archive, and once promoted it would refuse to archive into its own cluster's (no longer empty) one.
+    await rm(join(temp, PGDATA_FILES.checkEmptyWalArchive), { force: true });
     // eslint-disable-next-line security/detect-non-literal-fs-filename -- temp -> PGDATA (absent or empty)
     await rename(temp, o.pgData);
     await fsyncDir(dirname(o.pgData));

@@ -5,9 +5,10 @@
 // per-instance file, which pg_rewind replaced with the source's). A rewind that failed after it began writing,
 // or a WAL gap, leads to a re-clone (the join path; the old PGDATA is moved aside, never deleted) instead of
 // blind retries (CNPG #1836, #3698); a failure before it began is retried every 5 s.
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { PGDATA_FILES } from '../config/constants.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Cluster } from '../spec/cluster.js';
@@ -107,8 +108,13 @@ export async function demoteAtStart(o: DemoteAtStartOptions, signal: AbortSignal
   }
 }
 
-/** standby.signal: PGDATA starts as a replica (its override.conf is written by the caller's file reconcile). */
+/**
+ * standby.signal: PGDATA starts as a replica (its override.conf is written by the caller's file reconcile).
+ * pg_rewind copies the source's files, the empty-archive flag of a source that had not archived yet too: a
+ * replica never starts an archive, and once promoted it would refuse its own cluster's.
+ */
 export async function markStandby(pgData: string): Promise<void> {
   // eslint-disable-next-line security/detect-non-literal-fs-filename -- PGDATA
   await writeFile(join(pgData, 'standby.signal'), '', { mode: 0o600 });
+  await rm(join(pgData, PGDATA_FILES.checkEmptyWalArchive), { force: true });
 }
