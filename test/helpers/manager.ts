@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { managerEntry } from './launch.js';
+import { claimPort } from './port-claims.js';
 
 export { MAIN_JS, REPO_ROOT } from './paths.js';
 export const PG_BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
@@ -33,7 +34,7 @@ export async function freePort(): Promise<number> {
   for (let attempt = 0; attempt < 200; attempt++) {
     const port = PORT_FIRST + Math.floor(Math.random() * PORT_COUNT);
     if (handedOut.has(port)) continue;
-    if (await canListen(port, '0.0.0.0')) {
+    if ((await canListen(port, '0.0.0.0')) && claimPort(port)) {
       handedOut.add(port);
       return port;
     }

@@ -5,6 +5,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { freePort, manifest, startManager, tempDir, type ManagerHandle } from './manager.js';
+import { claimPort } from './port-claims.js';
 import { statusRequest } from './status-client.js';
 
 export const CLUSTER = 'r1';
@@ -27,7 +28,7 @@ export async function portBase(count: number): Promise<number> {
   for (let i = 0; i < 100; i++) {
     const base = await freePort();
     let ok = true;
-    for (let k = 1; k < count && ok; k++) ok = await canListen(base + k);
+    for (let k = 1; k < count && ok; k++) ok = (await canListen(base + k)) && claimPort(base + k);
     if (ok) return base;
   }
   throw new Error(`no ${count} consecutive free ports found`);
