@@ -24,7 +24,8 @@ export interface LockOptions {
   now?: () => number;
 }
 
-function processAlive(pid: number): boolean {
+/** Whether `pid` runs (kill(pid, 0); EPERM: it exists but is another user's). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -6,17 +6,9 @@
 import { mkdirSync, openSync, readFileSync, closeSync, writeSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { processAlive } from '../../src/source/status-lock.js';
 
 const DIR = join(tmpdir(), 'pgim-test-port-claims');
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Claims `port` for this process; false when a live test process (this one too) claimed it before. */
 export function claimPort(port: number): boolean {
@@ -31,7 +23,7 @@ export function claimPort(port: number): boolean {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }
   const holder = Number(readFileSync(path, 'utf8'));
-  if (Number.isInteger(holder) && holder > 0 && alive(holder)) return false;
+  if (Number.isInteger(holder) && holder > 0 && processAlive(holder)) return false;
   writeFileSync(path, String(process.pid));
   return true;
 }
