@@ -141,8 +141,14 @@ export class DatabaseReconciler {
     if (!outcome.retry) this.#done.set(name, key);
     else this.#done.delete(name);
     if (!changed) return;
-    await this.#o.source.patchStatus(raw, status);
-    this.#written.set(name, text);
+    try {
+      await this.#o.source.patchStatus(raw, status);
+      this.#written.set(name, text);
+    } catch (err) {
+      // The other objects still get their pass; this status is written again at the next one.
+      this.#o.log.error({ object: name, err: describeError(err) }, 'writing the Database status failed; retried at the next pass');
+      this.#done.delete(name);
+    }
   }
 
   async #reclaim(raw: DatabaseObjectJson): Promise<void> {

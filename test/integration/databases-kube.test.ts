@@ -4,7 +4,9 @@
 // same namespace is left to that Cluster's instances (no status written, as CNPG).
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PG_BIN } from '../helpers/manager.js';
 import { kubeFixture, runKubeManager, typeOf, type KubeFixture, type KubeManager } from '../helpers/kube-api-server-fixture.js';
@@ -48,6 +50,18 @@ test('a Database object is applied and its status patched through the printed Ro
   fx.server.store.patch(databases, fx.namespace, 'kdb', '', 'application/merge-patch+json', { spec: { connectionLimit: 4 } });
   await waitUntil(() => status('kdb')?.observedGeneration === 2, 20_000, 'generation 2 observed');
   assert.equal(sql(fx, mm.port, "SELECT datconnlimit FROM pg_database WHERE datname = 'kdb'"), '4');
+
+  // kubectl, with the ServiceAccount's token (the printed Role), sees the resource and the status.
+  if (existsSync('/usr/bin/kubectl')) {
+    const ca = join(fx.dir, 'kube-ca.crt');
+    writeFileSync(ca, fx.server.caPem);
+    // Asynchronously: the test API server answers from this process.
+    const kubectl = async (...args: string[]): Promise<string> =>
+      (await promisify(execFile)('/usr/bin/kubectl', [`--server=${fx.server.url}`, `--certificate-authority=${ca}`, `--token=${fx.token}`, '-n', fx.namespace, ...args], { encoding: 'utf8' })).stdout.trim();
+    assert.match(await kubectl('api-resources', '--api-group=postgresql.cnpg.io', '-o', 'name'), /^databases\.postgresql\.cnpg\.io$/m);
+    const rows = await kubectl('get', 'databases.postgresql.cnpg.io', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.status.applied}/{.status.observedGeneration}{"\\n"}{end}');
+    assert.deepEqual(rows.split('\n').sort(), ['kdb=true/2', 'theirs=/']);
+  }
 
   // Deleted with databaseReclaimPolicy delete: the database is dropped.
   fx.server.store.delete(databases, fx.namespace, 'kdb');
