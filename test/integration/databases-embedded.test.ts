@@ -33,6 +33,8 @@ const keep = (extra: string[] = []): string => database('db-keep', ['name: keep'
 const foreign = database('db-foreign', ['name: foreign', 'owner: app']).replace('    name: t1', '    name: other');
 const reserved = database('db-reserved', ['name: template1', 'owner: app']);
 const ghost = database('db-ghost', ['name: ghostdb', 'owner: nobody']);
+// CNPG's database-example-icu.yaml without icuRules (PostgreSQL 16).
+const icu = database('db-icu', ['name: declarative-icu', 'owner: app', 'encoding: UTF8', 'localeProvider: icu', 'icuLocale: en', 'template: template0']);
 
 function status(object: string): Record<string, unknown> | undefined {
   const path = join(h.stateDir, 'databases', `${object}.json`);
@@ -43,7 +45,7 @@ function status(object: string): Record<string, unknown> | undefined {
 const exists = async (name: string): Promise<boolean> => (await superuserQuery(h, `SELECT count(*) FROM pg_database WHERE datname = '${name}'`)) === '1';
 
 before(async () => {
-  h = await startManager({ dir, manifestText: manifest('t1') + one('app') + keep() + foreign + reserved + ghost });
+  h = await startManager({ dir, manifestText: manifest('t1') + one('app') + keep() + foreign + reserved + ghost + icu });
   await h.waitForLine((l) => l.msg === 'instance ready', 60_000, 'instance ready');
 });
 
@@ -53,7 +55,7 @@ afterAll(async () => {
 });
 
 test('Databases are created with their options, schema and extensions; bad ones are refused with their reason', async () => {
-  await waitUntil(() => (status('db-one')?.applied === true && status('db-ghost') !== undefined ? true : undefined), 30_000, 'db-one applied');
+  await waitUntil(() => (status('db-one')?.applied === true && status('db-ghost') !== undefined && status('db-icu') !== undefined ? true : undefined), 30_000, 'every Database passed');
   assert.equal(await superuserQuery(h, "SELECT pg_get_userbyid(datdba) || ' ' || pg_encoding_to_char(encoding) || ' ' || datcollate FROM pg_database WHERE datname = 'one'"), 'app UTF8 C');
   assert.equal(await superuserQuery(h, "SELECT e.extname || ' ' || n.nspname || ' ' || pg_get_userbyid(n.nspowner) FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE extname = 'hstore'", 'one'), 'hstore ext app');
   assert.deepEqual(status('db-one'), {
@@ -67,6 +69,8 @@ test('Databases are created with their options, schema and extensions; bad ones 
   });
   assert.equal(status('db-keep')?.applied, true);
   assert.ok(await exists('keep'));
+  assert.equal(status('db-icu')?.applied, true, JSON.stringify(status('db-icu')));
+  assert.equal(await superuserQuery(h, "SELECT datlocprovider::text || ' ' || daticulocale FROM pg_database WHERE datname = 'declarative-icu'"), 'i en');
   const refusals: [string, RegExp][] = [
     ['db-foreign', /spec\.cluster\.name: "other" is not this Cluster \("t1"\)/],
     ['db-reserved', /spec\.name: the name template1 is reserved/],
@@ -85,10 +89,11 @@ test('an edit changes the owner; ensure absent drops; a creation-only change is 
   await superuserQuery(h, 'CREATE ROLE bob');
   await superuserQuery(h, 'CREATE DATABASE scratch');
   const encoding = await superuserQuery(h, "SELECT pg_encoding_to_char(encoding) FROM pg_database WHERE datname = 'keep'");
-  writeFileAtomicForTest(h.manifestPath, manifest('t1') + one('bob') + keep(['encoding: SQL_ASCII', 'connectionLimit: 7']) + database('db-scratch', ['name: scratch', 'owner: app', 'ensure: absent']));
+  writeFileAtomicForTest(h.manifestPath, manifest('t1') + one('bob') + keep(['encoding: SQL_ASCII', 'connectionLimit: 7']) + database('db-scratch', ['name: scratch', 'owner: app', 'ensure: absent']) + icu);
   await waitUntil(() => (status('db-one')?.observedGeneration === 2 && status('db-keep')?.observedGeneration === 2 && status('db-scratch') ? true : undefined), 30_000, 'the edit applied');
   assert.equal(status('db-one')?.applied, true);
   assert.equal(await superuserQuery(h, "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'one'"), 'bob');
+  assert.deepEqual(status('db-icu'), { observedGeneration: 1, applied: true }, 'an unchanged ICU database is not taken for a creation-only change');
   assert.equal(status('db-scratch')?.applied, true);
   assert.equal(await exists('scratch'), false);
   assert.equal(status('db-keep')?.applied, false);
