@@ -1,6 +1,7 @@
 // The validated, defaulted view of a postgresql.cnpg.io/v1 Cluster that the rest of the manager reads.
 // Only the fields the instance manager acts on are typed; `raw` keeps the whole object.
 import type { BackupSpec } from './validate-backup.js';
+import type { ManagedRole } from './validate-managed-roles.js';
 
 export interface SecretKeyRef {
   name: string;
@@ -137,6 +138,8 @@ export interface ClusterSpec {
     liveness: { isolationCheck: boolean; requestTimeoutMs?: number; connectionTimeoutMs?: number };
   };
   serviceAccountName?: string;
+  /** spec.managed.roles (validate-managed-roles.ts), reconciled on the primary by src/roles/. */
+  managedRoles: ManagedRole[];
   /** spec.backup: the object store WAL is archived to (validate-backup.ts). */
   backup?: BackupSpec;
   /** The operand image as written in the manifest (postgresMajor is derived from its tag). */

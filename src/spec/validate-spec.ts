@@ -8,6 +8,7 @@ import { postgresMajorFromImage } from './image-version.js';
 import { checkSecretReferences } from './secret-refs.js';
 import { validateBackup } from './validate-backup.js';
 import { validateBootstrap } from './validate-bootstrap.js';
+import { validateManagedRoles } from './validate-managed-roles.js';
 import { validateCertificates, validateMonitoring, validateProbes } from './validate-observability.js';
 import { validatePostgresql } from './validate-postgresql.js';
 import { validateReplicationSlots, validateSyncReplicas } from './validate-replication.js';
@@ -52,6 +53,7 @@ export function validateClusterSpec(spec: Fields, clusterName: string): ClusterS
     certificates: validateCertificates(spec, clusterName),
     monitoring: validateMonitoring(spec),
     probes: validateProbes(spec),
+    managedRoles: validateManagedRoles(spec),
   };
   const backup = validateBackup(spec);
   if (backup !== undefined) result.backup = backup;
@@ -89,9 +91,6 @@ function refuseUnsupported(spec: Fields): void {
   spec.refuse('walStorage', 'a separate WAL volume');
   nonEmptyList(spec, 'tablespaces', 'tablespaces');
   nonEmptyList(spec, 'plugins', 'CNPG-i plugins');
-  const managed = spec.child('managed');
-  managed?.onlyKeys(new Set(['roles', 'services']));
-  if (managed !== undefined) nonEmptyList(managed, 'roles', 'managed roles');
   // externalClusters alone is inert: every field that uses one (recovery, pg_basebackup, replica,
   // initdb.import, plugins) is refused on its own.
   spec.objectList('externalClusters');
