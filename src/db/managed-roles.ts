@@ -41,7 +41,7 @@ export async function listRoles(db: Queryable): Promise<DbRole[]> {
     `SELECT a.rolname, a.rolsuper, a.rolinherit, a.rolcreaterole, a.rolcreatedb, a.rolcanlogin, a.rolreplication, a.rolbypassrls,
             a.rolconnlimit, (extract(epoch FROM a.rolvaliduntil) * 1000)::float8 AS validuntil,
             pg_catalog.shobj_description(a.oid, 'pg_authid') AS comment, a.xmin::text AS xmin,
-            (SELECT pg_catalog.array_agg(DISTINCT pg_catalog.pg_get_userbyid(m.roleid)) FROM pg_catalog.pg_auth_members m WHERE m.member = a.oid) AS inroles
+            (SELECT pg_catalog.array_agg(DISTINCT pg_catalog.pg_get_userbyid(m.roleid)::text) FROM pg_catalog.pg_auth_members m WHERE m.member = a.oid) AS inroles
        FROM pg_catalog.pg_authid a ORDER BY a.rolname`,
   );
   return res.rows.map((r) => ({
