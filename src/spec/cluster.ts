@@ -96,6 +96,10 @@ export interface SynchronousSpec {
   maxStandbyNamesFromCluster?: number;
   standbyNamesPre: string[];
   standbyNamesPost: string[];
+  /** Promote only when a quorum of the synchronous standbys can be shown to hold every commit (local-cluster operator). */
+  failoverQuorum: boolean;
+  /** podFailureDomainKeys or nodeFailureDomainKeys: standbys in another failure domain than the primary are preferred. */
+  failureDomainKeys: string[];
 }
 
 export interface ClusterSpec {
@@ -104,7 +108,7 @@ export interface ClusterSpec {
   minSyncReplicas: number;
   maxSyncReplicas: number;
   replicationSlots: {
-    highAvailability: { enabled: boolean; slotPrefix: string };
+    highAvailability: { enabled: boolean; slotPrefix: string; synchronizeLogicalDecoding: boolean };
     /** Seconds between two synchronisations of the primary's slots on a replica. */
     updateInterval: number;
     synchronizeReplicas: boolean;
@@ -127,6 +131,8 @@ export interface ClusterSpec {
     ldap?: LdapSpec;
     enableAlterSystem: boolean;
     synchronous?: SynchronousSpec;
+    /** syncReplicaElectionConstraint when enabled: legacy sync standbys only on other nodes than the primary's. */
+    syncReplicaElectionConstraint?: { nodeLabelsAntiAffinity: string[] };
   };
   bootstrap: { initdb: InitdbSpec; recovery?: RecoverySpec };
   certificates: CertificatesSpec;

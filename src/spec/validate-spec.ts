@@ -9,6 +9,7 @@ import { checkSecretReferences } from './secret-refs.js';
 import { validateBackup } from './validate-backup.js';
 import { validateBootstrap } from './validate-bootstrap.js';
 import { validateManagedRoles } from './validate-managed-roles.js';
+import { checkSynchronizeLogicalDecoding } from './validate-logical-decoding.js';
 import { validateCertificates, validateMonitoring, validateProbes } from './validate-observability.js';
 import { validatePostgresql } from './validate-postgresql.js';
 import { validateReplicationSlots, validateSyncReplicas } from './validate-replication.js';
@@ -68,6 +69,7 @@ export function validateClusterSpec(spec: Fields, clusterName: string): ClusterS
   checkSecretReferences(result); // names that become file paths
   const major = imageMajor(spec, result);
   if (major !== undefined) result.postgresMajor = major;
+  checkSynchronizeLogicalDecoding(result, major);
   return result;
 }
 
