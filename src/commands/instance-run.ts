@@ -26,8 +26,7 @@ import { backupPart } from './backup-part.js';
 import { objectStorePart, wantsEmbeddedStore } from './object-store-part.js';
 import { lifecyclePart, logPipesPart, reaperPart, serversPart, volumesPart, watchPart } from './run-parts.js';
 import { slotsPart } from './slots-part.js';
-import { rolesPart } from './roles-part.js';
-import type { RoleKeeper } from '../roles/role-keeper.js';
+import { rolesPart, type RolesRef } from './roles-part.js';
 import type { SlotKeeper } from '../reconcile/slot-keeper.js';
 import { replicationContext } from './prepare.js';
 import type { Servers } from './servers.js';
@@ -99,12 +98,12 @@ export async function instanceRun(config: Config, root: Logger, emergency: { sto
     } else if (handedOver !== undefined) {
       const spawned: { ready?: () => void } = {};
       const keeperRef: { keeper?: SlotKeeper } = {};
-      const rolesRef: { keeper?: RoleKeeper } = {};
+      const rolesRef: RolesRef = {};
+      const nudgeKeepers = (): void => [keeperRef.keeper, rolesRef.keeper].forEach((k) => k?.nudge());
       const roleRef: { controller?: RoleController } = {};
       const demotion: Demotion = { active: false };
       const lifecycle = await buildLifecycle(p, log, closeConnections, spawned, signals.hurry, () => {
-        keeperRef.keeper?.nudge();
-        rolesRef.keeper?.nudge();
+        nudgeKeepers();
         const current = reconcilerRef.reconciler?.cluster();
         if (current) roleRef.controller?.offer(current);
       }, () => demotionBudget(p, demotion));
@@ -135,19 +134,14 @@ export async function instanceRun(config: Config, root: Logger, emergency: { sto
       });
       keeperRef.keeper = keeper;
       await group.start(slotsPart(keeper));
-      // Roles are written on the primary only: a replica gets them through WAL.
-      const primaryPool = (): ReturnType<Prepared['db']['pool']> | undefined => (running() && p.state.ready && p.state.role === 'primary' ? p.db.pool() : undefined);
-      await group.start(rolesPart({ cluster: () => reconciler.cluster(), pool: primaryPool, source: p.source, log: child(root, 'managed-roles') }, rolesRef));
+      await group.start(rolesPart({ cluster: () => reconciler.cluster(), pool: () => (running() && p.state.ready && p.state.role === 'primary' ? p.db.pool() : undefined), source: p.source, log: child(root, 'managed-roles') }, rolesRef));
       // After a promotion the files follow the new role at once (the file source does not yield our own patches).
       const refresh = (): void =>
         void p.source
           .load()
           .then((c) => reconciler.reconcile(p.warnOnce(c), running))
           // The new primary creates its peers' HA slots (and its declared roles) now, not at the next round.
-          .then(() => {
-            keeper.nudge();
-            rolesRef.keeper?.nudge();
-          })
+          .then(nudgeKeepers)
           .catch((err: unknown) => log.warn({ err: describeError(err) }, 'reconcile after the role change failed; the next Cluster version retries'));
       await group.start(rolePart(p, lifecycle, roleRef, demotion, refresh));
       const backups = new BackupStarter({ start: (part) => group.start(part), part: () => backupPart(p, () => reconciler.cluster() ?? p.cluster), log });
@@ -161,8 +155,7 @@ export async function instanceRun(config: Config, root: Logger, emergency: { sto
               apply: async (next) => {
                 roleRef.controller?.offer(next);
                 const ok = await reconciler.reconcile(p.warnOnce(next), running);
-                keeper.nudge();
-                rolesRef.keeper?.nudge();
+                nudgeKeepers();
                 if (ok) await backups.offer(next, true);
                 return ok;
               },
