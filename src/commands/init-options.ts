@@ -19,5 +19,7 @@ export function initStepOptions(p: Prepared, beside: Promise<void>, closeConnect
     whileInitdbRuns: p.preload,
     applyPasswords: async (pool) => (await p.reconciler()).applyPasswords(pool),
     closeConnections,
+    sqlRefs: p.source,
+    externalDir: config.controller.external,
   };
 }
