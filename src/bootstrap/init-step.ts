@@ -43,6 +43,8 @@ export interface InitStepOptions {
   closeConnections: () => Promise<void>;
   /** Where the postInit*SQLRefs are read (the spec source's Secrets and ConfigMaps). */
   sqlRefs: SqlRefReader;
+  /** Variables added to postgres's environment (image-volume extensions' LD_LIBRARY_PATH and PATH). */
+  extraEnv?: Readonly<Record<string, string>>;
   /** <controller>/external, where the import source's passfile and TLS files are (reconcile writes them). */
   externalDir: string;
 }

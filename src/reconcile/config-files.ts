@@ -171,6 +171,7 @@ export async function writeConfigFiles(input: ConfigFilesInput): Promise<ConfigF
     ...archiveSettings(cluster, input.controller),
     enableAlterSystem: pg.enableAlterSystem,
     synchronousStandbyNames: syncStandbyNames(cluster, input.replication),
+    ...(pg.extensions ? { extensions: pg.extensions } : {}),
   });
   const postgresqlConfPath = join(pgData, PGDATA_FILES.postgresqlConf);
   // eslint-disable-next-line security/detect-non-literal-fs-filename -- PGDATA/postgresql.conf

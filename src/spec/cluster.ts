@@ -76,6 +76,7 @@ export interface ExtensionSpec {
   extensionControlPath: string[];
   dynamicLibraryPath: string[];
   ldLibraryPath: string[];
+  binPath: string[];
 }
 
 /** spec.bootstrap.recovery (CNPG api/v1 BootstrapRecovery), object-store recovery only. */
