@@ -18,15 +18,36 @@ function compressionFlag(compression: string | undefined): string[] {
   return compression ? [`--${compression}`] : [];
 }
 
-/** barman-cloud-backup: `--user postgres --name NAME`, compression, encryption, checkpoint, jobs, cloud options, dest, server. */
+/**
+ * `extra` appended to `options` as barman-cloud's appendAdditionalCommandArgs does (pkg/api/config.go): an
+ * argument whose key (the part before "=") is already one of the options, or is empty, is dropped.
+ */
+export function appendAdditionalArgs(options: readonly string[], extra: readonly string[] = []): string[] {
+  const keys = new Set(options.map((o) => o.split('=')[0] ?? '').filter((k) => k !== ''));
+  const out = [...options];
+  for (const arg of extra) {
+    const key = arg.split('=')[0] ?? '';
+    if (key === '' || keys.has(key)) continue;
+    out.push(arg);
+  }
+  return out;
+}
+
+/**
+ * barman-cloud-backup: `--user postgres --name NAME`, compression, encryption, checkpoint, jobs, then
+ * data.additionalCommandArgs (GetDataConfiguration), cloud options, dest, server.
+ */
 export function backupArgs(store: ObjectStore, name: string, conn: { host: string; port: number }): string[] {
   const d = store.data;
-  return [
+  const options = appendAdditionalArgs([
     '--user', 'postgres', '--name', name,
     ...compressionFlag(d.compression),
     ...(d.encryption ? ['--encryption', d.encryption] : []),
     ...(d.immediateCheckpoint ? ['--immediate-checkpoint'] : []),
     ...(d.jobs !== undefined ? ['--jobs', String(d.jobs)] : []),
+  ], d.additionalCommandArgs);
+  return [
+    ...options,
     '--host', conn.host, '--port', String(conn.port),
     ...cloudOptions(store),
     store.destinationPath, store.serverName,

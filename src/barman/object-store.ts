@@ -17,7 +17,7 @@ export interface ObjectStore {
   credentials: Partial<Record<CredentialEnv, SecretKeyRef>>;
   /** endpointCA: the Secret key holding the PEM of the store's CA (barman-run.ts hands it to the tools). */
   endpointCA?: SecretKeyRef;
-  data: { compression?: string; encryption?: string; immediateCheckpoint: boolean; jobs?: number };
+  data: { compression?: string; encryption?: string; immediateCheckpoint: boolean; jobs?: number; additionalCommandArgs?: string[] };
   wal: { compression?: string; encryption?: string; maxParallel: number };
 }
 
@@ -62,6 +62,7 @@ export function readObjectStore(value: unknown, path: string, defaultServer: str
       encryption: data?.string('encryption', { nonEmpty: true }),
       immediateCheckpoint: data?.bool('immediateCheckpoint') ?? false,
       jobs: data?.int('jobs', 1),
+      additionalCommandArgs: data?.stringList('additionalCommandArgs'),
     },
     wal: { compression: wal?.string('compression', { nonEmpty: true }), encryption: wal?.string('encryption', { nonEmpty: true }), maxParallel: wal?.int('maxParallel', 1) ?? 1 },
   };

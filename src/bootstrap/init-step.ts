@@ -20,6 +20,7 @@ import { clearMarker, readMarker, writeMarker } from './bootstrap-marker.js';
 import { inspectPgData, runInitdb } from './initdb.js';
 import { initdbTempPrefix } from './initdb-leftovers.js';
 import { startDataDirectorySync } from './sync-pgdata.js';
+import type { SqlRefReader } from './sql-refs.js';
 
 export interface InitStepOptions {
   pgBin: string;
@@ -40,6 +41,12 @@ export interface InitStepOptions {
   applyPasswords: (pool: Pool) => Promise<void>;
   /** Closes the manager's own sessions before postgres is stopped. */
   closeConnections: () => Promise<void>;
+  /** Where the postInit*SQLRefs are read (the spec source's Secrets and ConfigMaps). */
+  sqlRefs: SqlRefReader;
+  /** Variables added to postgres's environment (image-volume extensions' LD_LIBRARY_PATH and PATH). */
+  extraEnv?: Readonly<Record<string, string>>;
+  /** <controller>/external, where the import source's passfile and TLS files are (reconcile writes them). */
+  externalDir: string;
 }
 
 /** Runs the step; resolves with the running, bootstrapped postmaster. On abort or failure postgres is stopped. */
@@ -71,7 +78,15 @@ export async function runInitStep(o: InitStepOptions, signal: AbortSignal): Prom
     await waitUntilReady(pm, o.pgData, o.budget().startDelay * 1000, signal);
     await o.db.load();
     const { runBootstrapSql } = await import('./bootstrap-sql.js');
-    await runBootstrapSql({ target: o.db.target, spec: o.spec, log, postInitLists: fresh });
+    // Every ref is read before any SQL runs: a missing Secret, ConfigMap or key fails the bootstrap first.
+    const refs = fresh ? await (await import('./sql-refs.js')).resolveSqlRefs(o.sqlRefs, o.spec) : undefined;
+    await runBootstrapSql({ target: o.db.target, spec: o.spec, log, postInitLists: fresh, ...(refs ? { refs } : {}) });
+    const imp = o.spec.import;
+    if (fresh && imp !== undefined) {
+      // Still under the `initdb` marker: a failed or interrupted import is thrown away by the next start.
+      const { runLogicalImport } = await import('./logical-import.js');
+      await runLogicalImport({ ...o, spec: { ...o.spec, import: imp }, target: { ...o.db.target, socketDir: o.socketDir }, log: namedLogger(o.root, 'import'), signal });
+    }
     await synced;
     await writeMarker(o.pgData, 'bootstrapped');
     signal.throwIfAborted();

@@ -1,6 +1,7 @@
 // The bootstrap step's dependencies, taken from what `prepareInstance` built.
 import type { InitStepOptions } from '../bootstrap/init-step.js';
 import type { Prepared } from './prepare.js';
+import { extensionEnv } from '../pgfiles/extension-paths.js';
 
 /** Options of runInitStep for this instance; `beside` runs beside initdb (the embedded default's provisioning). */
 export function initStepOptions(p: Prepared, beside: Promise<void>, closeConnections: () => Promise<void>): InitStepOptions {
@@ -19,5 +20,8 @@ export function initStepOptions(p: Prepared, beside: Promise<void>, closeConnect
     whileInitdbRuns: p.preload,
     applyPasswords: async (pool) => (await p.reconciler()).applyPasswords(pool),
     closeConnections,
+    sqlRefs: p.source,
+    externalDir: config.controller.external,
+    extraEnv: extensionEnv(p.cluster.spec.postgresql.extensions ?? [], process.env),
   };
 }

@@ -39,6 +39,7 @@ import { walChannelPart } from './wal-channel-part.js';
 import { BackupStarter } from './backup-when-configured.js';
 import { withTimeout } from './with-timeout.js';
 import { databaseLoop, databasesPart } from './databases-part.js';
+import { extensionEnv } from '../pgfiles/extension-paths.js';
 
 /** Runs the instance until stopped; resolves with the process exit code. */
 export async function instanceRun(config: Config, root: Logger, emergency: { stopPostgres?: () => void } = {}): Promise<number> {
@@ -211,6 +212,7 @@ async function buildLifecycle(
     registry: p.registry,
     root,
     policy: config.onPostmasterExit,
+    extraEnv: extensionEnv(p.cluster.spec.postgresql.extensions ?? [], process.env),
     budget,
     onSpawned: () => {
       void db.load();

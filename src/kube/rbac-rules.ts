@@ -3,7 +3,7 @@
 // trimmed to the calls this manager really makes so that every rule is necessary: Secrets and ConfigMaps
 // by name (only those the spec references; get, and watch by name to follow changes), our Cluster and its
 // status, Backup status, the namespace's Databases and their status, Events, and the primary Lease.
-import type { Cluster } from '../spec/cluster.js';
+import type { Cluster, SqlRefs } from '../spec/cluster.js';
 import type { PolicyRule } from './kube-api.js';
 
 export const CNPG_GROUP = 'postgresql.cnpg.io';
@@ -40,6 +40,7 @@ export function referencedSecrets(cluster: Cluster): string[] {
     spec.postgresql.ldap?.bindSearchAuth?.bindPassword?.name,
     ...spec.monitoring.customQueriesSecret.map((r) => r.name),
     ...spec.managedRoles.map((r) => r.passwordSecret),
+    ...sqlRefs(cluster).flatMap((r) => r.secretRefs.map((ref) => ref.name)),
   ];
   const rawSpec = isRecord(cluster.raw.spec) ? cluster.raw.spec : {};
   const external = Array.isArray(rawSpec.externalClusters) ? rawSpec.externalClusters : [];
@@ -53,9 +54,16 @@ export function referencedSecrets(cluster: Cluster): string[] {
   return [...new Set(names.filter((n): n is string => typeof n === 'string' && n !== ''))].sort();
 }
 
-/** ConfigMaps the manager reads for this Cluster (custom queries). */
+// The initdb bootstrap's postInit*SQLRefs (read by `instance init`).
+function sqlRefs(cluster: Cluster): SqlRefs[] {
+  const i = cluster.spec.bootstrap.initdb;
+  return [i.postInitSQLRefs, i.postInitTemplateSQLRefs, i.postInitApplicationSQLRefs].filter((r): r is SqlRefs => r !== undefined);
+}
+
+/** ConfigMaps the manager reads for this Cluster (custom queries, the bootstrap's SQL refs). */
 export function referencedConfigMaps(cluster: Cluster): string[] {
-  return [...new Set(cluster.spec.monitoring.customQueriesConfigMap.map((r) => r.name).filter((n) => n !== ''))].sort();
+  const names = [...cluster.spec.monitoring.customQueriesConfigMap.map((r) => r.name), ...sqlRefs(cluster).flatMap((r) => r.configMapRefs.map((ref) => ref.name))];
+  return [...new Set(names.filter((n) => n !== ''))].sort();
 }
 
 /** The Role rules for `cluster`, in the order of CNPG's Role (pkg/specs/roles.go). */

@@ -9,6 +9,8 @@ import {
   MANAGED_LIBRARIES,
   type ManagedPaths,
 } from './guc-settings.js';
+import { extensionSettings } from './extension-paths.js';
+import type { ExtensionSpec } from '../spec/cluster.js';
 
 /** Stamp on the first line; PostgreSQL ignores it, people read it. */
 export const CUSTOM_CONF_STAMP = '# managed by pg-instance-manager, do not edit';
@@ -35,6 +37,8 @@ export interface CustomConfInput {
   synchronousStandbyNames?: string | undefined;
   /** The standbys' HA slots logical decoding waits for (synchronizeLogicalDecoding, PostgreSQL 17+). */
   synchronizedStandbySlots?: string | undefined;
+  /** spec.postgresql.extensions: their directories go first in extension_control_path and dynamic_library_path. */
+  extensions?: readonly ExtensionSpec[];
 }
 
 export interface RenderedCustomConf {
@@ -73,6 +77,7 @@ function buildSettings(input: CustomConfInput): Map<string, string> {
     userKeys.push(key);
     settings.set(key, value);
   }
+  for (const [key, value] of Object.entries(extensionSettings(input.extensions ?? [], input.parameters))) settings.set(key, value);
   const mandatory = mandatorySettings({
     paths: input.paths,
     port: input.port,

@@ -172,6 +172,7 @@ export async function writeConfigFiles(input: ConfigFilesInput): Promise<ConfigF
     enableAlterSystem: pg.enableAlterSystem,
     synchronousStandbyNames: syncStandbyNames(cluster, input.replication),
     synchronizedStandbySlots: standbySlots(cluster, input.replication, input.pgMajor),
+    ...(pg.extensions ? { extensions: pg.extensions } : {}),
   });
   const postgresqlConfPath = join(pgData, PGDATA_FILES.postgresqlConf);
   // eslint-disable-next-line security/detect-non-literal-fs-filename -- PGDATA/postgresql.conf

@@ -29,6 +29,55 @@ export interface InitdbSpec {
   postInitSQL: string[];
   postInitApplicationSQL: string[];
   postInitTemplateSQL: string[];
+  /** postInitSQLRefs, postInitTemplateSQLRefs, postInitApplicationSQLRefs: Secrets first, then ConfigMaps. */
+  postInitSQLRefs?: SqlRefs;
+  postInitTemplateSQLRefs?: SqlRefs;
+  postInitApplicationSQLRefs?: SqlRefs;
+  /** spec.bootstrap.initdb.import: a logical import from an external cluster after initdb. */
+  import?: ImportSpec;
+}
+
+/** SQLRefs (api/v1 cluster_types.go): run in this order, all secretRefs, then all configMapRefs. */
+export interface SqlRefs {
+  secretRefs: SecretKeyRef[];
+  configMapRefs: SecretKeyRef[];
+}
+
+/** spec.bootstrap.initdb.import (api/v1 Import). */
+export interface ImportSpec {
+  type: 'microservice' | 'monolith';
+  /** The externalClusters entry to dump from. */
+  source: string;
+  /** That entry's connection: parameters as written (values as strings), and the Secret refs libpq reads as files. */
+  connection: ExternalConnection;
+  databases: string[];
+  roles: string[];
+  postImportApplicationSQL: string[];
+  schemaOnly: boolean;
+  pgDumpExtraOptions: string[];
+  pgRestoreExtraOptions: string[];
+  pgRestorePredataOptions: string[];
+  pgRestoreDataOptions: string[];
+  pgRestorePostdataOptions: string[];
+}
+
+/** An externalClusters entry's libpq side (api/v1 ExternalCluster; pkg/management/external). */
+export interface ExternalConnection {
+  parameters: Record<string, string>;
+  password?: SecretKeyRef;
+  sslCert?: SecretKeyRef;
+  sslKey?: SecretKeyRef;
+  sslRootCert?: SecretKeyRef;
+}
+
+/** spec.postgresql.extensions[] (api/v1 ExtensionConfiguration): an image volume under /extensions/<name>. */
+export interface ExtensionSpec {
+  name: string;
+  image: string;
+  extensionControlPath: string[];
+  dynamicLibraryPath: string[];
+  ldLibraryPath: string[];
+  binPath: string[];
 }
 
 /** spec.bootstrap.recovery (CNPG api/v1 BootstrapRecovery), object-store recovery only. */
@@ -133,6 +182,8 @@ export interface ClusterSpec {
     synchronous?: SynchronousSpec;
     /** syncReplicaElectionConstraint when enabled: legacy sync standbys only on other nodes than the primary's. */
     syncReplicaElectionConstraint?: { nodeLabelsAntiAffinity: string[] };
+    /** Image-volume extensions (PostgreSQL 18+). */
+    extensions?: ExtensionSpec[];
   };
   bootstrap: { initdb: InitdbSpec; recovery?: RecoverySpec };
   certificates: CertificatesSpec;

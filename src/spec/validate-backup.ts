@@ -3,7 +3,7 @@
 // Storage, and the compressions Debian's barman-cli-cloud 3.4 lacks (snappy needs a module it does not ship,
 // lz4/xz/zstd are not options of 3.4), so a manifest never promises an archive nobody can write or read.
 import { ManifestError } from '../errors.js';
-import type { Fields } from './fields.js';
+import { checkSingleLine, type Fields } from './fields.js';
 import type { SecretKeyRef } from './cluster.js';
 import { checkDataKey, checkObjectName } from './secret-refs.js';
 
@@ -34,7 +34,7 @@ export interface BarmanObjectStore {
   s3?: S3Credentials;
   azure?: AzureCredentials;
   wal: { compression?: 'gzip' | 'bzip2'; encryption?: 'AES256' | 'aws:kms'; maxParallel: number };
-  data: { compression?: 'gzip' | 'bzip2'; encryption?: 'AES256' | 'aws:kms'; immediateCheckpoint: boolean; jobs?: number };
+  data: { compression?: 'gzip' | 'bzip2'; encryption?: 'AES256' | 'aws:kms'; immediateCheckpoint: boolean; jobs?: number; additionalCommandArgs?: string[] };
   tags: Record<string, string>;
 }
 
@@ -116,7 +116,12 @@ function validateStore(store: Fields): BarmanObjectStore {
   const data = store.child('data');
   if (data !== undefined) {
     data.onlyKeys(new Set(['compression', 'encryption', 'immediateCheckpoint', 'jobs', 'additionalCommandArgs']));
-    refuseArgs(data, 'additionalCommandArgs');
+    // Appended to barman-cloud-backup's options as CNPG does (barman/barman-argv.ts).
+    const args = data.stringList('additionalCommandArgs', (arg, at) => {
+      checkSingleLine(arg, at);
+      if (!arg.startsWith('-')) throw new ManifestError(at, `must be an option (starting with "-"), got ${JSON.stringify(arg)}`);
+    });
+    if (args !== undefined && args.length > 0) result.data.additionalCommandArgs = args;
     const compression = compressionOf(data);
     if (compression !== undefined) result.data.compression = compression;
     const encryption = data.oneOf('encryption', ENCRYPTIONS);
@@ -147,9 +152,11 @@ function compressionOf(f: Fields): 'gzip' | 'bzip2' | undefined {
   return f.oneOf('compression', COMPRESSIONS);
 }
 
+// WAL is archived and restored by the manager's in-process S3/Azure client (src/wal/), not by
+// barman-cloud-wal-archive/-restore: there is no command line to append these to.
 function refuseArgs(f: Fields, key: string): void {
   const list = f.stringList(key);
-  if (list !== undefined && list.length > 0) throw new ManifestError(f.at(key), 'not supported yet (extra barman-cloud arguments)');
+  if (list !== undefined && list.length > 0) throw new ManifestError(f.at(key), 'not supported: WAL is archived and restored by the instance manager\'s in-process client, which takes no barman-cloud arguments');
 }
 
 function keyRef(f: Fields, key: string): SecretKeyRef | undefined {

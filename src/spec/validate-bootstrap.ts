@@ -1,10 +1,11 @@
-// spec.bootstrap: initdb, and recovery from an object store (bootstrap/recovery-step.ts); pg_basebackup,
-// import, volume snapshots and SQL refs are refused with one message each, because silently bootstrapping an
-// empty database instead would lose data.
+// spec.bootstrap: initdb (with its SQL refs and logical import, validate-import.ts), and recovery from an
+// object store (bootstrap/recovery-step.ts); pg_basebackup and volume snapshots are refused with one message
+// each, because silently bootstrapping an empty database instead would lose data.
 import { ManifestError } from '../errors.js';
 import { CLUSTER_DEFAULTS, type InitdbSpec, type RecoverySpec } from './cluster.js';
 import { validateRecovery } from './validate-recovery.js';
 import { Fields, checkSingleLine } from './fields.js';
+import { validateImport, validateSqlRefs } from './validate-import.js';
 
 const BOOTSTRAP_KEYS: ReadonlySet<string> = new Set(['initdb', 'recovery', 'pg_basebackup']);
 // BootstrapInitDB in api/v1/cluster_types.go.
@@ -24,17 +25,13 @@ export function validateBootstrap(spec: Fields, clusterName: string): { initdb: 
   const recoveryFields = bootstrap?.child('recovery');
   if (recoveryFields && bootstrap?.has('initdb')) throw new ManifestError(bootstrap.at('recovery'), 'initdb and recovery are mutually exclusive: choose one bootstrap method');
   const initdb = bootstrap?.child('initdb') ?? Fields.of({}, bootstrap?.at('initdb') ?? 'spec.bootstrap.initdb');
-  const result: { initdb: InitdbSpec; recovery?: RecoverySpec } = { initdb: validateInitdb(initdb, clusterName) };
+  const result: { initdb: InitdbSpec; recovery?: RecoverySpec } = { initdb: validateInitdb(initdb, clusterName, spec) };
   if (recoveryFields) result.recovery = validateRecovery(recoveryFields, spec);
   return result;
 }
 
-function validateInitdb(f: Fields, clusterName: string): InitdbSpec {
+function validateInitdb(f: Fields, clusterName: string, spec: Fields): InitdbSpec {
   f.onlyKeys(INITDB_KEYS);
-  f.refuse('import', 'logical import from an external cluster');
-  for (const key of ['postInitSQLRefs', 'postInitApplicationSQLRefs', 'postInitTemplateSQLRefs']) {
-    f.refuse(key, 'SQL from ConfigMaps/Secrets; use the inline postInit*SQL lists');
-  }
   const name = (key: string): string | undefined => {
     const value = f.string(key, { nonEmpty: true });
     if (value !== undefined) checkSingleLine(value, f.at(key));
@@ -70,6 +67,12 @@ function validateInitdb(f: Fields, clusterName: string): InitdbSpec {
       throw new ManifestError(f.at(key), `is only available when localeProvider is "${provider}"`);
     }
   }
+  for (const key of ['postInitSQLRefs', 'postInitTemplateSQLRefs', 'postInitApplicationSQLRefs'] as const) {
+    const refs = validateSqlRefs(f, key);
+    if (refs !== undefined) result[key] = refs; // eslint-disable-line security/detect-object-injection -- three literal keys
+  }
+  const importFields = f.child('import');
+  if (importFields !== undefined) result.import = validateImport(importFields, spec);
   for (const [key, value] of Object.entries(optional)) {
     if (value !== undefined) Object.assign(result, { [key]: value });
   }

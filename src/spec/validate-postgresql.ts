@@ -1,4 +1,4 @@
-// spec.postgresql: parameters, pg_hba, pg_ident, shared_preload_libraries, LDAP and ALTER SYSTEM.
+// spec.postgresql: parameters, pg_hba, pg_ident, shared_preload_libraries, LDAP, ALTER SYSTEM and extensions.
 // Everything here is rendered into PostgreSQL's own files, so values that could escape their line are
 // refused here rather than escaped later.
 import { ManifestError } from '../errors.js';
@@ -7,6 +7,7 @@ import { Fields, checkSingleLine, describeType } from './fields.js';
 import { checkAuthRecord } from './auth-line.js';
 import { validateSynchronous } from './validate-replication.js';
 import { checkParameter, isValidParameterName } from './parameters.js';
+import { validateExtensions } from './validate-extensions.js';
 
 // PostgresConfiguration in api/v1/cluster_types.go.
 const POSTGRESQL_KEYS: ReadonlySet<string> = new Set([
@@ -33,10 +34,7 @@ export function validatePostgresql(spec: Fields): ClusterSpec['postgresql'] {
   const pg = spec.child('postgresql');
   if (pg === undefined) return { parameters: {}, pgHba: [], pgIdent: [], sharedPreloadLibraries: [], enableAlterSystem: false };
   pg.onlyKeys(POSTGRESQL_KEYS);
-  const extensions = pg.objectList('extensions');
-  if (extensions !== undefined && extensions.length > 0) {
-    throw new ManifestError(pg.at('extensions'), 'not supported yet (extensions from image volumes)');
-  }
+  const extensions = validateExtensions(pg);
   const election = validateElectionConstraint(pg);
   if (pg.int('promotionTimeout', 0) !== undefined) throw new ManifestError(pg.at('promotionTimeout'), 'not supported yet (pg_promote waits at most 60 s, then the promotion is retried)');
   const result: ClusterSpec['postgresql'] = {
@@ -46,6 +44,7 @@ export function validatePostgresql(spec: Fields): ClusterSpec['postgresql'] {
     sharedPreloadLibraries: pg.stringList('shared_preload_libraries', checkLibrary) ?? [],
     enableAlterSystem: pg.bool('enableAlterSystem') ?? false,
   };
+  if (extensions.length > 0) result.extensions = extensions;
   const synchronous = validateSynchronous(pg);
   if (synchronous !== undefined) result.synchronous = synchronous;
   if (election !== undefined) result.syncReplicaElectionConstraint = election;

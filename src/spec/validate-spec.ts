@@ -5,6 +5,7 @@ import { ManifestError } from '../errors.js';
 import { CLUSTER_DEFAULTS, type ClusterSpec } from './cluster.js';
 import type { Fields } from './fields.js';
 import { postgresMajorFromImage } from './image-version.js';
+import { EXTENSIONS_MIN_MAJOR } from './validate-extensions.js';
 import { checkSecretReferences } from './secret-refs.js';
 import { validateBackup } from './validate-backup.js';
 import { validateBootstrap } from './validate-bootstrap.js';
@@ -70,7 +71,17 @@ export function validateClusterSpec(spec: Fields, clusterName: string): ClusterS
   const major = imageMajor(spec, result);
   if (major !== undefined) result.postgresMajor = major;
   checkSynchronizeLogicalDecoding(result, major);
+  checkExtensionsMajor(spec, result);
   return result;
+}
+
+// Image-volume extensions need extension_control_path (PostgreSQL 18+): refused on an older or unknown major.
+function checkExtensionsMajor(spec: Fields, result: ClusterSpec): void {
+  if (!result.postgresql.extensions?.length) return;
+  const at = `${spec.at('postgresql')}.extensions`;
+  const major = result.postgresMajor;
+  if (major === undefined) throw new ManifestError(at, `need PostgreSQL ${EXTENSIONS_MIN_MAJOR} or later: name it in imageName's tag (or imageCatalogRef.major)`);
+  if (major < EXTENSIONS_MIN_MAJOR) throw new ManifestError(at, `need PostgreSQL ${EXTENSIONS_MIN_MAJOR} or later (extension_control_path); the image is PostgreSQL ${major}`);
 }
 
 function imageMajor(spec: Fields, result: ClusterSpec): number | undefined {

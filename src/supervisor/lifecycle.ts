@@ -21,6 +21,8 @@ export interface LifecycleOptions {
   registry: ChildRegistry;
   root: Logger;
   policy: 'restart' | 'exit';
+  /** Variables added to postgres's environment (image-volume extensions' LD_LIBRARY_PATH and PATH). */
+  extraEnv?: Readonly<Record<string, string>>;
   /** Read at each use, so a changed Cluster's timeouts apply. */
   budget: () => StopBudget & { startDelay: number };
   /** Post-start work (bootstrap SQL, roles, passwords, status). A failure stops the manager. */

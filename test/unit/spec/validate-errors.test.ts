@@ -74,8 +74,8 @@ const cases: [string, Record<string, unknown>, string, string][] = [
   ['bootstrap.recovery without its source', { bootstrap: { recovery: { source: 'x' } } }, 'spec.bootstrap.recovery.source', 'names "x", which is not in spec.externalClusters'],
   ['bootstrap.recovery with two targets', { bootstrap: { recovery: { backup: { name: 'b' }, recoveryTarget: { targetLSN: '0/1', targetTime: '2026-12-07T05:00:00Z' } } } }, 'spec.bootstrap.recovery.recoveryTarget', 'only one recovery target at a time, got targetLSN, targetTime'],
   ['bootstrap.pg_basebackup', { bootstrap: { pg_basebackup: { source: 'x' } } }, 'spec.bootstrap.pg_basebackup', 'not supported yet (only bootstrap.initdb and bootstrap.recovery)'],
-  ['initdb.import', initdb({ import: { type: 'microservice' } }), 'spec.bootstrap.initdb.import', 'not supported yet'],
-  ['initdb.postInitSQLRefs', initdb({ postInitSQLRefs: {} }), 'spec.bootstrap.initdb.postInitSQLRefs', 'not supported yet'],
+  ['initdb.import', initdb({ import: { type: 'microservice' } }), 'spec.bootstrap.initdb.import.source', 'required'],
+  ['initdb.postInitSQLRefs', initdb({ postInitSQLRefs: { secretRefs: [{ name: 'x' }] } }), 'spec.bootstrap.initdb.postInitSQLRefs.secretRefs[0].key', 'required'],
   ['replica', { replica: { enabled: true, source: 'x' } }, 'spec.replica', 'not supported yet (replica clusters)'],
   ['backup destinationPath', { backup: { barmanObjectStore: {} } }, 'spec.backup.barmanObjectStore.destinationPath', 'required'],
   ['backup gs://', { backup: { barmanObjectStore: { destinationPath: 'gs://b/p' } } }, 'spec.backup.barmanObjectStore.destinationPath', 'Google Cloud Storage'],
@@ -96,7 +96,7 @@ const cases: [string, Record<string, unknown>, string, string][] = [
   ['promotionTimeout', pg({ promotionTimeout: 120 }), 'spec.postgresql.promotionTimeout', 'not supported yet'],
   ['slot prefix', { replicationSlots: { highAvailability: { slotPrefix: 'Bad-Prefix' } } }, 'spec.replicationSlots.highAvailability.slotPrefix', 'must be 1-40 characters'],
   ['plugins', { plugins: [{ name: 'barman-cloud.cloudnative-pg.io' }] }, 'spec.plugins', 'not supported yet'],
-  ['extensions', pg({ extensions: [{ name: 'postgis', image: { reference: 'x' } }] }), 'spec.postgresql.extensions', 'not supported yet'],
+  ['extensions', pg({ extensions: [{ name: 'postgis', image: { reference: 'x' } }] }), 'spec.postgresql.extensions', 'need PostgreSQL 18 or later'],
 ];
 
 for (const [name, spec, path, part] of cases) {
