@@ -4,7 +4,7 @@
 // the target is reached and postgres promoted, stop it, and clear the recovery settings. The restored folder
 // carries the `recovery` marker from before its rename into place until the promotion: a recovery that
 // failed or was interrupted is thrown away by the next start, never started as a half-recovered cluster.
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { ManagerError, describeError } from '../errors.js';
@@ -16,7 +16,10 @@ import { waitUntilReady, type Postmaster } from '../supervisor/postmaster.js';
 import { startOrAdoptPostmaster } from '../supervisor/start-postmaster.js';
 import { stopPostmaster, type StopBudget } from '../supervisor/stop.js';
 import { parseControlData, readControlData } from '../supervisor/controldata.js';
-import { restoreArgs } from '../barman/barman-argv.js';
+import { backupShowArgs, restoreArgs } from '../barman/barman-argv.js';
+import { parseBackupShow } from '../barman/barman-catalog.js';
+import { placeExtras, removeTemps } from './extra-folders.js';
+import { finishRestoreFolders, planRestoreFolders } from './restore-folders.js';
 import { credentialEnv, runBarman, type SecretReader } from '../barman/barman-run.js';
 import { HOT_STANDBY_SETTINGS, renderRecoveryConf } from '../pgfiles/recovery-conf.js';
 import { PGDATA_FILES } from '../config/constants.js';
@@ -40,6 +43,10 @@ export interface RecoveryStepOptions {
   writeFiles: () => Promise<void>;
   beside: Promise<void>;
   closeConnections: () => Promise<void>;
+  /** spec.walStorage: pg_wal's own folder. */
+  pgWal?: string;
+  /** Tablespace <name> is restored into <tablespacesDir>/<name>/data. */
+  tablespacesDir: string;
 }
 
 /** Runs the step; resolves once PGDATA holds the recovered, promoted cluster and postgres is stopped. */
@@ -61,15 +68,18 @@ export async function runRecoveryStep(o: RecoveryStepOptions, signal: AbortSigna
   const temp = join(dirname(o.pgData), `.restore-${randomBytes(4).toString('hex')}`);
    
   await rm(o.pgData, { recursive: true, force: true });
+  const tablespaces = found.tablespaces ?? parseBackupShow(await runBarman('barman-cloud-backup-show', backupShowArgs(found.store, found.backupId), { registry: o.registry, env, timeoutMs: 120_000, signal })).tablespaces ?? [];
+  const planned = await planRestoreFolders({ tablespaces, tablespacesDir: o.tablespacesDir, pgWal: o.pgWal, log });
   try {
-    await runBarman('barman-cloud-restore', restoreArgs(found.store, found.backupId, temp), { registry: o.registry, env, timeoutMs: 24 * 3600_000, signal });
-    // eslint-disable-next-line security/detect-non-literal-fs-filename -- the restored folder
-    await mkdir(join(temp, 'pg_wal', 'archive_status'), { recursive: true, mode: 0o700 });
+    await runBarman('barman-cloud-restore', restoreArgs(found.store, found.backupId, temp, planned.relocations), { registry: o.registry, env, timeoutMs: 24 * 3600_000, signal });
+    const extras = await finishRestoreFolders(temp, planned);
     await writeMarker(temp, 'recovery');
+    await placeExtras(temp, extras);
     // eslint-disable-next-line security/detect-non-literal-fs-filename -- temp -> PGDATA
     await rename(temp, o.pgData);
   } catch (err) {
     await rm(temp, { recursive: true, force: true });
+    await removeTemps(planned.extras);
     throw err;
   }
   await o.beside;

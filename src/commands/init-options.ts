@@ -19,5 +19,6 @@ export function initStepOptions(p: Prepared, beside: Promise<void>, closeConnect
     whileInitdbRuns: p.preload,
     applyPasswords: async (pool) => (await p.reconciler()).applyPasswords(pool),
     closeConnections,
+    ...(p.cluster.spec.walStorage ? { pgWal: config.pgWal } : {}),
   };
 }

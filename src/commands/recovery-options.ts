@@ -40,5 +40,7 @@ export function recoveryStepOptions(p: Prepared, beside: Promise<void>, closeCon
     writeFiles: async () => void (await (await p.reconciler()).writeFiles(p.cluster)),
     beside,
     closeConnections,
+    tablespacesDir: config.tablespacesDir,
+    ...(p.cluster.spec.walStorage ? { pgWal: config.pgWal } : {}),
   };
 }

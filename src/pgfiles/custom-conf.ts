@@ -33,6 +33,8 @@ export interface CustomConfInput {
   enableAlterSystem?: boolean;
   /** Computed by the manager from the Cluster (synchronous-standby.ts); absent = asynchronous. */
   synchronousStandbyNames?: string | undefined;
+  /** The temporary tablespaces, comma-separated (spec.tablespaces[].temporary); empty or absent = not written. */
+  tempTablespaces?: string;
 }
 
 export interface RenderedCustomConf {
@@ -83,6 +85,8 @@ function buildSettings(input: CustomConfInput): Map<string, string> {
   if (input.archiveMode === 'on' && input.archiveCommand !== undefined) settings.set('archive_command', input.archiveCommand);
   settings.set('cluster_name', input.clusterName);
   if (input.synchronousStandbyNames !== undefined) settings.set('synchronous_standby_names', input.synchronousStandbyNames);
+  // A fixed parameter in CNPG (pkg/postgres/configuration.go): the temporary tablespaces of the spec, sorted.
+  if (input.tempTablespaces) settings.set('temp_tablespaces', input.tempTablespaces);
   const libraries = preloadLibraries(input.sharedPreloadLibraries, userKeys);
   if (libraries !== '') settings.set('shared_preload_libraries', libraries);
   return settings;

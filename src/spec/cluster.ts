@@ -141,6 +141,18 @@ export interface ClusterSpec {
   backup?: BackupSpec;
   /** The operand image as written in the manifest (postgresMajor is derived from its tag). */
   imageName?: string;
+  /** spec.walStorage is set: pg_wal lives in a folder of its own (validate-storage.ts). */
+  walStorage?: boolean;
+  /** spec.tablespaces, in manifest order (validate-storage.ts). */
+  tablespaces?: TablespaceSpec[];
+}
+
+/** One declarative tablespace (CNPG api/v1 TablespaceConfiguration; `storage` is the operator's). */
+export interface TablespaceSpec {
+  name: string;
+  /** owner.name; empty means the default (the superuser, as CNPG's CREATE TABLESPACE ... OWNER ""). */
+  owner?: string;
+  temporary: boolean;
 }
 
 export interface Cluster {
