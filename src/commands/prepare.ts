@@ -86,7 +86,7 @@ export async function prepareInstance(config: Config, root: Logger, serves: bool
   const made = (): Promise<Reconciler> =>
     (reconciler ??= Promise.all([readPgMajor(config.pgData), reconcilerModule()]).then(
       ([pgMajor, { Reconciler }]) =>
-        (current = new Reconciler({ source, pgData: config.pgData, controller: config.controller, port: config.port, listenAddresses: config.listenAddresses, pgMajor, osUser: user.name, replication: replicationContext(config, state.podName), state, root, onPasswordApplied: localSecretUpkeep(source, root) })),
+        (current = new Reconciler({ source, pgData: config.pgData, controller: config.controller, port: config.port, listenAddresses: config.listenAddresses, pgMajor, osUser: user.name, replication: replicationContext(config, state.podName), state, root, onPasswordApplied: localSecretUpkeep(source, root), tablespacesDir: config.tablespacesDir, sharedMachine: config.source === 'file' })),
     ));
   return {
     config,
