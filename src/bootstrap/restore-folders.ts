@@ -3,7 +3,7 @@
 // cloud_restore.py): every tablespace is relocated to a temporary sibling of this instance's folder for it, and
 // with spec.walStorage the restored pg_wal moves to the WAL folder with a link in its place (CNPG restore.go
 // restoreCustomWalDir). extra-folders.ts then puts them in place before PGDATA.
-import { mkdir, stat } from 'node:fs/promises';
+import { lstat, mkdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../log/logger.js';
 import type { BackupTablespace } from '../barman/barman-catalog.js';
@@ -34,6 +34,10 @@ export async function planRestoreFolders(o: { tablespaces: readonly BackupTables
 export async function finishRestoreFolders(pgTemp: string, planned: RestoreFolders): Promise<ExtraFolder[]> {
   const wal = planned.extras.find((x) => x.link === 'pg_wal');
   const restoredWal = join(pgTemp, 'pg_wal');
+  // A backup of a cluster with walStorage holds pg_wal as the link it was (barman archives a symlink as such):
+  // followed, recovery would write into the origin's WAL folder. The link goes; a new empty pg_wal takes its place.
+  // eslint-disable-next-line security/detect-non-literal-fs-filename -- the restored folder
+  if ((await lstat(restoredWal).catch(() => undefined))?.isSymbolicLink()) await unlink(restoredWal);
   if (wal) {
     // eslint-disable-next-line security/detect-non-literal-fs-filename -- the restored folder
     if (await stat(restoredWal).then(() => true, () => false)) await moveFolder(restoredWal, wal.temp);

@@ -70,17 +70,17 @@ export async function reconcileTablespaces(o: TablespaceReconcileOptions): Promi
 
 async function create(o: TablespaceReconcileOptions, t: TablespaceSpec): Promise<void> {
   const location = join(o.tablespacesDir, t.name, 'data');
-  if (o.sharedMachine && (await replicaCount(o.pool)) > 0) {
-    throw new Error(
-      `tablespace ${t.name} not created: a replica on this machine would replay CREATE TABLESPACE into this instance's folder ${location} and empty it; create tablespaces before replicas join (they clone them into their own folders)`,
-    );
-  }
   try {
     // eslint-disable-next-line security/detect-non-literal-fs-filename -- <tablespacesDir>/<validated name>/data
     await mkdir(location, { recursive: true, mode: 0o700 });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
     throw new Error(`cannot create the folder ${location} of tablespace ${t.name} (${code}: ${(err as Error).message})`, { cause: err });
+  }
+  if (o.sharedMachine && (await replicaCount(o.pool)) > 0) {
+    throw new Error(
+      `tablespace ${t.name} not created: a replica on this machine would replay CREATE TABLESPACE into this instance's folder ${location} and empty it; create tablespaces before replicas join (they clone them into their own folders)`,
+    );
   }
   try {
     await createTablespace(o.pool, t.name, t.owner, location);
