@@ -40,7 +40,8 @@ export async function checkOwnArchiveEmpty(cluster: Cluster, getSecret: SecretRe
   }
 }
 
-function sourceStore(cluster: Cluster, source: string): ObjectStore {
+/** The object store of externalClusters entry `source`. */
+export function sourceStore(cluster: Cluster, source: string): ObjectStore {
   const spec = Fields.of(cluster.raw.spec, 'spec');
   const list = spec.objectList('externalClusters') ?? [];
   const index = list.findIndex((e) => e.string('name') === source);

@@ -41,6 +41,7 @@ export function recoveryStepOptions(p: Prepared, beside: Promise<void>, closeCon
     beside,
     closeConnections,
     tablespacesDir: config.tablespacesDir,
+    ...(config.volumeSnapshotsDir ? { snapshotsDir: config.volumeSnapshotsDir } : {}),
     ...(p.cluster.spec.walStorage ? { pgWal: config.pgWal } : {}),
   };
 }

@@ -37,6 +37,16 @@ export interface RecoverySpec {
   /** An externalClusters[] entry with a barmanObjectStore. */
   source?: string;
   recoveryTarget?: RecoveryTarget;
+  /** volumeSnapshots: the VolumeSnapshot names of PGDATA, the WAL volume and each tablespace (api/v1 DataSource). */
+  volumeSnapshots?: VolumeSnapshotsSpec;
+}
+
+/** spec.bootstrap.recovery.volumeSnapshots, by snapshot name. */
+export interface VolumeSnapshotsSpec {
+  storage: string;
+  walStorage?: string;
+  /** Tablespace name -> snapshot name. */
+  tablespaceStorage: Record<string, string>;
 }
 
 /** spec.bootstrap.recovery.recoveryTarget (api/v1 RecoveryTarget). */
