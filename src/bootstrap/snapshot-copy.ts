@@ -4,7 +4,7 @@
 // a copy of one volume's content: PGDATA's (with the backup_label and tablespace_map that /pg/mode/backup handed
 // back written at its root, for an online snapshot), the WAL folder's, a tablespace's data folder. They are copied
 // into temporary siblings of their final paths (extra-folders.ts), never used in place: a snapshot restores again.
-import { chmod, cp, lstat, mkdir, readFile, rm, stat, unlink } from 'node:fs/promises';
+import { chmod, cp, lstat, mkdir, readdir, readFile, readlink, rm, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ManagerError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
@@ -46,6 +46,17 @@ async function snapshotFolder(dir: string, name: string, field: string): Promise
   return path;
 }
 
+async function tablespaceLinks(data: string): Promise<{ oid: string; path: string }[]> {
+  const out: { oid: string; path: string }[] = [];
+  // eslint-disable-next-line security/detect-non-literal-fs-filename -- the snapshot's pg_tblspc
+  for (const oid of await readdir(join(data, 'pg_tblspc')).catch(() => [] as string[])) {
+    // eslint-disable-next-line security/detect-non-literal-fs-filename -- the snapshot's pg_tblspc/<oid>
+    const path = await readlink(join(data, 'pg_tblspc', oid)).catch(() => undefined);
+    if (path !== undefined && /^\d+$/.test(oid)) out.push({ oid, path });
+  }
+  return out;
+}
+
 const exists = (p: string): Promise<boolean> => stat(p).then(() => true, () => false); // eslint-disable-line security/detect-non-literal-fs-filename -- our folders
 
 /** Copies the snapshots into `pgTemp` and the extra folders' temporaries; returns the extras to put in place. */
@@ -55,8 +66,9 @@ export async function copySnapshots(o: SnapshotCopyOptions): Promise<ExtraFolder
   if (!(await exists(join(data, 'PG_VERSION')))) throw new ManagerError('RECOVERY', `${field}.storage.name: the snapshot folder ${data} holds no PG_VERSION: not a copy of PGDATA`);
   const wal = o.snapshots.walStorage === undefined ? undefined : await snapshotFolder(o.snapshotsDir, o.snapshots.walStorage, `${field}.walStorage.name`);
   // eslint-disable-next-line security/detect-non-literal-fs-filename -- the snapshot's tablespace_map
-  const mapText = await readFile(join(data, 'tablespace_map'), 'utf8').catch(() => '');
-  const map = parseTablespaceMap(mapText);
+  const mapText = await readFile(join(data, 'tablespace_map'), 'utf8').catch(() => undefined);
+  // A cold snapshot (postgres stopped) has no tablespace_map: its pg_tblspc links say where the tablespaces were.
+  const map = mapText === undefined ? await tablespaceLinks(data) : parseTablespaceMap(mapText);
   const extras: ExtraFolder[] = [];
   const tablespaceSources: string[] = [];
   for (const t of map) {
@@ -80,7 +92,7 @@ export async function copySnapshots(o: SnapshotCopyOptions): Promise<ExtraFolder
     await rm(join(o.pgTemp, 'pg_tblspc', t.oid), { recursive: true, force: true });
   }
   // postgres recreates pg_tblspc/<oid> from tablespace_map at the start of the recovery: it names our folders.
-  if (map.length > 0) await writeFileAtomic(join(o.pgTemp, 'tablespace_map'), map.map((t, i) => `${t.oid} ${extras[i]?.final ?? t.path}\n`).join(''), 0o600); // eslint-disable-line security/detect-object-injection
+  if (mapText !== undefined && map.length > 0) await writeFileAtomic(join(o.pgTemp, 'tablespace_map'), map.map((t, i) => `${t.oid} ${extras[i]?.final ?? t.path}\n`).join(''), 0o600); // eslint-disable-line security/detect-object-injection
   const pgWalCopy = join(o.pgTemp, 'pg_wal');
   // eslint-disable-next-line security/detect-non-literal-fs-filename -- the copy's pg_wal
   if ((await lstat(pgWalCopy).catch(() => undefined))?.isSymbolicLink()) await unlink(pgWalCopy);
