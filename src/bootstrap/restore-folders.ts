@@ -3,7 +3,7 @@
 // cloud_restore.py): every tablespace is relocated to a temporary sibling of this instance's folder for it, and
 // with spec.walStorage the restored pg_wal moves to the WAL folder with a link in its place (CNPG restore.go
 // restoreCustomWalDir). extra-folders.ts then puts them in place before PGDATA.
-import { lstat, mkdir, stat, unlink } from 'node:fs/promises';
+import { chmod, lstat, mkdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../log/logger.js';
 import type { BackupTablespace } from '../barman/barman-catalog.js';
@@ -44,6 +44,8 @@ export async function finishRestoreFolders(pgTemp: string, planned: RestoreFolde
   }
   // eslint-disable-next-line security/detect-non-literal-fs-filename -- the restored pg_wal or its new folder
   await mkdir(join(wal?.temp ?? restoredWal, 'archive_status'), { recursive: true, mode: 0o700 });
+  // eslint-disable-next-line security/detect-non-literal-fs-filename -- as above: 0700, as postgres makes pg_wal
+  if (wal) await chmod(wal.temp, 0o700);
   const present: ExtraFolder[] = [];
   for (const x of planned.extras) {
     // eslint-disable-next-line security/detect-non-literal-fs-filename -- a temporary folder of ours

@@ -30,6 +30,10 @@ export async function checkWalLayout(o: WalLayout): Promise<void> {
     // eslint-disable-next-line security/detect-non-literal-fs-filename -- the WAL folder
     const folder = await stat(target).catch(() => undefined);
     if (!folder?.isDirectory()) throw new ManagerError('PGDATA', `the WAL folder ${target} that ${link} links to is missing or not a folder: PGDATA cannot start without its WAL`);
+    // As PGDATA (PostgreSQL miscinit.c checkDataDir): ours, and nobody else's to write or, but for a group, read.
+    const uid = process.getuid?.();
+    if (uid !== undefined && folder.uid !== uid) throw new ManagerError('PGDATA', `the WAL folder ${target} is owned by uid ${folder.uid}, not by the user postgres runs as (uid ${uid})`);
+    if ((folder.mode & 0o027) !== 0) throw new ManagerError('PGDATA', `the WAL folder ${target} has mode ${(folder.mode & 0o777).toString(8)}: it must be 0700 (or 0750), as PGDATA`);
     return;
   }
   if (o.walStorage) {

@@ -2,7 +2,7 @@
 // its location, the pg_wal layout check against spec.walStorage, and moving a non-empty folder aside.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -32,7 +32,11 @@ test('pg_wal against spec.walStorage', async () => {
     rmSync(join(pgData, 'pg_wal'), { recursive: true });
     mkdirSync(pgWal);
     symlinkSync(pgWal, join(pgData, 'pg_wal'));
+    chmodSync(pgWal, 0o700);
     await checkWalLayout({ pgData, pgWal, walStorage: true });
+    chmodSync(pgWal, 0o777);
+    await assert.rejects(checkWalLayout({ pgData, pgWal, walStorage: true }), /has mode 777: it must be 0700/);
+    chmodSync(pgWal, 0o700);
     await assert.rejects(checkWalLayout({ pgData, pgWal, walStorage: false }), /removing walStorage from a cluster is not supported/);
     await assert.rejects(checkWalLayout({ pgData, pgWal: join(dir, 'other'), walStorage: true }), /start with --pg-wal/);
     rmSync(pgWal, { recursive: true });
