@@ -75,8 +75,10 @@ export function checkWalArchiveArgs(store: ObjectStore): string[] {
 }
 
 /** barman-cloud-restore ... dest server backupId recoveryDir. */
-export function restoreArgs(store: ObjectStore, backupId: string, into: string): string[] {
-  return [...cloudOptions(store), store.destinationPath, store.serverName, backupId, into];
+export function restoreArgs(store: ObjectStore, backupId: string, into: string, tablespaces: readonly { name: string; location: string }[] = []): string[] {
+  // `--tablespace NAME:LOCATION` relocates one tablespace (barman cloud_restore.py tablespace_map).
+  const relocate = tablespaces.flatMap((t) => ['--tablespace', `${t.name}:${t.location}`]);
+  return [...cloudOptions(store), ...relocate, store.destinationPath, store.serverName, backupId, into];
 }
 
 /** barman-cloud-wal-restore ... dest server WAL destPath. */

@@ -15,6 +15,22 @@ export interface CatalogBackup {
   timeline?: number;
   status?: string;
   error?: string;
+  /** The backup's tablespaces (barman infofile.py: [name, oid, location] each). */
+  tablespaces?: BackupTablespace[];
+}
+
+/** One tablespace of a backup. */
+export interface BackupTablespace {
+  name: string;
+  oid: string;
+  location: string;
+}
+
+function tablespaceList(v: unknown): BackupTablespace[] | undefined {
+  if (!Array.isArray(v)) return undefined;
+  return v
+    .filter((t): t is unknown[] => Array.isArray(t) && t.length >= 3)
+    .map((t) => ({ name: String(t[0]), oid: String(t[1]), location: String(t[2]) }));
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -49,6 +65,7 @@ function toBackup(raw: Record<string, unknown>): CatalogBackup {
     timeline: typeof raw.timeline === 'number' ? raw.timeline : undefined,
     status: str(raw.status),
     error: str(raw.error),
+    tablespaces: tablespaceList(raw.tablespaces),
   };
 }
 

@@ -22,6 +22,8 @@ export interface BasebackupOptions {
   timeoutMs?: number;
   /** How often progress is logged; default 5 s. */
   progressEveryMs?: number;
+  /** --waldir and --tablespace-mapping options (extra-folders.ts). */
+  extraArgs?: readonly string[];
 }
 
 /** `12345/67890 kB (18%), 0/1 tablespace ...` -> done and total bytes. */
@@ -51,7 +53,7 @@ export async function runBasebackup(o: BasebackupOptions): Promise<void> {
     }
     return false;
   };
-  const args = ['-D', o.target, '-v', '-w', '-P', '-c', 'fast', '-X', 'stream', '-d', o.conninfo];
+  const args = ['-D', o.target, '-v', '-w', '-P', '-c', 'fast', '-X', 'stream', ...(o.extraArgs ?? []), '-d', o.conninfo];
   const result = await runToCompletion(join(o.pgBin, 'pg_basebackup'), args, {
     registry: o.registry,
     timeoutMs: o.timeoutMs ?? 24 * 3600_000,

@@ -19,6 +19,7 @@ import { stopPostmaster, type StopBudget } from '../supervisor/stop.js';
 import { clearMarker, readMarker, writeMarker } from './bootstrap-marker.js';
 import { inspectPgData, runInitdb } from './initdb.js';
 import { initdbTempPrefix } from './initdb-leftovers.js';
+import { linkedFolders } from './extra-folders.js';
 import { startDataDirectorySync } from './sync-pgdata.js';
 import type { SqlRefReader } from './sql-refs.js';
 
@@ -47,6 +48,8 @@ export interface InitStepOptions {
   extraEnv?: Readonly<Record<string, string>>;
   /** <controller>/external, where the import source's passfile and TLS files are (reconcile writes them). */
   externalDir: string;
+  /** spec.walStorage: pg_wal's own folder. */
+  pgWal?: string;
 }
 
 /** Runs the step; resolves with the running, bootstrapped postmaster. On abort or failure postgres is stopped. */
@@ -62,7 +65,7 @@ export async function runInitStep(o: InitStepOptions, signal: AbortSignal): Prom
     log.warn({ pgdata: o.pgData, phase }, 'the first start was interrupted after the bootstrap SQL: finishing it');
   }
   const fresh = state === 'missing' || state === 'empty';
-  if (fresh) await Promise.all([runInitdb({ pgBin: o.pgBin, pgData: o.pgData, spec: o.spec, registry: o.registry, root: o.root, signal, onSpawned: o.whileInitdbRuns }), o.beside]);
+  if (fresh) await Promise.all([runInitdb({ pgBin: o.pgBin, pgData: o.pgData, pgWal: o.pgWal, spec: o.spec, registry: o.registry, root: o.root, signal, onSpawned: o.whileInitdbRuns }), o.beside]);
   else await o.beside;
   // A new PGDATA must archive into an empty archive: the first archive attempt checks while this file exists.
   // eslint-disable-next-line security/detect-non-literal-fs-filename -- PGDATA/.check-empty-wal-archive
@@ -113,7 +116,10 @@ async function discard(o: InitStepOptions, log: Logger): Promise<void> {
     await stopPostmaster(adoptPostmaster(pidFile.pid), { smartShutdownTimeout: 0, stopDelay: o.budget().stopDelay, log, closeConnections: o.closeConnections });
   }
   const aside = join(dirname(o.pgData), `${initdbTempPrefix(o.pgData)}discarded-${randomBytes(4).toString('hex')}`);
+  // Its WAL folder and tablespace folders (a restore's) were never used either: they go with it.
+  const linked = await linkedFolders(o.pgData);
   // eslint-disable-next-line security/detect-non-literal-fs-filename -- PGDATA -> a sibling of ours
   await rename(o.pgData, aside);
+  for (const folder of linked) await rm(folder, { recursive: true, force: true });
   await rm(aside, { recursive: true, force: true });
 }

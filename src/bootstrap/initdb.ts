@@ -15,6 +15,7 @@ import { initdbArgs } from './initdb-args.js';
 import { initdbTempPrefix } from './initdb-leftovers.js';
 import { fsyncDir } from '../files/write-file-atomic.js';
 import { BOOTSTRAP_MARKER, writeMarker } from './bootstrap-marker.js';
+import { clearFinalPath, placeExtras, removeTemps, tempSibling, type ExtraFolder } from './extra-folders.js';
 
 // initdb's warning about --no-sync: the caller does sync, before it trusts the new PGDATA.
 const NO_SYNC_WARNING = /^(Sync to disk skipped\.|The data directory might become corrupt if the operating system crashes\.)$/;
@@ -66,6 +67,8 @@ export interface InitdbOptions {
   signal?: AbortSignal;
   /** Called once initdb runs: what the start needs next is loaded meanwhile (runToCompletion's onSpawned). */
   onSpawned?: () => void;
+  /** spec.walStorage: pg_wal's own folder (initdb --waldir, as CNPG initdb.go), made beside PGDATA's temp folder. */
+  pgWal?: string;
 }
 
 /** Runs initdb per spec.bootstrap.initdb into a temp folder and moves it to PGDATA (0700). */
@@ -73,9 +76,12 @@ export async function runInitdb(options: InitdbOptions): Promise<void> {
   const log = namedLogger(options.root, 'initdb');
   const temp = join(dirname(options.pgData), `${initdbTempPrefix(options.pgData)}${randomBytes(4).toString('hex')}`);
   const started = Date.now();
-  log.info({ pgdata: options.pgData }, 'initdb started');
+  const extras: ExtraFolder[] = options.pgWal ? [{ what: 'WAL folder', final: options.pgWal, temp: tempSibling(options.pgWal, 'new'), link: 'pg_wal' }] : [];
+  for (const x of extras) await clearFinalPath(x.final, x.what, log);
+  log.info({ pgdata: options.pgData, ...(options.pgWal ? { pgwal: options.pgWal } : {}) }, 'initdb started');
   try {
-    const result = await runToCompletion(join(options.pgBin, 'initdb'), [...initdbArgs(temp, options.spec), '--no-sync'], {
+    const walArgs = extras.flatMap((x) => ['--waldir', x.temp]);
+    const result = await runToCompletion(join(options.pgBin, 'initdb'), [...initdbArgs(temp, options.spec), ...walArgs, '--no-sync'], {
       registry: options.registry,
       timeoutMs: options.timeoutMs ?? 600_000,
       errorCode: 'BOOTSTRAP',
@@ -94,11 +100,13 @@ export async function runInitdb(options: InitdbOptions): Promise<void> {
       throw new ManagerError('BOOTSTRAP', `initdb failed (${why})${lastLine ? `: ${lastLine}` : ''}`);
     }
     await writeMarker(temp, 'initdb');
+    await placeExtras(temp, extras);
     await moveIntoPlace(temp, options.pgData);
     await fsyncDir(dirname(options.pgData));
   } catch (err) {
     // initdb's single-user postgres may still be writing for a moment after initdb was stopped.
     await rm(temp, { recursive: true, force: true, maxRetries: 5 });
+    await removeTemps(extras);
     throw err;
   }
   log.info({ pgdata: options.pgData, durationMs: Date.now() - started }, 'initdb finished');

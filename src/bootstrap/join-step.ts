@@ -8,14 +8,16 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { ManagerError } from '../errors.js';
 import { child, type Logger } from '../log/logger.js';
-import { isoTime } from '../log/iso-time.js';
+import { asideSuffix } from './aside-name.js';
 import { fsyncDir, writeFileAtomic } from '../files/write-file-atomic.js';
 import { PGDATA_FILES } from '../config/constants.js';
 import type { Cluster } from '../spec/cluster.js';
 import type { ChildRegistry } from '../supervisor/child-registry.js';
 import { runBasebackup } from './basebackup.js';
 import { initdbTempPrefix } from './initdb-leftovers.js';
-import { waitForPrimary } from './wait-for-primary.js';
+import { waitForPrimary, type PrimaryFound } from './wait-for-primary.js';
+import { clearFinalPath, placeExtras, removeTemps, tablespaceLocation, tempSibling, type ExtraFolder } from './extra-folders.js';
+import { primaryTablespaces } from '../db/primary-tablespaces.js';
 
 export interface JoinStepOptions {
   pgBin: string;
@@ -38,11 +40,15 @@ export interface JoinStepOptions {
   overrideConf: (cluster: Cluster) => Promise<string>;
   /** Progress log interval (default 5 s). */
   progressEveryMs?: number;
+  /** spec.walStorage: pg_wal's own folder (pg_basebackup --waldir, CNPG join.go ClonePgData). */
+  pgWal?: string;
+  /** Our tablespace <name> goes to <tablespacesDir>/<name>/data, whatever the primary's path. */
+  tablespacesDir: string;
 }
 
 /** `<pgdata>_<YYYYMMDDHHMMSS>` beside PGDATA (CNPG's "friendly timestamp" suffix). */
 export function asideName(pgData: string, now: Date = new Date()): string {
-  return `${pgData}_${isoTime(now.getTime()).replace(/[-:T]/g, '').slice(0, 14)}`;
+  return `${pgData}_${asideSuffix(now)}`;
 }
 
 // A non-empty PGDATA is never deleted: CNPG keeps a real cluster's folder aside and deletes anything else;
@@ -70,9 +76,11 @@ export async function runJoinStep(o: JoinStepOptions, signal: AbortSignal): Prom
   const cloneName = `${o.podName}-join`;
   const found = await waitForPrimary({ load: o.load, primaryOf: o.primaryOf, addressOf: o.addressOf, applicationName: cloneName, certificatesDir: o.certificatesDir, log, signal });
   const temp = join(dirname(o.pgData), `${initdbTempPrefix(o.pgData)}join-${randomBytes(4).toString('hex')}`);
-  log.info({ primary: found.primary, host: found.host, port: found.port, pgdata: o.pgData, temp }, 'cloning the primary');
+  const extras = await cloneFolders(o, found, cloneName, log);
+  log.info({ primary: found.primary, host: found.host, port: found.port, pgdata: o.pgData, temp, extra: extras.map((x) => x.final) }, 'cloning the primary');
   try {
     await runBasebackup({
+      extraArgs: extras.flatMap((x) => (x.link === 'pg_wal' ? ['--waldir', x.temp] : [`--tablespace-mapping=${x.source ?? ''}=${x.temp}`])),
       pgBin: o.pgBin,
       target: temp,
       // The sender timeout is off for the clone only (CNPG join.go): a slow disk here must not end the copy.
@@ -88,14 +96,32 @@ export async function runJoinStep(o: JoinStepOptions, signal: AbortSignal): Prom
     // A primary cloned before its first WAL was archived still has the empty-archive flag: a replica never starts
     // an archive, and once promoted it would refuse to archive into its own cluster's (no longer empty) one.
     await rm(join(temp, PGDATA_FILES.checkEmptyWalArchive), { force: true });
+    await placeExtras(temp, extras);
     // eslint-disable-next-line security/detect-non-literal-fs-filename -- temp -> PGDATA (absent or empty)
     await rename(temp, o.pgData);
     await fsyncDir(dirname(o.pgData));
   } catch (err) {
     // pg_basebackup's WAL receiver child may still be writing for a moment after it was stopped.
     await rm(temp, { recursive: true, force: true, maxRetries: 5 });
+    await removeTemps(extras);
     if (signal.aborted) throw new ManagerError('BOOTSTRAP', 'the clone was interrupted; nothing was kept and the next start clones again', { cause: err });
     throw err;
   }
   log.info({ pgdata: o.pgData, primary: found.primary }, 'replica cloned');
+}
+
+// pg_wal's own folder and one folder per tablespace of the primary, each cloned into a temporary sibling of its
+// final path. In CNPG every pod has the same paths, so no mapping is needed; locally two instances never share one.
+async function cloneFolders(o: JoinStepOptions, found: PrimaryFound, cloneName: string, log: Logger): Promise<(ExtraFolder & { source?: string })[]> {
+  const extras: (ExtraFolder & { source?: string })[] = [];
+  if (o.pgWal) extras.push({ what: 'WAL folder', final: o.pgWal, temp: tempSibling(o.pgWal, 'join'), link: 'pg_wal' });
+  const target = { host: found.host, port: found.port, applicationName: cloneName, certificatesDir: o.certificatesDir, timeoutMs: 5000 };
+  for (const t of await primaryTablespaces(target)) {
+    // `=` separates the two paths of a mapping (pg_basebackup.c tablespace_list_append): escaped as `\=`.
+    if (t.location.includes('\\')) throw new ManagerError('BOOTSTRAP', `the primary's tablespace ${t.name} has a location with a backslash (${t.location}): cannot map it`);
+    const final = tablespaceLocation(o.tablespacesDir, t.name);
+    extras.push({ what: `folder of tablespace ${t.name}`, final, temp: tempSibling(final, 'join'), link: join('pg_tblspc', t.oid), source: t.location.replace(/=/g, '\\=') });
+  }
+  for (const x of extras) await clearFinalPath(x.final, x.what, log);
+  return extras;
 }

@@ -7,7 +7,7 @@ import { Fields } from '../spec/fields.js';
 import type { Cluster, RecoverySpec } from '../spec/cluster.js';
 import type { ChildRegistry } from '../supervisor/child-registry.js';
 import { backupListArgs, checkWalArchiveArgs, walRestoreArgs } from '../barman/barman-argv.js';
-import { chooseBackup, isDone, parseBackupList } from '../barman/barman-catalog.js';
+import { chooseBackup, isDone, parseBackupList, type BackupTablespace } from '../barman/barman-catalog.js';
 import { BarmanError, credentialEnv, runBarman, type SecretReader } from '../barman/barman-run.js';
 import { clusterObjectStore, readObjectStore, type ObjectStore } from '../barman/object-store.js';
 import { shellQuote } from '../config/manager-command.js';
@@ -19,6 +19,8 @@ export interface FoundBackup {
   store: ObjectStore;
   backupId: string;
   endTime?: string;
+  /** From the catalog; absent when the backup was chosen by a Backup object (read with backup-show). */
+  tablespaces?: BackupTablespace[];
 }
 
 /**
@@ -38,7 +40,8 @@ export async function checkOwnArchiveEmpty(cluster: Cluster, getSecret: SecretRe
   }
 }
 
-function sourceStore(cluster: Cluster, source: string): ObjectStore {
+/** The object store of externalClusters entry `source`. */
+export function sourceStore(cluster: Cluster, source: string): ObjectStore {
   const spec = Fields.of(cluster.raw.spec, 'spec');
   const list = spec.objectList('externalClusters') ?? [];
   const index = list.findIndex((e) => e.string('name') === source);
@@ -82,7 +85,7 @@ export async function findRecoveryBackup(cluster: Cluster, recovery: RecoverySpe
           : 'no completed backup';
     throw new ManagerError('RECOVERY', `cannot recover: ${why} in ${where}${first ? `; the first recoverability point is ${first}` : ''}`);
   }
-  return { store, backupId: chosen.backupId, endTime: chosen.endTime?.toISOString() };
+  return { store, backupId: chosen.backupId, endTime: chosen.endTime?.toISOString(), tablespaces: chosen.tablespaces ?? [] };
 }
 
 /**

@@ -23,5 +23,6 @@ export function initStepOptions(p: Prepared, beside: Promise<void>, closeConnect
     sqlRefs: p.source,
     externalDir: config.controller.external,
     extraEnv: extensionEnv(p.cluster.spec.postgresql.extensions ?? [], process.env),
+    ...(p.cluster.spec.walStorage ? { pgWal: config.pgWal } : {}),
   };
 }

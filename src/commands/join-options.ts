@@ -29,5 +29,7 @@ export async function joinStepOptions(p: Prepared, beside: Promise<void>): Promi
     conninfo: (cluster, primary, applicationName, extra) => conninfoTo(cluster, ctx, primary, applicationName, extra),
     // Rendered as the replica will run (its own application_name and slot), so the first start streams at once.
     overrideConf: (cluster) => overrideConfText(config.pgData, cluster, 'replica', ctx),
+    tablespacesDir: config.tablespacesDir,
+    ...(p.cluster.spec.walStorage ? { pgWal: config.pgWal } : {}),
   };
 }

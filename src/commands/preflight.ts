@@ -30,6 +30,9 @@ export function writableDirs(config: Config): { path: string; mode?: number }[] 
   dirs.push({ path: c.root, mode: 0o755 }, { path: c.run }, { path: c.log }, { path: c.certificates }, { path: c.tmp, mode: 0o1777 });
   if (config.secretsDir) dirs.push({ path: config.secretsDir });
   if (config.statusFile) dirs.push({ path: dirname(config.statusFile) });
+  // Locally the WAL folder's parent and the tablespaces' folder are the manager's to make; in a container they
+  // are volume mounts (spec.walStorage, spec.tablespaces), made by the operator.
+  if (config.stateDir) dirs.push({ path: dirname(config.pgWal) }, { path: config.tablespacesDir });
   return dirs;
 }
 
@@ -47,6 +50,7 @@ export async function becomeRunUser(config: Config): Promise<OsUser> {
     const user = await lookupUser(config.runAs);
     if (!user) throw new ManagerError('PRIVILEGES', `--run-as ${config.runAs}: no such user in /etc/passwd`);
     await assertOwnedBy(config.pgData, user);
+    await assertOwnedBy(config.pgWal, user);
     // Before any folder is created or handed over: the refusal leaves nothing behind.
     const dirs = writableDirs(config);
     assertRunUserAccess(user, [{ path: config.pgData, what: 'PGDATA' }, ...dirs.map((d) => ({ path: d.path, what: 'the folder' }))], dirs.map((d) => d.path));

@@ -7,6 +7,8 @@ import { child, type Logger } from '../log/logger.js';
 import { createLazyDb, type LazyDb } from '../db/lazy-db.js';
 import { inspectPgData, readPgMajor, type PgDataState } from '../bootstrap/initdb.js';
 import { removeInitdbLeftovers } from '../bootstrap/initdb-leftovers.js';
+import { checkWalLayout } from '../bootstrap/wal-layout.js';
+import { removeExtraLeftovers } from './extra-leftovers.js';
 import { createInstanceState, type InstanceState } from '../model/instance-state.js';
 import type { Reconciler } from '../reconcile/reconciler.js';
 import type { ReplicationContext } from '../reconcile/replica-files.js';
@@ -74,7 +76,9 @@ export async function prepareInstance(config: Config, root: Logger, serves: bool
   const user = await becomeRunUser(config);
   // initdb's temporary folders left by an interrupted start go first, whatever state PGDATA is in.
   await removeInitdbLeftovers(config.pgData, log);
+  await removeExtraLeftovers(config, cluster, log);
   const pgState = await inspectPgData(config.pgData);
+  if (pgState === 'initialised') await checkWalLayout({ pgData: config.pgData, pgWal: config.pgWal, walStorage: cluster.spec.walStorage === true });
   const state = createInstanceState(cluster.name, config.podName ?? `${cluster.name}-1`);
   source.observe?.(state);
   let reconciler: Promise<Reconciler> | undefined;
@@ -82,7 +86,7 @@ export async function prepareInstance(config: Config, root: Logger, serves: bool
   const made = (): Promise<Reconciler> =>
     (reconciler ??= Promise.all([readPgMajor(config.pgData), reconcilerModule()]).then(
       ([pgMajor, { Reconciler }]) =>
-        (current = new Reconciler({ source, pgData: config.pgData, controller: config.controller, port: config.port, listenAddresses: config.listenAddresses, pgMajor, osUser: user.name, replication: replicationContext(config, state.podName), state, root, onPasswordApplied: localSecretUpkeep(source, root) })),
+        (current = new Reconciler({ source, pgData: config.pgData, controller: config.controller, port: config.port, listenAddresses: config.listenAddresses, pgMajor, osUser: user.name, replication: replicationContext(config, state.podName), state, root, onPasswordApplied: localSecretUpkeep(source, root), tablespacesDir: config.tablespacesDir, sharedMachine: config.source === 'file' })),
     ));
   return {
     config,

@@ -40,5 +40,8 @@ export function recoveryStepOptions(p: Prepared, beside: Promise<void>, closeCon
     writeFiles: async () => void (await (await p.reconciler()).writeFiles(p.cluster)),
     beside,
     closeConnections,
+    tablespacesDir: config.tablespacesDir,
+    ...(config.volumeSnapshotsDir ? { snapshotsDir: config.volumeSnapshotsDir } : {}),
+    ...(p.cluster.spec.walStorage ? { pgWal: config.pgWal } : {}),
   };
 }

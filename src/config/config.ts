@@ -12,6 +12,12 @@ export interface Config {
   command: Command;
   source: SourceKind;
   pgData: string;
+  /** pg_wal's own folder, used when spec.walStorage is set (pg_wal is then a symlink to it). */
+  pgWal: string;
+  /** Tablespace <name> lives in <tablespacesDir>/<name>/data. */
+  tablespacesDir: string;
+  /** Embedded default: the folder whose subfolder <name> stands in for VolumeSnapshot <name>. */
+  volumeSnapshotsDir?: string;
   podName?: string;
   clusterName?: string;
   namespace?: string;
@@ -106,6 +112,9 @@ export function buildConfig(command: Command, flags: Flags, env: Env, cwd: strin
     command,
     source,
     pgData: resolve(cwd, pgData),
+    pgWal: resolve(cwd, pick(flags, 'pg-wal', env) ?? (local ? under('pg_wal') : CONTAINER_PATHS.pgWal)),
+    tablespacesDir: resolve(cwd, pick(flags, 'tablespaces-dir', env) ?? (local ? under('tablespaces') : CONTAINER_PATHS.tablespaces)),
+    volumeSnapshotsDir: local ? resolve(cwd, pick(flags, 'volume-snapshots-dir', env) ?? under('volume-snapshots')) : undefined,
     podName: pick(flags, 'pod-name', env, 'POD_NAME'),
     clusterName: pick(flags, 'cluster-name', env, 'CLUSTER_NAME'),
     namespace: pick(flags, 'namespace', env, 'NAMESPACE'),

@@ -23,6 +23,10 @@ export const EXIT = Object.freeze({
 /** The container layout: the scratch emptyDir mounted at /controller and PGDATA on the volume. */
 export const CONTAINER_PATHS = Object.freeze({
   pgData: '/var/lib/postgresql/data/pgdata',
+  /** spec.walStorage's volume holds pg_wal here (CNPG pkg/specs/volumes.go PgWalVolumePgWalPath). */
+  pgWal: '/var/lib/postgresql/wal/pg_wal',
+  /** Tablespace <name> lives in <this>/<name>/data (CNPG pkg/specs/volumes.go LocationForTablespace). */
+  tablespaces: '/var/lib/postgresql/tablespaces',
   controller: '/controller',
 });
 

@@ -5,6 +5,9 @@ import { ManagerError } from '../errors.js';
 /** Every flag the manager accepts, with its type. Unknown flags are a usage error. */
 export const FLAG_SPEC = {
   'pg-data': { type: 'string' },
+  'pg-wal': { type: 'string' },
+  'tablespaces-dir': { type: 'string' },
+  'volume-snapshots-dir': { type: 'string' },
   'pod-name': { type: 'string' },
   'cluster-name': { type: 'string' },
   namespace: { type: 'string' },
@@ -88,6 +91,12 @@ export function usageText(): string {
     'Embedded default (a manifest and a secrets folder stand in for the Kubernetes API):',
     '  --cluster-manifest FILE   a postgresql.cnpg.io/v1 Cluster YAML',
     '  --state-dir DIR           where PGDATA, sockets, logs, secrets and status live (default .state)',
+    '  --pg-wal DIR              pg_wal\'s folder with spec.walStorage (default STATE/pg_wal; container',
+    '                            /var/lib/postgresql/wal/pg_wal)',
+    '  --tablespaces-dir DIR     tablespace NAME lives in DIR/NAME/data (default STATE/tablespaces; container',
+    '                            /var/lib/postgresql/tablespaces)',
+    '  --volume-snapshots-dir DIR  VolumeSnapshot NAME of a recovery is the folder DIR/NAME (default',
+    '                            STATE/volume-snapshots; docs/volume-snapshots.md)',
     '  --secrets-dir DIR         one folder per Secret, one file per key (default STATE/secrets)',
     '  --configmaps-dir DIR      one folder per ConfigMap, one file per key (default STATE/configmaps)',
     '  --status-file FILE        the Cluster status, as patched by the manager (default STATE/status.json)',

@@ -39,6 +39,8 @@ export interface CustomConfInput {
   synchronizedStandbySlots?: string | undefined;
   /** spec.postgresql.extensions: their directories go first in extension_control_path and dynamic_library_path. */
   extensions?: readonly ExtensionSpec[];
+  /** The temporary tablespaces, comma-separated (spec.tablespaces[].temporary); empty or absent = not written. */
+  tempTablespaces?: string;
 }
 
 export interface RenderedCustomConf {
@@ -91,6 +93,8 @@ function buildSettings(input: CustomConfInput): Map<string, string> {
   settings.set('cluster_name', input.clusterName);
   if (input.synchronousStandbyNames !== undefined) settings.set('synchronous_standby_names', input.synchronousStandbyNames);
   if (input.synchronizedStandbySlots !== undefined) settings.set('synchronized_standby_slots', input.synchronizedStandbySlots);
+  // A fixed parameter in CNPG (pkg/postgres/configuration.go): the temporary tablespaces of the spec, sorted.
+  if (input.tempTablespaces) settings.set('temp_tablespaces', input.tempTablespaces);
   const libraries = preloadLibraries(input.sharedPreloadLibraries, userKeys);
   if (libraries !== '') settings.set('shared_preload_libraries', libraries);
   return settings;

@@ -9,6 +9,7 @@ import type { ControllerPaths } from '../config/constants.js';
 import { managerCommand, shellQuote } from '../config/manager-command.js';
 import { ManagerError, wrap } from '../errors.js';
 import { renderCustomConf } from '../pgfiles/custom-conf.js';
+import { temporaryTablespaces } from '../spec/validate-storage.js';
 import { renderPgHba } from '../pgfiles/hba.js';
 import { expandPodSelectors } from '../pgfiles/hba-podselector.js';
 import { renderPgIdent } from '../pgfiles/ident.js';
@@ -173,6 +174,7 @@ export async function writeConfigFiles(input: ConfigFilesInput): Promise<ConfigF
     synchronousStandbyNames: syncStandbyNames(cluster, input.replication),
     synchronizedStandbySlots: standbySlots(cluster, input.replication, input.pgMajor),
     ...(pg.extensions ? { extensions: pg.extensions } : {}),
+    tempTablespaces: temporaryTablespaces(cluster.spec.tablespaces),
   });
   const postgresqlConfPath = join(pgData, PGDATA_FILES.postgresqlConf);
   // eslint-disable-next-line security/detect-non-literal-fs-filename -- PGDATA/postgresql.conf

@@ -16,6 +16,7 @@ import { PasswordReconciler } from './passwords.js';
 import { applyPassfiles, planPassfiles } from './pgpass-files.js';
 import { reloadAndWait } from './reload.js';
 import { statusPatch } from './status-patch.js';
+import { reconcileTablespaces } from './tablespaces.js';
 import { cachedReads } from './cached-reads.js';
 import type { SpecSource } from '../source/spec-source.js';
 
@@ -24,6 +25,10 @@ export interface ReconcilerOptions extends ConfigFilesContext {
   root: Logger;
   /** After a password from a Secret is in force (see PasswordReconciler). */
   onPasswordApplied?: (secret: SecretObject) => Promise<void>;
+  /** Where spec.tablespaces' folders are made (tablespaces.ts). */
+  tablespacesDir?: string;
+  /** Every instance runs on this machine (the embedded default): see tablespaces.ts. */
+  sharedMachine?: boolean;
 }
 
 /** Serialises reconciles (a watch event during a reload waits its turn) and remembers pending reloads. */
@@ -98,7 +103,13 @@ export class Reconciler {
     state.pendingRestartSettings = loaded.pendingRestartSettings;
     // A replica is read-only: the primary's passwords reach it through WAL.
     if (state.role === 'primary') await this.applyPasswords(pool, reads);
-    await this.#o.source.patchStatus(statusPatch(cluster, state));
+    // Tablespaces are created on the primary only; a replica gets them through WAL (CNPG reconciler.go).
+    const tablespaces = cluster.spec.tablespaces ?? [];
+    const tablespacesStatus =
+      state.role === 'primary' && tablespaces.length > 0 && this.#o.tablespacesDir !== undefined
+        ? await reconcileTablespaces({ pool, spec: tablespaces, tablespacesDir: this.#o.tablespacesDir, log: this.#log, sharedMachine: this.#o.sharedMachine })
+        : undefined;
+    await this.#o.source.patchStatus({ ...statusPatch(cluster, state), ...(tablespacesStatus ? { tablespacesStatus } : {}) });
   }
 
   /**

@@ -87,6 +87,16 @@ export interface RecoverySpec {
   /** An externalClusters[] entry with a barmanObjectStore. */
   source?: string;
   recoveryTarget?: RecoveryTarget;
+  /** volumeSnapshots: the VolumeSnapshot names of PGDATA, the WAL volume and each tablespace (api/v1 DataSource). */
+  volumeSnapshots?: VolumeSnapshotsSpec;
+}
+
+/** spec.bootstrap.recovery.volumeSnapshots, by snapshot name. */
+export interface VolumeSnapshotsSpec {
+  storage: string;
+  walStorage?: string;
+  /** Tablespace name -> snapshot name. */
+  tablespaceStorage: Record<string, string>;
 }
 
 /** spec.bootstrap.recovery.recoveryTarget (api/v1 RecoveryTarget). */
@@ -201,6 +211,18 @@ export interface ClusterSpec {
   backup?: BackupSpec;
   /** The operand image as written in the manifest (postgresMajor is derived from its tag). */
   imageName?: string;
+  /** spec.walStorage is set: pg_wal lives in a folder of its own (validate-storage.ts). */
+  walStorage?: boolean;
+  /** spec.tablespaces, in manifest order (validate-storage.ts). */
+  tablespaces?: TablespaceSpec[];
+}
+
+/** One declarative tablespace (CNPG api/v1 TablespaceConfiguration; `storage` is the operator's). */
+export interface TablespaceSpec {
+  name: string;
+  /** owner.name; empty means the default (the superuser, as CNPG's CREATE TABLESPACE ... OWNER ""). */
+  owner?: string;
+  temporary: boolean;
 }
 
 export interface Cluster {

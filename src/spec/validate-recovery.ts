@@ -4,7 +4,7 @@
 // targetName/targetXID/targetImmediate need a backupID (no backup can be chosen from them); targetTLI is
 // `latest` or a positive integer; targetTime parses.
 import { ManifestError } from '../errors.js';
-import type { RecoverySpec, RecoveryTarget } from './cluster.js';
+import type { RecoverySpec, RecoveryTarget, VolumeSnapshotsSpec } from './cluster.js';
 import { Fields } from './fields.js';
 
 const RECOVERY_KEYS: ReadonlySet<string> = new Set(['backup', 'source', 'recoveryTarget', 'database', 'owner', 'secret', 'volumeSnapshots']);
@@ -13,21 +13,49 @@ const TARGET_KEYS: ReadonlySet<string> = new Set(['backupID', 'targetTLI', 'targ
 /** Validates spec.bootstrap.recovery; `spec` gives externalClusters. */
 export function validateRecovery(f: Fields, spec: Fields): RecoverySpec {
   f.onlyKeys(RECOVERY_KEYS);
-  f.refuse('volumeSnapshots', 'recovery from volume snapshots');
   for (const key of ['database', 'owner', 'secret']) f.refuse(key, 'creating the application database after a recovery; the recovered cluster keeps its own');
   const backup = f.child('backup')?.requiredString('name');
   const source = f.string('source', { nonEmpty: true });
-  if ((backup === undefined) === (source === undefined)) throw new ManifestError(f.path, 'needs exactly one of backup.name and source');
+  const snapshots = f.child('volumeSnapshots');
+  // From volume snapshots a source is optional: it only serves WAL (restore_command) for the recovery target.
+  if (snapshots !== undefined && backup !== undefined) throw new ManifestError(f.at('backup'), 'cannot be set with volumeSnapshots');
+  if (snapshots === undefined && (backup === undefined) === (source === undefined)) throw new ManifestError(f.path, 'needs exactly one of backup.name, source and volumeSnapshots');
   if (source !== undefined) {
     const entry = (spec.objectList('externalClusters') ?? []).find((e) => e.string('name') === source);
     if (!entry) throw new ManifestError(f.at('source'), `names "${source}", which is not in spec.externalClusters`);
     if (!entry.has('barmanObjectStore')) throw new ManifestError(f.at('source'), `externalClusters "${source}" has no barmanObjectStore: only recovery from an object store is built`);
   }
   const result: RecoverySpec = {};
+  if (snapshots !== undefined) result.volumeSnapshots = validateSnapshots(snapshots);
   if (backup !== undefined) result.backup = backup;
   if (source !== undefined) result.source = source;
   const t = f.child('recoveryTarget');
   if (t) result.recoveryTarget = validateTarget(t);
+  return result;
+}
+
+// A TypedLocalObjectReference to a VolumeSnapshot (api/v1 DataSource): only its name says which snapshot.
+function snapshotName(ref: Fields): string {
+  ref.onlyKeys(new Set(['name', 'kind', 'apiGroup']));
+  const kind = ref.string('kind');
+  if (kind !== undefined && kind !== 'VolumeSnapshot') throw new ManifestError(ref.at('kind'), `only VolumeSnapshot is supported, got ${JSON.stringify(kind)}`);
+  const name = ref.requiredString('name');
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) throw new ManifestError(ref.at('name'), `is not a snapshot name: ${JSON.stringify(name)}`);
+  return name;
+}
+
+function validateSnapshots(v: Fields): VolumeSnapshotsSpec {
+  v.onlyKeys(new Set(['storage', 'walStorage', 'tablespaceStorage']));
+  const storage = v.child('storage');
+  if (storage === undefined) throw new ManifestError(v.at('storage'), 'is required');
+  const result: VolumeSnapshotsSpec = { storage: snapshotName(storage), tablespaceStorage: {} };
+  const wal = v.child('walStorage');
+  if (wal !== undefined) result.walStorage = snapshotName(wal);
+  const tablespaces = v.child('tablespaceStorage');
+  for (const name of tablespaces?.keys() ?? []) {
+    const ref = tablespaces?.child(name);
+    if (ref !== undefined) result.tablespaceStorage[name] = snapshotName(ref); // eslint-disable-line security/detect-object-injection -- a record of our own
+  }
   return result;
 }
 

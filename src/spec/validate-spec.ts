@@ -14,6 +14,7 @@ import { checkSynchronizeLogicalDecoding } from './validate-logical-decoding.js'
 import { validateCertificates, validateMonitoring, validateProbes } from './validate-observability.js';
 import { validatePostgresql } from './validate-postgresql.js';
 import { validateReplicationSlots, validateSyncReplicas } from './validate-replication.js';
+import { validateTablespaces, validateWalStorage } from './validate-storage.js';
 
 // ClusterSpec in api/v1/cluster_types.go, plus podSelectorRefs (newer CNPG samples) and serviceAccountName.
 const SPEC_KEYS: ReadonlySet<string> = new Set([
@@ -59,6 +60,9 @@ export function validateClusterSpec(spec: Fields, clusterName: string): ClusterS
   };
   const backup = validateBackup(spec);
   if (backup !== undefined) result.backup = backup;
+  if (validateWalStorage(spec)) result.walStorage = true;
+  const tablespaces = validateTablespaces(spec);
+  if (tablespaces.length > 0) result.tablespaces = tablespaces;
   const logLevel = spec.oneOf('logLevel', LOG_LEVELS);
   if (logLevel !== undefined) result.logLevel = logLevel;
   const serviceAccountName = spec.string('serviceAccountName', { nonEmpty: true });
@@ -101,8 +105,6 @@ function imageMajor(spec: Fields, result: ClusterSpec): number | undefined {
 /** One clear refusal per feature the instance manager does not implement yet. */
 function refuseUnsupported(spec: Fields): void {
   spec.refuse('replica', 'replica clusters');
-  spec.refuse('walStorage', 'a separate WAL volume');
-  nonEmptyList(spec, 'tablespaces', 'tablespaces');
   nonEmptyList(spec, 'plugins', 'CNPG-i plugins');
   // externalClusters alone is inert: every field that uses one (recovery, pg_basebackup, replica,
   // initdb.import, plugins) is refused on its own.

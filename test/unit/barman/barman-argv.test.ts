@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendAdditionalArgs, backupArgs, checkWalArchiveArgs, walRestoreArgs } from '../../../src/barman/barman-argv.js';
+import { appendAdditionalArgs, backupArgs, checkWalArchiveArgs, restoreArgs, walRestoreArgs } from '../../../src/barman/barman-argv.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ManifestError } from '../../../src/errors.js';
@@ -33,4 +33,9 @@ test('data.additionalCommandArgs: appended after the data options, minus those r
   const walArgs = sample.replace('        compression: gzip', '        compression: gzip\n        archiveAdditionalCommandArgs: ["--read-timeout=60"]');
   assert.throws(() => parseClusterManifest(walArgs, 'x.yaml', { namespace: 'default' }),
     (err: unknown) => err instanceof ManifestError && err.path === 'spec.backup.barmanObjectStore.wal.archiveAdditionalCommandArgs' && /in-process client/.test(err.message));
+});
+
+test('restore: each tablespace relocated with --tablespace NAME:LOCATION, before the positional arguments', () => {
+  assert.deepEqual(restoreArgs(store({}), 'B1', '/d', [{ name: 'a', location: '/t/a/.data.initdb-x' }]), ['--cloud-provider', 'aws-s3', '--tablespace', 'a:/t/a/.data.initdb-x', 's3://b/p', 'pg', 'B1', '/d']);
+  assert.deepEqual(restoreArgs(store({}), 'B1', '/d'), ['--cloud-provider', 'aws-s3', 's3://b/p', 'pg', 'B1', '/d']);
 });

@@ -43,3 +43,9 @@ test('recovery settings: archiving off, the target, inclusive unless exclusive, 
   }
   assert.ok(renderRecoveryConf({ restoreCommand: 'r', target: { targetImmediate: true }, hotStandby: {} }).includes("recovery_target = 'immediate'"));
 });
+
+test('a backup\'s tablespaces ([name, oid, location] in barman\'s JSON)', () => {
+  const list = parseBackupList(JSON.stringify({ backups_list: [{ backup_id: 'B', begin_time: 'Mon Dec  7 05:00:00 2026', end_time: 'Mon Dec  7 05:00:10 2026', status: 'DONE', tablespaces: [['a', 16384, '/t/a/data']] }, { backup_id: 'C', tablespaces: null }] }));
+  assert.deepEqual(list.find((b) => b.backupId === 'B')?.tablespaces, [{ name: 'a', oid: '16384', location: '/t/a/data' }]);
+  assert.equal(list.find((b) => b.backupId === 'C')?.tablespaces, undefined);
+});

@@ -197,3 +197,8 @@ test('recovery_init_sync_method is syncfs from PostgreSQL 14 on, unless the Clus
   assert.equal(settings(renderCustomConf(input({ pgMajor: 13 })).text).has('recovery_init_sync_method'), false);
   assert.equal(settings(renderCustomConf(input({ parameters: { recovery_init_sync_method: 'fsync' } })).text).get('recovery_init_sync_method'), 'fsync');
 });
+
+test('temp_tablespaces comes from the temporary tablespaces, never from the user', () => {
+  assert.match(renderCustomConf(input({ tempTablespaces: 'a,b' })).text, /^temp_tablespaces = 'a,b'$/m);
+  assert.doesNotMatch(renderCustomConf(input({ parameters: { temp_tablespaces: 'x' } })).text, /temp_tablespaces/);
+});
