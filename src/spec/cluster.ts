@@ -51,6 +51,18 @@ export interface RecoveryTarget {
   exclusive?: boolean;
 }
 
+/** spec.replica (CNPG ReplicaClusterConfiguration); replica-mode.ts says whether it makes a replica cluster. */
+export interface ReplicaSpec {
+  /** The externalClusters entry the designated primary follows. */
+  source: string;
+  enabled?: boolean;
+  primary?: string;
+  self?: string;
+  promotionToken?: string;
+  /** recovery_min_apply_delay, whole seconds. */
+  minApplyDelaySeconds?: number;
+}
+
 export interface LdapSpec {
   server: string;
   port?: number;
@@ -127,7 +139,8 @@ export interface ClusterSpec {
     enableAlterSystem: boolean;
     synchronous?: SynchronousSpec;
   };
-  bootstrap: { initdb: InitdbSpec; recovery?: RecoverySpec };
+  bootstrap: { initdb: InitdbSpec; recovery?: RecoverySpec; pgBasebackup?: { source: string } };
+  replica?: ReplicaSpec;
   certificates: CertificatesSpec;
   monitoring: MonitoringSpec;
   probes: {

@@ -11,6 +11,7 @@ import { validateBootstrap } from './validate-bootstrap.js';
 import { validateCertificates, validateMonitoring, validateProbes } from './validate-observability.js';
 import { validatePostgresql } from './validate-postgresql.js';
 import { validateReplicationSlots, validateSyncReplicas } from './validate-replication.js';
+import { validateExternalClusters, validateReplica } from './validate-replica.js';
 
 // ClusterSpec in api/v1/cluster_types.go, plus podSelectorRefs (newer CNPG samples) and serviceAccountName.
 const SPEC_KEYS: ReadonlySet<string> = new Set([
@@ -55,6 +56,9 @@ export function validateClusterSpec(spec: Fields, clusterName: string): ClusterS
   };
   const backup = validateBackup(spec);
   if (backup !== undefined) result.backup = backup;
+  validateExternalClusters(spec);
+  const replica = validateReplica(spec, clusterName, result.bootstrap.recovery !== undefined || result.bootstrap.pgBasebackup !== undefined);
+  if (replica !== undefined) result.replica = replica;
   const logLevel = spec.oneOf('logLevel', LOG_LEVELS);
   if (logLevel !== undefined) result.logLevel = logLevel;
   const serviceAccountName = spec.string('serviceAccountName', { nonEmpty: true });
@@ -85,16 +89,12 @@ function imageMajor(spec: Fields, result: ClusterSpec): number | undefined {
 
 /** One clear refusal per feature the instance manager does not implement yet. */
 function refuseUnsupported(spec: Fields): void {
-  spec.refuse('replica', 'replica clusters');
   spec.refuse('walStorage', 'a separate WAL volume');
   nonEmptyList(spec, 'tablespaces', 'tablespaces');
   nonEmptyList(spec, 'plugins', 'CNPG-i plugins');
   const managed = spec.child('managed');
   managed?.onlyKeys(new Set(['roles', 'services']));
   if (managed !== undefined) nonEmptyList(managed, 'roles', 'managed roles');
-  // externalClusters alone is inert: every field that uses one (recovery, pg_basebackup, replica,
-  // initdb.import, plugins) is refused on its own.
-  spec.objectList('externalClusters');
 }
 
 function nonEmptyList(f: Fields, key: string, what: string): void {
