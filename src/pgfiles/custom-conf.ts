@@ -33,6 +33,8 @@ export interface CustomConfInput {
   enableAlterSystem?: boolean;
   /** Computed by the manager from the Cluster (synchronous-standby.ts); absent = asynchronous. */
   synchronousStandbyNames?: string | undefined;
+  /** spec.replica.minApplyDelay in whole seconds, on a replica cluster (CNPG writes `<seconds>s`). */
+  recoveryMinApplyDelaySeconds?: number | undefined;
 }
 
 export interface RenderedCustomConf {
@@ -83,6 +85,7 @@ function buildSettings(input: CustomConfInput): Map<string, string> {
   if (input.archiveMode === 'on' && input.archiveCommand !== undefined) settings.set('archive_command', input.archiveCommand);
   settings.set('cluster_name', input.clusterName);
   if (input.synchronousStandbyNames !== undefined) settings.set('synchronous_standby_names', input.synchronousStandbyNames);
+  if (input.recoveryMinApplyDelaySeconds !== undefined) settings.set('recovery_min_apply_delay', `${input.recoveryMinApplyDelaySeconds}s`);
   const libraries = preloadLibraries(input.sharedPreloadLibraries, userKeys);
   if (libraries !== '') settings.set('shared_preload_libraries', libraries);
   return settings;

@@ -3,12 +3,14 @@
 // (instance_replica.go RefreshReplicaConfiguration): standby.signal => replica, else primary; the manager never
 // decides a role on its own, it renders what the files and the Cluster's status say.
 import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { primaryAddress } from '../config/primary-address.js';
 import { PGDATA_FILES } from '../config/constants.js';
 import { replicaConninfo, renderReplicaOverrideConf, slotNameForInstance } from '../pgfiles/replica-conf.js';
 import { synchronousStandbyNames } from '../pgfiles/synchronous-standby.js';
 import type { Cluster } from '../spec/cluster.js';
+import { isDesignatedPrimary } from '../spec/replica-mode.js';
+import { externalSourceConninfo } from './external-source.js';
 
 /** Which postgres this PGDATA starts as. */
 export type Role = 'primary' | 'replica';
@@ -24,6 +26,13 @@ export interface ReplicationContext {
   /** --peer-port-base (embedded default). */
   peerPortBase?: number | undefined;
   certificatesDir: string;
+  /** <controller>/external (externalClusters' files); beside certificatesDir when not given. */
+  externalDir?: string | undefined;
+}
+
+/** The folder of the externalClusters files. */
+export function externalDirOf(ctx: ReplicationContext): string {
+  return ctx.externalDir ?? join(dirname(ctx.certificatesDir), 'external');
 }
 
 /** standby.signal (or an old recovery.signal) in PGDATA => replica. */
@@ -63,6 +72,12 @@ export function conninfoTo(cluster: Cluster, ctx: ReplicationContext, primary: s
  * timeline. While no primary is known the file on disk is kept.
  */
 export async function overrideConfText(pgData: string, cluster: Cluster, role: Role, ctx: ReplicationContext): Promise<string> {
+  // The designated primary of a replica cluster follows the external source, without a slot (CNPG
+  // writeReplicaConfigurationForDesignatedPrimary); a primary on disk there is demoted before it starts.
+  if (role === 'replica' && isDesignatedPrimary(cluster, ctx.podName)) {
+    const source = cluster.spec.replica?.source ?? '';
+    return renderReplicaOverrideConf({ primaryConninfo: externalSourceConninfo(cluster, source, externalDirOf(ctx), 'spec.replica.source', [['tcp_user_timeout', '5000']]) });
+  }
   const primary = primaryName(cluster);
   if (role === 'primary' || primary === undefined || primary === ctx.podName) {
     // eslint-disable-next-line security/detect-non-literal-fs-filename -- PGDATA/override.conf

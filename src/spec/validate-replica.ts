@@ -49,6 +49,7 @@ export function validateReplica(spec: Fields, clusterName: string, hasBootstrapC
   }
   const token = f.string('promotionToken', { nonEmpty: true });
   const replica = isReplicaSpec(result, clusterName);
+  // eslint-disable-next-line security/detect-possible-timing-attacks -- a presence check, not a comparison of secrets
   if (token !== undefined) {
     if (delay !== undefined) throw new ManifestError(f.at('minApplyDelay'), 'cannot be applied with a promotion token');
     if (replica) throw new ManifestError(f.at('promotionToken'), 'is only allowed for primary clusters (replica mode off)');
