@@ -2,7 +2,7 @@
 // built: the source to re-read, the external cluster's files and conninfo, the designated primary's override.conf.
 import type { CloneExternalOptions } from '../bootstrap/clone-external-step.js';
 import { isReplicaCluster } from '../spec/replica-mode.js';
-import type { Prepared } from './prepare.js';
+import { replicationContext, type Prepared } from './prepare.js';
 
 /** True when this start clones an external cluster: an empty PGDATA of the target primary with spec.bootstrap.pg_basebackup. */
 export function clonesExternal(p: Prepared, joins: boolean): boolean {
@@ -12,10 +12,10 @@ export function clonesExternal(p: Prepared, joins: boolean): boolean {
 /** Options of runCloneExternalStep for this instance. */
 export async function cloneOptions(p: Prepared, beside: Promise<void>): Promise<CloneExternalOptions> {
   const { config } = p;
-  const [{ applyPassfiles, planPassfiles }, { externalSourceConninfo }, { renderReplicaOverrideConf }] = await Promise.all([
+  const [{ applyPassfiles, planPassfiles }, { externalSourceConninfo }, { designatedPrimaryOverride }] = await Promise.all([
     import('../reconcile/pgpass-files.js'),
     import('../reconcile/external-source.js'),
-    import('../pgfiles/replica-conf.js'),
+    import('../reconcile/replica-files.js'),
   ]);
   const dir = config.controller.external;
   return {
@@ -28,11 +28,7 @@ export async function cloneOptions(p: Prepared, beside: Promise<void>): Promise<
     writeExternalFiles: async (cluster) => void (await applyPassfiles(await planPassfiles({ cluster, source: p.source, controller: config.controller, port: config.port }))),
     // The sender timeout is off for the copy only (CNPG pgbasebackup/cmd.go), as for a join.
     conninfo: (cluster) => externalSourceConninfo(cluster, cluster.spec.bootstrap.pgBasebackup?.source ?? '', dir, 'spec.bootstrap.pg_basebackup.source', [['connect_timeout', '5'], ['options', '-c wal_sender_timeout=0s']]),
-    standbyOverride: (cluster) => {
-      if (!isReplicaCluster(cluster)) return undefined;
-      const source = cluster.spec.replica?.source ?? '';
-      return renderReplicaOverrideConf({ primaryConninfo: externalSourceConninfo(cluster, source, dir, 'spec.replica.source', [['tcp_user_timeout', '5000']]) });
-    },
+    standbyOverride: (cluster) => (isReplicaCluster(cluster) ? designatedPrimaryOverride(cluster, replicationContext(config, p.state.podName)) : undefined),
     report: (reason) => p.source.patchStatus({ phase: 'Setting up primary', phaseReason: reason ?? null }),
   };
 }

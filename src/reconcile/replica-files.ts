@@ -11,6 +11,8 @@ import { synchronousStandbyNames } from '../pgfiles/synchronous-standby.js';
 import type { Cluster } from '../spec/cluster.js';
 import { isDesignatedPrimary } from '../spec/replica-mode.js';
 import { externalSourceConninfo } from './external-source.js';
+import { externalCluster } from '../spec/external-cluster.js';
+import { walRestoreCommand } from '../config/manager-command.js';
 
 /** Which postgres this PGDATA starts as. */
 export type Role = 'primary' | 'replica';
@@ -74,10 +76,7 @@ export function conninfoTo(cluster: Cluster, ctx: ReplicationContext, primary: s
 export async function overrideConfText(pgData: string, cluster: Cluster, role: Role, ctx: ReplicationContext): Promise<string> {
   // The designated primary of a replica cluster follows the external source, without a slot (CNPG
   // writeReplicaConfigurationForDesignatedPrimary); a primary on disk there is demoted before it starts.
-  if (role === 'replica' && isDesignatedPrimary(cluster, ctx.podName)) {
-    const source = cluster.spec.replica?.source ?? '';
-    return renderReplicaOverrideConf({ primaryConninfo: externalSourceConninfo(cluster, source, externalDirOf(ctx), 'spec.replica.source', [['tcp_user_timeout', '5000']]) });
-  }
+  if (role === 'replica' && isDesignatedPrimary(cluster, ctx.podName)) return designatedPrimaryOverride(cluster, ctx);
   const primary = primaryName(cluster);
   if (role === 'primary' || primary === undefined || primary === ctx.podName) {
     // eslint-disable-next-line security/detect-non-literal-fs-filename -- PGDATA/override.conf
@@ -101,5 +100,20 @@ export function syncStandbyNames(cluster: Cluster, ctx: ReplicationContext): str
     synchronous: cluster.spec.postgresql.synchronous,
     minSyncReplicas: cluster.spec.minSyncReplicas,
     maxSyncReplicas: cluster.spec.maxSyncReplicas,
+  });
+}
+
+/**
+ * The designated primary's override.conf: primary_conninfo to the source when it has connectionParameters, and
+ * restore_command (`wal-restore`, served from the source's store: wal/restore-source.ts) when it has a
+ * barmanObjectStore; no slot.
+ */
+export function designatedPrimaryOverride(cluster: Cluster, ctx: ReplicationContext): string {
+  const name = cluster.spec.replica?.source ?? '';
+  const source = externalCluster(cluster, name);
+  const root = dirname(externalDirOf(ctx));
+  return renderReplicaOverrideConf({
+    primaryConninfo: source?.connectionParameters === undefined ? undefined : externalSourceConninfo(cluster, name, externalDirOf(ctx), 'spec.replica.source', [['tcp_user_timeout', '5000']]),
+    restoreCommand: source?.barmanObjectStore === undefined ? undefined : walRestoreCommand(root, join(root, 'log')),
   });
 }

@@ -144,10 +144,13 @@ test('a clone with a password waits for an unreachable source (log, status, no P
   started.push(cl);
   const line = await cl.waitForLine((l) => l.msg?.startsWith('cannot clone the external cluster') === true, 30_000, 'clone failure logged');
   assert.match(String(line.err), /pg_basebackup failed \(exit code 1\).*accepting TCP\/IP connections/);
-  await waitUntil(() => String(status(cl).phaseReason ?? '').includes('cannot clone spec.bootstrap.pg_basebackup.source'), 10_000, 'phaseReason');
+  await waitUntil(() => {
+    const reason = status(cl).phaseReason;
+    return typeof reason === 'string' && reason.includes('cannot clone spec.bootstrap.pg_basebackup.source');
+  }, 10_000, 'phaseReason');
   assert.equal(existsSync(join(cl.stateDir, 'pgdata', 'PG_VERSION')), false, 'no PGDATA from a failed clone');
   assert.equal(cl.proc.exitCode, null, 'the manager keeps retrying');
-  assert.doesNotMatch(JSON.stringify(cl.lines), new RegExp(secretValue(source.stateDir, 'src1-superuser', 'password')), 'the password is never logged');
+  assert.ok(!JSON.stringify(cl.lines).includes(secretValue(source.stateDir, 'src1-superuser', 'password')), 'the password is never logged');
 
   // The source's address fixed in the manifest: the next attempt clones it.
   writeFileSync(cl.manifestPath, cloneManifest(source.port));
