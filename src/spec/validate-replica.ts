@@ -76,7 +76,7 @@ export function validatePgBasebackup(f: Fields, spec: Fields): { source: string 
   return { source };
 }
 
-/** Each externalClusters entry has a name and at least one of connectionParameters and barmanObjectStore; names are unique. */
+/** Each externalClusters entry has a name, names are unique, connectionParameters are strings; the field that uses an entry checks what it needs. */
 export function validateExternalClusters(spec: Fields): void {
   const seen = new Set<string>();
   for (const [i, e] of (spec.objectList('externalClusters') ?? []).entries()) {
@@ -84,7 +84,6 @@ export function validateExternalClusters(spec: Fields): void {
     if (seen.has(name)) throw new ManifestError(`spec.externalClusters[${i}].name`, `"${name}" appears twice`);
     seen.add(name);
     e.refuse('plugin', 'CNPG-i plugins');
-    if (!e.has('connectionParameters') && !e.has('barmanObjectStore')) throw new ManifestError(`spec.externalClusters[${i}]`, 'needs connectionParameters or barmanObjectStore');
     const params = e.child('connectionParameters');
     for (const [key, value] of params?.entries() ?? []) {
       if (typeof value !== 'string') throw new ManifestError(params?.at(key) ?? '', 'must be a string');

@@ -77,7 +77,6 @@ const cases: [string, Record<string, unknown>, string, string][] = [
   ['bootstrap.pg_basebackup from an object store', { bootstrap: { pg_basebackup: { source: 'b' } }, externalClusters: [{ name: 'b', barmanObjectStore: { destinationPath: 's3://b' } }] }, 'spec.bootstrap.pg_basebackup.source', 'has no connectionParameters'],
   ['bootstrap.pg_basebackup database', { bootstrap: { pg_basebackup: { source: 'src', database: 'app' } }, externalClusters: [{ name: 'src', connectionParameters: { host: 'h' } }] }, 'spec.bootstrap.pg_basebackup.database', 'not supported yet'],
   ['two bootstrap methods', { bootstrap: { initdb: {}, pg_basebackup: { source: 'src' } }, externalClusters: [{ name: 'src', connectionParameters: { host: 'h' } }] }, 'spec.bootstrap.pg_basebackup', 'mutually exclusive'],
-  ['externalClusters entry without a way in', { externalClusters: [{ name: 'e' }] }, 'spec.externalClusters[0]', 'needs connectionParameters or barmanObjectStore'],
   ['externalClusters duplicate', { externalClusters: [{ name: 'e', connectionParameters: {} }, { name: 'e', connectionParameters: {} }] }, 'spec.externalClusters[1].name', 'appears twice'],
   ['initdb.import', initdb({ import: { type: 'microservice' } }), 'spec.bootstrap.initdb.import', 'not supported yet'],
   ['initdb.postInitSQLRefs', initdb({ postInitSQLRefs: {} }), 'spec.bootstrap.initdb.postInitSQLRefs', 'not supported yet'],
