@@ -53,7 +53,8 @@ export function asideName(pgData: string, now: Date = new Date()): string {
 
 // A non-empty PGDATA is never deleted: CNPG keeps a real cluster's folder aside and deletes anything else;
 // here everything goes aside, since a folder pg_controldata cannot read may still be someone's data.
-async function moveAside(pgData: string, log: Logger): Promise<void> {
+/** Moves a non-empty PGDATA aside (never deleted) before a clone. */
+export async function moveAside(pgData: string, log: Logger): Promise<void> {
   // eslint-disable-next-line security/detect-non-literal-fs-filename -- PGDATA
   const entries = await readdir(pgData).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? [] : Promise.reject(err)));
   if (entries.filter((e) => e !== 'lost+found').length === 0) return;

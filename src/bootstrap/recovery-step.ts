@@ -11,6 +11,7 @@ import { ManagerError, describeError } from '../errors.js';
 import { child, type Logger } from '../log/logger.js';
 import type { LazyDb } from '../db/lazy-db.js';
 import type { Cluster, RecoverySpec, VolumeSnapshotsSpec } from '../spec/cluster.js';
+import { isReplicaCluster } from '../spec/replica-mode.js';
 import type { ChildRegistry } from '../supervisor/child-registry.js';
 import { waitUntilReady, type Postmaster } from '../supervisor/postmaster.js';
 import { startOrAdoptPostmaster } from '../supervisor/start-postmaster.js';
@@ -61,6 +62,18 @@ export async function runRecoveryStep(o: RecoveryStepOptions, signal: AbortSigna
   const env = restored.env;
   await o.beside;
   signal.throwIfAborted();
+  if (isReplicaCluster(o.cluster)) {
+    // A replica cluster's designated primary does not promote (CNPG restore.go: "replica cluster -> standby
+    // override.conf to the external source, done"): standby.signal, then the files, whose override.conf follows
+    // the source (restore_command from its store, primary_conninfo when it has one); the lifecycle starts it.
+    // eslint-disable-next-line security/detect-non-literal-fs-filename -- PGDATA/standby.signal
+    await writeFile(join(o.pgData, 'standby.signal'), '', { mode: 0o600 });
+    await rm(join(o.pgData, PGDATA_FILES.checkEmptyWalArchive), { force: true });
+    await o.writeFiles();
+    await clearMarker(o.pgData);
+    log.info({ source: o.cluster.spec.replica?.source }, 'backup restored for a replica cluster: starting as a standby of the source');
+    return;
+  }
   await o.writeFiles();
   const control = parseControlData((await readControlData(o.pgBin, o.pgData, o.registry)).text);
   const hotStandby: Record<string, string> = {};

@@ -22,6 +22,7 @@ import { PartGroup } from './part-group.js';
 import { prepareInstance, type Prepared } from './prepare.js';
 import { initStepOptions } from './init-options.js';
 import { joinStepOptions } from './join-options.js';
+import { cloneOptions, clonesExternal } from './clone-options.js';
 import { backupPart } from './backup-part.js';
 import { objectStorePart, wantsEmbeddedStore } from './object-store-part.js';
 import { lifecyclePart, logPipesPart, reaperPart, serversPart, volumesPart, watchPart } from './run-parts.js';
@@ -80,6 +81,12 @@ export async function instanceRun(config: Config, root: Logger, emergency: { sto
         await runRecoveryStep(recoveryStepOptions(p, provisioned, closeConnections), signal);
         await (await p.reconciler()).writeFiles(p.cluster);
         return false;
+      }
+      if (clonesExternal(p, joins(p))) {
+        // spec.bootstrap.pg_basebackup: a copy of the external cluster instead of initdb (loaded only to clone).
+        const { runCloneExternalStep } = await import('../bootstrap/clone-external-step.js');
+        await runCloneExternalStep(await cloneOptions(p, provisioned), signal);
+        p.pgState = 'initialised';
       }
       if (p.pgState !== 'initialised' && !joins(p)) return runInitStep(initStepOptions(p, provisioned, closeConnections), signal);
       if (p.pgState !== 'initialised') {

@@ -24,7 +24,7 @@ import { createSpecSource, localSecretUpkeep } from './source-setup.js';
 
 /** Who this instance is and how it reaches its primary (reconcile's override.conf, `instance join`). */
 export function replicationContext(config: Config, podName: string): ReplicationContext {
-  return { podName, source: config.source, primaryHost: config.primaryHost, primaryPort: config.primaryPort, peerPortBase: config.peerPortBase, certificatesDir: config.controller.certificates };
+  return { podName, source: config.source, primaryHost: config.primaryHost, primaryPort: config.primaryPort, peerPortBase: config.peerPortBase, certificatesDir: config.controller.certificates, externalDir: config.controller.external };
 }
 
 export interface Prepared {

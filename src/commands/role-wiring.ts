@@ -18,6 +18,7 @@ import type { AcquireOutcome, PrimaryLease } from '../kube/primary-lease.js';
 import type { Cluster } from '../spec/cluster.js';
 import type { Lifecycle } from '../supervisor/lifecycle.js';
 import { joinStepOptions } from './join-options.js';
+import { demotionTokenReporter, promotionGate } from './replica-cluster-wiring.js';
 import type { Part } from './part-group.js';
 import { replicationContext, type Prepared } from './prepare.js';
 
@@ -76,6 +77,7 @@ export async function prepareRole(p: Prepared, provisioned: Promise<void>, signa
         });
       },
       // Loaded on use: the join step loads pg (its replication probe), which an ordinary start loads only after the spawn.
+      demotionToken: demotionTokenReporter(p),
       reclone: async () => (await import('../bootstrap/join-step.js')).runJoinStep(await joinStepOptions(p, provisioned), signal),
     },
     signal,
@@ -129,6 +131,7 @@ export function rolePart(p: Prepared, lifecycle: Lifecycle, controllerRef: { con
     roleOnDisk: async () => (await import('../reconcile/replica-files.js')).roleOnDisk(p.config.pgData),
     running: () => lifecycle.isReady() && p.state.ready,
     onRole: (role) => (p.state.role = role),
+    promotionGate: promotionGate(p),
     promotion: {
       db: {
         walReceiverCount: () => db(walReceiverCount),

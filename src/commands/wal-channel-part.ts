@@ -16,6 +16,7 @@ import { StoreCache } from '../wal/store-cache.js';
 import { WalArchiver } from '../wal/wal-archiver.js';
 import { serveWalChannel } from '../wal/wal-channel-server.js';
 import { WalRestorer } from '../wal/wal-restorer.js';
+import { restoreCluster } from '../wal/restore-source.js';
 import type { Part } from './part-group.js';
 
 export interface WalChannelOptions {
@@ -37,6 +38,8 @@ export function walChannelPart(o: WalChannelOptions): Part {
     async start(signal, ready) {
       const log = child(o.root, 'wal-archive');
       const stores = new StoreCache(o.source, o.config.controller.run);
+      // The restorer's own cache: on a replica cluster's designated primary it reads the source's store (wal/restore-source.ts).
+      const restoreStores = new StoreCache(o.source, o.config.controller.run);
       const { pgBin, pgData, controller } = o.config;
       let segmentBytes: Promise<number> | undefined;
       const readSegmentBytes = async (): Promise<number> => {
@@ -50,8 +53,11 @@ export function walChannelPart(o: WalChannelOptions): Part {
         pgData,
         spoolDir: join(controller.root, 'wal-restore-spool'),
         podName: o.podName,
-        cluster: o.cluster,
-        stores,
+        cluster: () => {
+          const c = o.cluster();
+          return c && restoreCluster(c, o.podName);
+        },
+        stores: restoreStores,
         segmentBytes: () => {
           segmentBytes ??= readSegmentBytes();
           // A failed read is retried by the next request.
@@ -68,6 +74,7 @@ export function walChannelPart(o: WalChannelOptions): Part {
       ready();
       await served.done;
       await stores.close();
+      await restoreStores.close();
     },
   };
 }

@@ -50,3 +50,9 @@ export function rewindRestoreCommand(controllerRoot: string, logDir: string): st
   const args = ['wal-restore', '--rewind', '--log-destination', `${logDir}/postgres.json`, '--controller-dir', controllerRoot].map(shellQuote);
   return `${managerCommand()} ${args.join(' ')} %f %p`;
 }
+
+/** restore_command of a replica cluster's designated primary: `wal-restore` (CNPG's replica override.conf). */
+export function walRestoreCommand(controllerRoot: string, logDir: string): string {
+  const args = ['wal-restore', '--log-destination', `${logDir}/postgres.json`, '--controller-dir', controllerRoot].map(shellQuote);
+  return `${managerCommand()} ${args.join(' ')} %f %p`;
+}

@@ -41,6 +41,8 @@ export interface CustomConfInput {
   extensions?: readonly ExtensionSpec[];
   /** The temporary tablespaces, comma-separated (spec.tablespaces[].temporary); empty or absent = not written. */
   tempTablespaces?: string;
+  /** spec.replica.minApplyDelay in whole seconds, on a replica cluster (CNPG writes `<seconds>s`). */
+  recoveryMinApplyDelaySeconds?: number | undefined;
 }
 
 export interface RenderedCustomConf {
@@ -95,6 +97,7 @@ function buildSettings(input: CustomConfInput): Map<string, string> {
   if (input.synchronizedStandbySlots !== undefined) settings.set('synchronized_standby_slots', input.synchronizedStandbySlots);
   // A fixed parameter in CNPG (pkg/postgres/configuration.go): the temporary tablespaces of the spec, sorted.
   if (input.tempTablespaces) settings.set('temp_tablespaces', input.tempTablespaces);
+  if (input.recoveryMinApplyDelaySeconds !== undefined) settings.set('recovery_min_apply_delay', `${input.recoveryMinApplyDelaySeconds}s`);
   const libraries = preloadLibraries(input.sharedPreloadLibraries, userKeys);
   if (libraries !== '') settings.set('shared_preload_libraries', libraries);
   return settings;

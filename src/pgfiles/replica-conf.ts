@@ -63,18 +63,21 @@ export function replicaConninfo(input: ReplicaConninfoInput): string {
 }
 
 export interface OverrideConfInput {
-  /** primary_conninfo; CNPG adds tcp_user_timeout='5000' so a dead primary is noticed within 5 s. */
-  primaryConninfo: string;
+  /** primary_conninfo; CNPG adds tcp_user_timeout='5000' so a dead primary is noticed within 5 s. Absent: WAL from restore_command only. */
+  primaryConninfo?: string | undefined;
   /** primary_slot_name; absent when HA slots are disabled. */
   slotName?: string | undefined;
+  /** restore_command (a replica cluster's designated primary whose source has an object store). */
+  restoreCommand?: string | undefined;
 }
 
 /** override.conf of a replica: the stamp, then sorted `key = 'value'` lines. */
 export function renderReplicaOverrideConf(input: OverrideConfInput): string {
   const settings: [string, string][] = [
-    ['primary_conninfo', input.primaryConninfo],
+    ...(input.primaryConninfo === undefined ? [] : [['primary_conninfo', input.primaryConninfo] as [string, string]]),
     ...(input.slotName === undefined ? [] : [['primary_slot_name', input.slotName] as [string, string]]),
     ['recovery_target_timeline', 'latest'],
+    ...(input.restoreCommand === undefined ? [] : [['restore_command', input.restoreCommand] as [string, string]]),
   ];
   return `${OVERRIDE_CONF_STAMP}\n${settings.map(([k, v]) => renderConfLine(k, v)).join('')}`;
 }

@@ -16,6 +16,7 @@ import { renderPgIdent } from '../pgfiles/ident.js';
 import { ensureIncludes } from '../pgfiles/postgresql-conf.js';
 import { writeFileAtomic } from '../files/write-file-atomic.js';
 import type { Cluster } from '../spec/cluster.js';
+import { isReplicaCluster } from '../spec/replica-mode.js';
 import type { SpecSource } from '../source/spec-source.js';
 import { renderTlsFiles, writeTlsFiles, type TlsFile } from '../tls/tls-files.js';
 import { overrideConfText, roleOnDisk, standbySlots, syncStandbyNames, type ReplicationContext, type Role } from './replica-files.js';
@@ -175,6 +176,7 @@ export async function writeConfigFiles(input: ConfigFilesInput): Promise<ConfigF
     synchronizedStandbySlots: standbySlots(cluster, input.replication, input.pgMajor),
     ...(pg.extensions ? { extensions: pg.extensions } : {}),
     tempTablespaces: temporaryTablespaces(cluster.spec.tablespaces),
+    recoveryMinApplyDelaySeconds: isReplicaCluster(cluster) ? cluster.spec.replica?.minApplyDelaySeconds : undefined,
   });
   const postgresqlConfPath = join(pgData, PGDATA_FILES.postgresqlConf);
   // eslint-disable-next-line security/detect-non-literal-fs-filename -- PGDATA/postgresql.conf

@@ -3,13 +3,17 @@
 // (instance_replica.go RefreshReplicaConfiguration): standby.signal => replica, else primary; the manager never
 // decides a role on its own, it renders what the files and the Cluster's status say.
 import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { primaryAddress } from '../config/primary-address.js';
 import { PGDATA_FILES } from '../config/constants.js';
 import { replicaConninfo, renderReplicaOverrideConf, slotNameForInstance } from '../pgfiles/replica-conf.js';
 import { synchronousStandbyNames, type SyncStandbyInput, type Topology } from '../pgfiles/synchronous-standby.js';
 import { synchronizedStandbySlots } from '../spec/validate-logical-decoding.js';
 import type { Cluster } from '../spec/cluster.js';
+import { isDesignatedPrimary } from '../spec/replica-mode.js';
+import { externalSourceConninfo } from './external-source.js';
+import { externalCluster } from '../spec/external-cluster.js';
+import { walRestoreCommand } from '../config/manager-command.js';
 
 /** Which postgres this PGDATA starts as. */
 export type Role = 'primary' | 'replica';
@@ -25,6 +29,13 @@ export interface ReplicationContext {
   /** --peer-port-base (embedded default). */
   peerPortBase?: number | undefined;
   certificatesDir: string;
+  /** <controller>/external (externalClusters' files); beside certificatesDir when not given. */
+  externalDir?: string | undefined;
+}
+
+/** The folder of the externalClusters files. */
+export function externalDirOf(ctx: ReplicationContext): string {
+  return ctx.externalDir ?? join(dirname(ctx.certificatesDir), 'external');
 }
 
 /** standby.signal (or an old recovery.signal) in PGDATA => replica. */
@@ -64,6 +75,9 @@ export function conninfoTo(cluster: Cluster, ctx: ReplicationContext, primary: s
  * timeline. While no primary is known the file on disk is kept.
  */
 export async function overrideConfText(pgData: string, cluster: Cluster, role: Role, ctx: ReplicationContext): Promise<string> {
+  // The designated primary of a replica cluster follows the external source, without a slot (CNPG
+  // writeReplicaConfigurationForDesignatedPrimary); a primary on disk there is demoted before it starts.
+  if (role === 'replica' && isDesignatedPrimary(cluster, ctx.podName)) return designatedPrimaryOverride(cluster, ctx);
   const primary = primaryName(cluster);
   if (role === 'primary' || primary === undefined || primary === ctx.podName) {
     // eslint-disable-next-line security/detect-non-literal-fs-filename -- PGDATA/override.conf
@@ -115,4 +129,19 @@ export function statusTopology(raw: unknown): Topology | undefined {
     instances.set(name, new Map(Object.entries(labels).filter((e): e is [string, string] => typeof e[1] === 'string')));
   }
   return { instances, successfullyExtracted: raw.successfullyExtracted === true };
+}
+
+/**
+ * The designated primary's override.conf: primary_conninfo to the source when it has connectionParameters, and
+ * restore_command (`wal-restore`, served from the source's store: wal/restore-source.ts) when it has a
+ * barmanObjectStore; no slot.
+ */
+export function designatedPrimaryOverride(cluster: Cluster, ctx: ReplicationContext): string {
+  const name = cluster.spec.replica?.source ?? '';
+  const source = externalCluster(cluster, name);
+  const root = dirname(externalDirOf(ctx));
+  return renderReplicaOverrideConf({
+    primaryConninfo: source?.connectionParameters === undefined ? undefined : externalSourceConninfo(cluster, name, externalDirOf(ctx), 'spec.replica.source', [['tcp_user_timeout', '5000']]),
+    restoreCommand: source?.barmanObjectStore === undefined ? undefined : walRestoreCommand(root, join(root, 'log')),
+  });
 }

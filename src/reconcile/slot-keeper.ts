@@ -7,6 +7,7 @@ import type { Logger } from '../log/logger.js';
 import type { Pool } from '../db/pool.js';
 import { advanceSlot, createPhysicalSlot, dropSlot, listPhysicalSlots, type Queryable } from '../db/replication-slots.js';
 import { primaryAddress } from '../config/primary-address.js';
+import { isDesignatedPrimary } from '../spec/replica-mode.js';
 import type { Cluster } from '../spec/cluster.js';
 import { planPrimarySlots, planReplicaSlots, type SlotActions, type SlotSettings } from './slot-plan.js';
 import { instanceNames, primaryName, type ReplicationContext, type Role } from './replica-files.js';
@@ -66,7 +67,9 @@ export class SlotKeeper {
     const local = await listPhysicalSlots(pool);
     let actions: SlotActions;
     let errors: string[];
-    if (this.#o.role() === 'primary') {
+    // The designated primary of a replica cluster keeps its replicas' HA slots as a primary does (CNPG: the
+    // target primary); physical slots can be made on a standby.
+    if (this.#o.role() === 'primary' || isDesignatedPrimary(cluster, this.#o.ctx.podName)) {
       actions = planPrimarySlots(s, this.#o.ctx.podName, instanceNames(cluster), local);
       errors = await apply(pool, actions, false);
     } else {

@@ -5,6 +5,7 @@
 // where no operator exists, the file source plays its role (src/source/local-operator.ts).
 import { isoTime } from '../log/iso-time.js';
 import type { Cluster } from '../spec/cluster.js';
+import { isDesignatedPrimary } from '../spec/replica-mode.js';
 import type { StatusPatch } from '../model/objects.js';
 import type { InstanceState } from '../model/instance-state.js';
 import { PHASES } from '../model/phases.js';
@@ -13,7 +14,9 @@ import { PHASES } from '../model/phases.js';
 export function statusPatch(cluster: Cluster, state: InstanceState): StatusPatch {
   const patch: StatusPatch = {};
   // A replica on disk is not the primary yet, whatever the target says: promotion writes currentPrimary.
-  if (state.role === 'primary' && cluster.status.targetPrimary === state.podName && cluster.status.currentPrimary !== state.podName) {
+  // The designated primary of a replica cluster is its current primary while a standby (CNPG reconcileDesignatedPrimary).
+  const acting = state.role === 'primary' || isDesignatedPrimary(cluster, state.podName);
+  if (acting && cluster.status.targetPrimary === state.podName && cluster.status.currentPrimary !== state.podName) {
     patch.currentPrimary = state.podName;
     patch.currentPrimaryTimestamp = isoTime();
   }

@@ -12,6 +12,7 @@ import { PGDATA_FILES } from '../config/constants.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Cluster } from '../spec/cluster.js';
+import { isReplicaCluster } from '../spec/replica-mode.js';
 import { decideStart } from './role-decision.js';
 import type { RewindOutcome } from './pg-rewind.js';
 import { dropPgControlCopy, guardPgControl, writeRewindConfig } from './rewind-files.js';
@@ -36,6 +37,8 @@ export interface DemoteAtStartOptions {
    * every retryMs and never leads to a re-clone, which would move the unarchived WAL aside with PGDATA.
    */
   archiveReady?: (cluster: Cluster) => Promise<number>;
+  /** Before a primary becomes a replica cluster's standby: reports its demotion token (pg_controldata of the clean stop). */
+  demotionToken?: (cluster: Cluster) => Promise<void>;
   /** Clones PGDATA again from `source` (moving the old one aside). */
   reclone: (source: string, cluster: Cluster) => Promise<void>;
   pollMs?: number;
@@ -45,7 +48,7 @@ export interface DemoteAtStartOptions {
 }
 
 /** What happened: nothing to do, rewound, or cloned again. Resolves with the Cluster to write the files for. */
-export async function demoteAtStart(o: DemoteAtStartOptions, signal: AbortSignal): Promise<{ outcome: 'none' | 'rewound' | 'recloned'; cluster: Cluster }> {
+export async function demoteAtStart(o: DemoteAtStartOptions, signal: AbortSignal): Promise<{ outcome: 'none' | 'rewound' | 'recloned' | 'demoted'; cluster: Cluster }> {
   let waiting = '';
   let failures = 0;
   let saidLeft: string | undefined;
@@ -53,8 +56,21 @@ export async function demoteAtStart(o: DemoteAtStartOptions, signal: AbortSignal
     const cluster = await o.load();
     const names = Array.isArray(cluster.status.instanceNames) ? cluster.status.instanceNames.filter((n): n is string => typeof n === 'string') : [];
     const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-    const action = decideStart({ me: o.me, onDisk: await o.roleOnDisk(), targetPrimary: str(cluster.status.targetPrimary), currentPrimary: str(cluster.status.currentPrimary), instanceNames: names });
+    const action = decideStart({ me: o.me, onDisk: await o.roleOnDisk(), targetPrimary: str(cluster.status.targetPrimary), currentPrimary: str(cluster.status.currentPrimary), instanceNames: names, replicaCluster: isReplicaCluster(cluster) });
     switch (action.kind) {
+      case 'demote-to-replica-cluster': {
+        const left = await o.oldPostmasterGone?.();
+        if (left !== undefined) {
+          if (saidLeft !== left) o.log.info({ left }, 'primary of a cluster now in replica mode: waiting for its old postgres processes to end');
+          saidLeft = left;
+          await sleep(100, undefined, { signal });
+          continue;
+        }
+        await o.demotionToken?.(cluster);
+        await markStandby(o.pgData);
+        o.log.info({ source: cluster.spec.replica?.source }, 'the Cluster is a replica cluster: this primary is demoted (standby.signal) and follows the source');
+        return { outcome: 'demoted', cluster };
+      }
       case 'start':
         return { outcome: 'none', cluster };
       case 'unknown-target':

@@ -59,7 +59,8 @@ export async function promoteReplica(o: PromotionOptions, signal: AbortSignal): 
   // primary's fast stop ends it. Bounded, so a receiver that never stops cannot stall the promotion forever (CNPG F#13).
   const receiverDeadline = Date.now() + (o.walReceiverWaitMs ?? 30_000);
   let waitedReceiver = false;
-  while ((await o.db.walReceiverCount()) > 0) {
+  // 0: no wait at all (a replica cluster's designated primary streams from another cluster, which goes on).
+  while (o.walReceiverWaitMs !== 0 && (await o.db.walReceiverCount()) > 0) {
     if (Date.now() > receiverDeadline) {
       o.log.warn({ waitedMs: o.walReceiverWaitMs ?? 30_000 }, 'promotion: the WAL receiver still runs after the wait; promoting anyway');
       break;

@@ -7,6 +7,7 @@
 import { describeError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Cluster } from '../spec/cluster.js';
+import { isReplicaCluster } from '../spec/replica-mode.js';
 import { decideRole, type RoleAction } from './role-decision.js';
 import { promoteReplica, type PromotionOptions } from './promotion.js';
 
@@ -24,6 +25,11 @@ export interface RoleControllerOptions {
   holdLease?: (signal: AbortSignal) => Promise<boolean>;
   /** Kubernetes: releases the primary Lease if this instance holds it (a replica that is not promoting must not). */
   releaseLease?: () => Promise<void>;
+  /**
+   * Before promoting: 'go', or 'wait' (retried) while a promotion token is not yet replayed or cannot be (CNPG
+   * verifyPromotionToken); `token` is reported as status.lastPromotionToken once promoted.
+   */
+  promotionGate?: (cluster: Cluster) => Promise<{ go: boolean; token?: string }>;
   /** Told the role found on disk at each decision (instance state, status). */
   onRole?: (role: 'primary' | 'replica') => void;
   retryMs?: number;
@@ -126,6 +132,7 @@ export class RoleController {
       targetPrimary: text(cluster.status.targetPrimary),
       currentPrimary: text(cluster.status.currentPrimary),
       instanceNames: names(cluster),
+      replicaCluster: isReplicaCluster(cluster),
     });
     switch (action.kind) {
       case 'stay':
@@ -140,9 +147,15 @@ export class RoleController {
         return this.#keepLease(onDisk, signal);
       }
       case 'promote': {
-        this.#o.log.info({ failover: action.failover, currentPrimary: text(cluster.status.currentPrimary) }, 'this instance is targetPrimary: promoting');
-        const done = await promoteReplica({ ...this.#o.promotion, me: this.#o.me, pgData: this.#o.pgData, log: this.#o.log }, signal);
+        const gate = (await this.#o.promotionGate?.(cluster)) ?? { go: true };
+        if (!gate.go) return 'retry';
+        // The designated primary of a former replica cluster is already currentPrimary: its WAL receiver streams
+        // from the source cluster, which need not stop (CNPG waits for the receiver only when current != me).
+        const designated = text(cluster.status.currentPrimary) === this.#o.me;
+        this.#o.log.info({ failover: action.failover, currentPrimary: text(cluster.status.currentPrimary), replicaClusterPromotion: designated }, 'this instance is targetPrimary: promoting');
+        const done = await promoteReplica({ ...this.#o.promotion, me: this.#o.me, pgData: this.#o.pgData, log: this.#o.log, ...(designated ? { walReceiverWaitMs: 0 } : {}) }, signal);
         if (done) this.#o.onRole?.('primary');
+        if (done && gate.token !== undefined) await this.#o.promotion.patchStatus({ lastPromotionToken: gate.token });
         return done ? 'done' : 'retry';
       }
       case 'demote':

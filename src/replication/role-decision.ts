@@ -16,6 +16,8 @@ export interface RoleFacts {
   currentPrimary: string | undefined;
   /** status.instanceNames; empty or missing when the operator has not filled it (then names are not checked). */
   instanceNames: readonly string[];
+  /** The Cluster is a replica cluster (spec.replica, spec/replica-mode.ts): its primary is a standby of the source. */
+  replicaCluster?: boolean;
 }
 
 export type RoleAction =
@@ -36,6 +38,13 @@ function named(value: string | undefined): string | undefined {
 export function decideRole(f: RoleFacts): RoleAction {
   const target = named(f.targetPrimary);
   if (target === undefined) return { kind: 'stay', reason: 'no targetPrimary yet' };
+  if (f.replicaCluster === true) {
+    // A replica cluster has no writable instance: its designated primary (the target) follows the external
+    // source, the others follow it; a primary on disk is stopped and demoted at its next start (CNPG
+    // instance_startup.go: "demoted immediately", no rewind).
+    if (f.onDisk === 'primary') return { kind: 'demote', target };
+    return { kind: 'stay', reason: target === f.me ? 'designated primary following the source cluster' : 'replica following the designated primary' };
+  }
   if (target !== PENDING_FAILOVER && f.instanceNames.length > 0 && !f.instanceNames.includes(target)) {
     return { kind: 'unknown-target', target };
   }
@@ -57,12 +66,15 @@ export type StartAction =
   /** A former primary whose successor is in place: pg_rewind from it and start as its replica. */
   | { kind: 'rewind'; source: string }
   /** targetPrimary names an instance that does not exist: logged; started as it is. */
-  | { kind: 'unknown-target'; target: string };
+  | { kind: 'unknown-target'; target: string }
+  /** A primary on disk in a replica cluster: standby.signal at once, no rewind (the demotion token is taken first). */
+  | { kind: 'demote-to-replica-cluster' };
 
 /** The decision before postgres starts (instance_startup.go): only a primary on disk that is not the target has work. */
 export function decideStart(f: RoleFacts): StartAction {
   const target = named(f.targetPrimary);
   if (f.onDisk === 'replica') return { kind: 'start', reason: 'replica' };
+  if (f.replicaCluster === true) return { kind: 'demote-to-replica-cluster' };
   if (target === undefined) return { kind: 'start', reason: 'no targetPrimary yet' };
   if (target === f.me) return { kind: 'start', reason: 'primary and target primary' };
   if (target !== PENDING_FAILOVER && f.instanceNames.length > 0 && !f.instanceNames.includes(target)) {

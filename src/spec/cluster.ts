@@ -111,6 +111,18 @@ export interface RecoveryTarget {
   exclusive?: boolean;
 }
 
+/** spec.replica (CNPG ReplicaClusterConfiguration); replica-mode.ts says whether it makes a replica cluster. */
+export interface ReplicaSpec {
+  /** The externalClusters entry the designated primary follows. */
+  source: string;
+  enabled?: boolean;
+  primary?: string;
+  self?: string;
+  promotionToken?: string;
+  /** recovery_min_apply_delay, whole seconds. */
+  minApplyDelaySeconds?: number;
+}
+
 export interface LdapSpec {
   server: string;
   port?: number;
@@ -195,7 +207,8 @@ export interface ClusterSpec {
     /** Image-volume extensions (PostgreSQL 18+). */
     extensions?: ExtensionSpec[];
   };
-  bootstrap: { initdb: InitdbSpec; recovery?: RecoverySpec };
+  bootstrap: { initdb: InitdbSpec; recovery?: RecoverySpec; pgBasebackup?: { source: string } };
+  replica?: ReplicaSpec;
   certificates: CertificatesSpec;
   monitoring: MonitoringSpec;
   probes: {

@@ -1,9 +1,10 @@
-// spec.bootstrap: initdb (with its SQL refs and logical import, validate-import.ts), and recovery from an
-// object store (bootstrap/recovery-step.ts); pg_basebackup and volume snapshots are refused with one message
-// each, because silently bootstrapping an empty database instead would lose data.
+// spec.bootstrap: initdb (with its SQL refs and logical import, validate-import.ts), recovery from an object
+// store or volume snapshots (bootstrap/recovery-step.ts) and pg_basebackup from an external cluster
+// (bootstrap/clone-external-step.ts).
 import { ManifestError } from '../errors.js';
 import { CLUSTER_DEFAULTS, type InitdbSpec, type RecoverySpec } from './cluster.js';
 import { validateRecovery } from './validate-recovery.js';
+import { validatePgBasebackup } from './validate-replica.js';
 import { Fields, checkSingleLine } from './fields.js';
 import { validateImport, validateSqlRefs } from './validate-import.js';
 
@@ -18,15 +19,17 @@ const INITDB_KEYS: ReadonlySet<string> = new Set([
 const LOCAL_REF_KEYS: ReadonlySet<string> = new Set(['name']);
 
 /** Validates spec.bootstrap (absent means initdb with every default, as in CNPG). */
-export function validateBootstrap(spec: Fields, clusterName: string): { initdb: InitdbSpec; recovery?: RecoverySpec } {
+export function validateBootstrap(spec: Fields, clusterName: string): { initdb: InitdbSpec; recovery?: RecoverySpec; pgBasebackup?: { source: string } } {
   const bootstrap = spec.child('bootstrap');
   bootstrap?.onlyKeys(BOOTSTRAP_KEYS);
-  bootstrap?.refuse('pg_basebackup', 'only bootstrap.initdb and bootstrap.recovery');
+  const methods = [...BOOTSTRAP_KEYS].filter((k) => bootstrap?.has(k));
+  if (bootstrap && methods.length > 1) throw new ManifestError(bootstrap.at(methods[1] ?? ''), `${methods.join(', ')} are mutually exclusive: choose one bootstrap method`);
   const recoveryFields = bootstrap?.child('recovery');
-  if (recoveryFields && bootstrap?.has('initdb')) throw new ManifestError(bootstrap.at('recovery'), 'initdb and recovery are mutually exclusive: choose one bootstrap method');
+  const basebackupFields = bootstrap?.child('pg_basebackup');
   const initdb = bootstrap?.child('initdb') ?? Fields.of({}, bootstrap?.at('initdb') ?? 'spec.bootstrap.initdb');
-  const result: { initdb: InitdbSpec; recovery?: RecoverySpec } = { initdb: validateInitdb(initdb, clusterName, spec) };
+  const result: { initdb: InitdbSpec; recovery?: RecoverySpec; pgBasebackup?: { source: string } } = { initdb: validateInitdb(initdb, clusterName, spec) };
   if (recoveryFields) result.recovery = validateRecovery(recoveryFields, spec);
+  if (basebackupFields) result.pgBasebackup = validatePgBasebackup(basebackupFields, spec);
   return result;
 }
 

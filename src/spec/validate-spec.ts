@@ -15,6 +15,7 @@ import { validateCertificates, validateMonitoring, validateProbes } from './vali
 import { validatePostgresql } from './validate-postgresql.js';
 import { validateReplicationSlots, validateSyncReplicas } from './validate-replication.js';
 import { validateTablespaces, validateWalStorage } from './validate-storage.js';
+import { validateExternalClusters, validateReplica } from './validate-replica.js';
 
 // ClusterSpec in api/v1/cluster_types.go, plus podSelectorRefs (newer CNPG samples) and serviceAccountName.
 const SPEC_KEYS: ReadonlySet<string> = new Set([
@@ -63,6 +64,9 @@ export function validateClusterSpec(spec: Fields, clusterName: string): ClusterS
   if (validateWalStorage(spec)) result.walStorage = true;
   const tablespaces = validateTablespaces(spec);
   if (tablespaces.length > 0) result.tablespaces = tablespaces;
+  validateExternalClusters(spec);
+  const replica = validateReplica(spec, clusterName, result.bootstrap.recovery !== undefined || result.bootstrap.pgBasebackup !== undefined);
+  if (replica !== undefined) result.replica = replica;
   const logLevel = spec.oneOf('logLevel', LOG_LEVELS);
   if (logLevel !== undefined) result.logLevel = logLevel;
   const serviceAccountName = spec.string('serviceAccountName', { nonEmpty: true });
@@ -109,6 +113,12 @@ function refuseUnsupported(spec: Fields): void {
   // externalClusters alone is inert: every field that uses one (recovery, pg_basebackup, replica,
   // initdb.import, plugins) is refused on its own.
   spec.objectList('externalClusters');
+  spec.refuse('walStorage', 'a separate WAL volume');
+  nonEmptyList(spec, 'tablespaces', 'tablespaces');
+  nonEmptyList(spec, 'plugins', 'CNPG-i plugins');
+  const managed = spec.child('managed');
+  managed?.onlyKeys(new Set(['roles', 'services']));
+  if (managed !== undefined) nonEmptyList(managed, 'roles', 'managed roles');
 }
 
 function nonEmptyList(f: Fields, key: string, what: string): void {

@@ -11,7 +11,7 @@ import { demoteAtStart } from '../../../src/replication/demote-at-start.js';
 import type { Cluster } from '../../../src/spec/cluster.js';
 import { captureLogger } from '../log/capture-logger.js';
 
-const CLUSTER = { name: 'pg', status: { instanceNames: ['pg-1', 'pg-2'], targetPrimary: 'pg-2', currentPrimary: 'pg-2' } } as unknown as Cluster;
+const CLUSTER = { name: 'pg', spec: {}, status: { instanceNames: ['pg-1', 'pg-2'], targetPrimary: 'pg-2', currentPrimary: 'pg-2' } } as unknown as Cluster;
 
 test('old processes waited for, .ready WAL archived (failures retried, never re-cloned), then one rewind', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'pgim-demote-'));

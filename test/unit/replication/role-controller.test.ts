@@ -14,7 +14,7 @@ import type { StatusPatch } from '../../../src/model/objects.js';
 import { captureLogger } from '../log/capture-logger.js';
 
 function cluster(status: Record<string, unknown>): Cluster {
-  return { name: 'pg', status: { instanceNames: ['pg-1', 'pg-2', 'pg-3'], ...status } } as unknown as Cluster;
+  return { name: 'pg', spec: {}, status: { instanceNames: ['pg-1', 'pg-2', 'pg-3'], ...status } } as unknown as Cluster;
 }
 
 function fakeDb(pgData: string, calls: string[], receiverRounds = 2): PromotionDb {

@@ -10,6 +10,10 @@ function facts(onDisk: RoleFacts['onDisk'], targetPrimary: string | undefined, c
   return { me: 'pg-2', onDisk, targetPrimary, currentPrimary, instanceNames };
 }
 
+function rc(f: RoleFacts): RoleFacts {
+  return { ...f, replicaCluster: true };
+}
+
 const RUNNING: [string, RoleFacts, RoleAction['kind'], Partial<RoleAction>?][] = [
   ['replica, no target yet', facts('replica', undefined, undefined), 'stay'],
   ['replica, empty target', facts('replica', '', 'pg-1'), 'stay'],
@@ -26,6 +30,13 @@ const RUNNING: [string, RoleFacts, RoleAction['kind'], Partial<RoleAction>?][] =
   ['primary, pending failover fences it', facts('primary', 'pending', 'pg-2'), 'demote', { target: 'pending' }],
   ['primary, unknown target: nothing done', facts('primary', 'pg-9', 'pg-2'), 'unknown-target', { target: 'pg-9' }],
   ['primary, no target yet', facts('primary', undefined, undefined), 'stay'],
+  // A replica cluster (spec.replica): nothing promotes; a primary on disk goes (its next start demotes it).
+  ['replica cluster: designated primary follows the source', rc(facts('replica', 'pg-2', 'pg-2')), 'stay'],
+  ['replica cluster: designated primary not yet current', rc(facts('replica', 'pg-2', undefined)), 'stay'],
+  ['replica cluster: replica of the designated primary', rc(facts('replica', 'pg-1', 'pg-1')), 'stay'],
+  ['replica cluster: the primary is demoted', rc(facts('primary', 'pg-2', 'pg-2')), 'demote', { target: 'pg-2' }],
+  ['replica cluster: a primary not target is demoted', rc(facts('primary', 'pg-1', 'pg-1')), 'demote', { target: 'pg-1' }],
+  ['replica mode off again: the designated primary is promoted', facts('replica', 'pg-2', 'pg-2'), 'promote', { failover: false }],
 ];
 
 for (const [name, f, kind, extra] of RUNNING) {
@@ -45,6 +56,9 @@ const STARTING: [string, RoleFacts, StartAction['kind'], Partial<StartAction>?][
   ['former primary, pending failover', facts('primary', 'pending', 'pg-2'), 'wait-promotion'],
   ['former primary, successor in place', facts('primary', 'pg-3', 'pg-3'), 'rewind', { source: 'pg-3' }],
   ['former primary, unknown target', facts('primary', 'pg-9', 'pg-2'), 'unknown-target', { target: 'pg-9' }],
+  ['replica cluster: primary on disk demoted at once (no rewind)', rc(facts('primary', 'pg-2', 'pg-2')), 'demote-to-replica-cluster'],
+  ['replica cluster: primary on disk, no target yet', rc(facts('primary', undefined, undefined)), 'demote-to-replica-cluster'],
+  ['replica cluster: a replica starts as it is', rc(facts('replica', 'pg-2', 'pg-2')), 'start'],
 ];
 
 for (const [name, f, kind, extra] of STARTING) {
@@ -62,6 +76,7 @@ test('no decision promotes an instance the target does not name', () => {
       for (const onDisk of ['primary', 'replica'] as const) {
         const action = decideRole({ me: 'pg-2', onDisk, targetPrimary: target, currentPrimary: current, instanceNames: NAMES });
         assert.notEqual(action.kind, 'promote', `target ${String(target)} current ${String(current)} ${onDisk}`);
+        assert.notEqual(decideRole({ me: 'pg-2', onDisk, targetPrimary: target, currentPrimary: current, instanceNames: NAMES, replicaCluster: true }).kind, 'promote', 'a replica cluster never promotes');
       }
     }
   }
