@@ -28,5 +28,5 @@ echo "suite on the image's Node: $("$image_node" --version)"
 # The multi-manager and object-store files (replica-*, local-cluster-*, wal-archive-*, backup-*: several managers,
 # pg_basebackup, pg_rewind, barman-cloud and s3rver, ~8 minutes) ran above; here the rest, which covers the
 # manager's own Node-dependent behaviour (start-up, signals, PID 1, TLS, servers, memory), keeping CI under 20 min.
-mapfile -t image_node_files < <(find dist/test/integration -name '*.test.js' | grep -Ev '/(replica|local-cluster|wal-archive|backup)-' | sort)
+mapfile -t image_node_files < <(find dist/test/integration -name '*.test.js' | grep -Ev '/(replica|local-cluster|wal-archive|backup|cnpg-samples)-' | sort)
 "$image_node" --test --test-concurrency=2 "${image_node_files[@]}"
