@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { startManager, tempDir, type ManagerHandle } from '../manager.js';
-import { waitUntil } from '../lifecycle-procs.js';
+import { cleanupDir, waitUntil } from '../lifecycle-procs.js';
 import { runManagerCommand } from '../lifecycle-writer.js';
 import { S3_KEY } from '../s3-server.js';
 import { issueCertificate, type PemPair } from './openssl-certs.js';
@@ -136,10 +136,14 @@ export async function startSourceStandIn(s3Endpoint: string, bucket: string): Pr
         await sql(target, 'postgres', 'SELECT pg_switch_wal()');
         return nextId;
       },
-      stop: async () => void (await handle.stop(30_000)),
+      async stop() {
+        await handle.stop(30_000);
+        await cleanupDir(dir);
+      },
     };
   } catch (err) {
     await handle.stop(30_000);
+    await cleanupDir(dir);
     throw err;
   }
 }

@@ -1,5 +1,7 @@
 // The stand-ins the samples share, each started once and only when a sample needs it: the s3rver (bucket
 // `samples`), Azurite for the Azure sample, and the source cluster manager (which archives into the s3rver).
+import { rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { startS3Server, type S3Server } from '../s3-server.js';
 import { startAzurite, type AzuriteServer } from '../azurite-server.js';
 import { startSourceStandIn, type SourceStandIn } from './source-stand-in.js';
@@ -32,8 +34,11 @@ export function standIns(): StandIns {
     source: source.get,
     async stop() {
       await (await source.started()?.catch(() => undefined))?.stop();
-      await (await azurite.started()?.catch(() => undefined))?.stop();
-      await (await s3.started()?.catch(() => undefined))?.stop();
+      for (const server of [await azurite.started()?.catch(() => undefined), await s3.started()?.catch(() => undefined)]) {
+        if (!server) continue;
+        await server.stop();
+        rmSync(dirname(server.dir), { recursive: true, force: true });
+      }
     },
   };
 }
