@@ -27,9 +27,10 @@ class Folder {
   has(name: string, key?: string): boolean {
     return existsSync(key === undefined ? join(this.root, name) : join(this.root, name, key));
   }
-  put(name: string, data: Record<string, string | Buffer>): void {
+  /** Writes the keys that are missing (all of them with `overwrite`). */
+  put(name: string, data: Record<string, string | Buffer>, overwrite = false): void {
     mkdirSync(join(this.root, name), { recursive: true, mode: 0o700 });
-    for (const [k, v] of Object.entries(data)) if (!this.has(name, k)) writeFileSync(join(this.root, name, k), v, { mode: 0o600 });
+    for (const [k, v] of Object.entries(data)) if (overwrite || !this.has(name, k)) writeFileSync(join(this.root, name, k), v, { mode: 0o600 });
   }
 }
 
@@ -73,8 +74,9 @@ export async function installSampleObjects(sample: Sample, cluster: KubeObject, 
     if (!s3) return;
     for (const [field, value] of [['accessKeyId', S3_KEY], ['secretAccessKey', S3_KEY], ['region', 'us-east-1']] as const) {
       const r = ref(s3[field]); // eslint-disable-line security/detect-object-injection -- fixed field names
-      if (r && !secrets.has(r.name, r.key)) {
-        secrets.put(r.name, { [r.key]: value });
+      // The store is the stand-in: its key replaces a key the sample ships (cluster-example-full's is a placeholder).
+      if (r) {
+        secrets.put(r.name, { [r.key]: value }, true);
         notes.push(`Secret ${r.name} key ${r.key}: the s3rver stand-in's (${why})`);
       }
     }
@@ -88,14 +90,14 @@ export async function installSampleObjects(sample: Sample, cluster: KubeObject, 
     if (!source) continue;
     const user = isObj(entry.connectionParameters) ? String(entry.connectionParameters.user) : '';
     const pw = ref(entry.password);
-    if (pw) secrets.put(pw.name, { [pw.key]: user === 'postgres' ? source.superuserPassword : source.appPassword });
+    if (pw) secrets.put(pw.name, { [pw.key]: user === 'postgres' ? source.superuserPassword : source.appPassword }, true);
     const pair = user === 'streaming_replica' ? source.replication : source.appClient;
     const cert = ref(entry.sslCert);
     const key = ref(entry.sslKey);
     const root = ref(entry.sslRootCert);
-    if (cert) secrets.put(cert.name, { [cert.key]: pair.cert });
-    if (key) secrets.put(key.name, { [key.key]: pair.key });
-    if (root) secrets.put(root.name, { [root.key]: source.ca });
+    if (cert) secrets.put(cert.name, { [cert.key]: pair.cert }, true);
+    if (key) secrets.put(key.name, { [key.key]: pair.key }, true);
+    if (root) secrets.put(root.name, { [root.key]: source.ca }, true);
     if (pw || cert || key || root) notes.push(`externalClusters ${String(entry.name)}: the source stand-in's ${user} credentials`);
   }
   const recovery = isObj(spec.bootstrap) && isObj(spec.bootstrap.recovery) ? spec.bootstrap.recovery : undefined;
