@@ -12,6 +12,7 @@ import type { ChildRegistry } from '../supervisor/child-registry.js';
 import { failureReason, runToCompletion } from '../supervisor/run-to-completion.js';
 import { postgresEnv } from '../supervisor/spawn.js';
 import { initdbArgs } from './initdb-args.js';
+import { assertInitdbSupports } from './initdb-support.js';
 import { initdbTempPrefix } from './initdb-leftovers.js';
 import { fsyncDir } from '../files/write-file-atomic.js';
 import { BOOTSTRAP_MARKER, writeMarker } from './bootstrap-marker.js';
@@ -73,6 +74,7 @@ export async function runInitdb(options: InitdbOptions): Promise<void> {
   const log = namedLogger(options.root, 'initdb');
   const temp = join(dirname(options.pgData), `${initdbTempPrefix(options.pgData)}${randomBytes(4).toString('hex')}`);
   const started = Date.now();
+  await assertInitdbSupports(join(options.pgBin, 'initdb'), options.spec, options.registry);
   log.info({ pgdata: options.pgData }, 'initdb started');
   try {
     const result = await runToCompletion(join(options.pgBin, 'initdb'), [...initdbArgs(temp, options.spec), '--no-sync'], {
@@ -91,7 +93,9 @@ export async function runInitdb(options: InitdbOptions): Promise<void> {
     if (result.exitCode !== 0) {
       if (result.canceled) throw new ManagerError('BOOTSTRAP', `initdb interrupted by a stop request (${String(options.signal?.reason)}): nothing was kept`);
       const { why, lastLine } = failureReason(result);
-      throw new ManagerError('BOOTSTRAP', `initdb failed (${why})${lastLine ? `: ${lastLine}` : ''}`);
+      // initdb ends an error with "initdb: hint: Try ..." (PostgreSQL 15's pg_log_error_hint): the reason is above it.
+      const reason = result.stderr.trim().split('\n').filter((l) => !/^\S+: hint: /.test(l)).pop() ?? lastLine;
+      throw new ManagerError('BOOTSTRAP', `initdb failed (${why})${reason ? `: ${reason}` : ''}`);
     }
     await writeMarker(temp, 'initdb');
     await moveIntoPlace(temp, options.pgData);

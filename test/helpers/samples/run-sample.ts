@@ -28,6 +28,8 @@ export interface SampleOutcome {
   unchecked: string[];
   rewrites: string[];
   ms: number;
+  /** From the manager's start to `instance ready`. */
+  readyMs?: number;
 }
 
 /** Whether the sample reads from the source stand-in (an externalClusters entry other than itself, or a Backup). */
@@ -71,6 +73,7 @@ export async function runSample(sample: Sample, stand: StandIns): Promise<Sample
     const inherit = at(cluster.spec, 'backup', 'barmanObjectStore', 's3Credentials', 'inheritFromIAMRole') === true;
     handle = await startManager({ dir, ...(inherit ? { env: { AWS_ACCESS_KEY_ID: S3_KEY, AWS_SECRET_ACCESS_KEY: S3_KEY, AWS_DEFAULT_REGION: 'us-east-1' } } : {}) });
     const h = handle;
+    const spawned = Date.now();
     const ready = await h.waitForLine((l) => l.msg === 'instance ready', READY_DEADLINE_MS, 'instance ready').catch((err: Error) => {
       throw new Error(`not ready: ${lastErrors(h.lines) || err.message.split('; stderr')[0] || ''}`);
     });

@@ -108,6 +108,7 @@ export async function installSampleObjects(sample: Sample, cluster: KubeObject, 
     secrets.put(SOURCE_STORE_SECRET, { ACCESS_KEY_ID: S3_KEY, ACCESS_SECRET_KEY: S3_KEY });
     notes.push(`Backup ${recovery.backup.name}: the source stand-in's completed backup`);
   }
+  mkdirSync(c.stateDir, { recursive: true });
   await new Promise<void>((resolve, reject) => execFile('chown', ['-R', 'postgres:postgres', c.stateDir], (err) => (err ? reject(new Error(`chown ${c.stateDir}: ${err.message}`)) : resolve())));
   return notes;
 }
