@@ -77,7 +77,8 @@ export async function runSample(sample: Sample, stand: StandIns): Promise<Sample
     const ready = await h.waitForLine((l) => l.msg === 'instance ready', READY_DEADLINE_MS, 'instance ready').catch((err: Error) => {
       throw new Error(`not ready: ${lastErrors(h.lines) || err.message.split('; stderr')[0] || ''}`);
     });
-    const spec = (cluster.spec ?? {});
+    outcome.readyMs = Date.now() - spawned;
+    const spec = cluster.spec ?? {};
     const initdb = at(spec, 'bootstrap', 'initdb');
     const appDb = isObj(initdb) && typeof initdb.database === 'string' ? initdb.database : 'app';
     const running: RunningSample = {
