@@ -33,10 +33,12 @@ after(() => stand.stop());
 async function runAll(samples: Sample[]): Promise<SampleOutcome[]> {
   const queue = [...samples];
   const out: SampleOutcome[] = [];
+  const stops: Promise<void>[] = [];
   const worker = async (): Promise<void> => {
-    for (let s = queue.shift(); s !== undefined; s = queue.shift()) out.push(await runSample(s, stand));
+    for (let s = queue.shift(); s !== undefined; s = queue.shift()) out.push(await runSample(s, stand, stops));
   };
   await Promise.all(Array.from({ length: PARALLEL }, worker));
+  await Promise.all(stops);
   return out.sort((a, b) => (a.file < b.file ? -1 : 1));
 }
 
@@ -54,7 +56,7 @@ test(`every CNPG sample Cluster runs (${PARALLEL} at a time)`, { timeout: 900_00
   const ran = outcomes.filter((o) => o.result === 'ran');
   t.diagnostic(`${ran.length} / ${chosen.length} run (${accepted.length} accepted by the loader, ${chosen.length - accepted.length} refused) in ${seconds} s`);
   for (const o of outcomes) {
-    const time = `${(o.ms / 1000).toFixed(1)} s${o.readyMs === undefined ? '' : `, ready in ${(o.readyMs / 1000).toFixed(1)} s`}`;
+    const time = `${(o.ms / 1000).toFixed(1)} s${o.readyMs === undefined ? '' : `, ready in ${(o.readyMs / 1000).toFixed(1)} s, checks ${((o.checksMs ?? 0) / 1000).toFixed(1)} s, stop ${((o.stopMs ?? 0) / 1000).toFixed(1)} s`}`;
     if (o.result === 'ran') {
       t.diagnostic(`ran      ${o.file} (${time})${o.unchecked.length > 0 ? `; not checked: ${o.unchecked.join(', ')}` : ''}`);
       for (const n of o.notes.filter((x) => /pinned to|no pods match/.test(x))) t.diagnostic(`           ${n}`);

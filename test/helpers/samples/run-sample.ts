@@ -30,6 +30,9 @@ export interface SampleOutcome {
   ms: number;
   /** From the manager's start to `instance ready`. */
   readyMs?: number;
+  /** The checks, and the stop and clean-up. */
+  checksMs?: number;
+  stopMs?: number;
 }
 
 /** Whether the sample reads from the source stand-in (an externalClusters entry other than itself, or a Backup). */
@@ -49,8 +52,8 @@ function lastErrors(lines: readonly LogLine[]): string {
   return bad.map((l) => `${String(l.msg)}${l.err ? `: ${JSON.stringify((l.err as { message?: string }).message ?? l.err)}` : ''}${typeof l.error === 'string' ? `: ${l.error}` : ''}`).join(' | ');
 }
 
-/** Runs one sample; never throws (a failure is an outcome). */
-export async function runSample(sample: Sample, stand: StandIns): Promise<SampleOutcome> {
+/** Runs one sample; never throws (a failure is an outcome). Its stop and clean-up are pushed onto `stops`. */
+export async function runSample(sample: Sample, stand: StandIns, stops: Promise<void>[]): Promise<SampleOutcome> {
   const started = Date.now();
   const outcome: SampleOutcome = { file: sample.file, name: sample.name, result: 'failed', notes: [], unchecked: [], rewrites: [], ms: 0 };
   if (!sample.verdict.accepted) return { ...outcome, result: 'refused', message: sample.verdict.message };
@@ -88,6 +91,7 @@ export async function runSample(sample: Sample, stand: StandIns): Promise<Sample
       ...(source ? { source } : {}),
     };
     const checks = checksFor(spec);
+    const checking = Date.now();
     for (const check of checks) {
       const notes = await check.run(running).catch((err: Error) => {
         throw new Error(`${check.name}: ${err.message}`);
@@ -95,13 +99,20 @@ export async function runSample(sample: Sample, stand: StandIns): Promise<Sample
       for (const n of notes) (n.startsWith('not checked: ') ? outcome.unchecked : outcome.notes).push(n.replace(/^not checked: /, ''));
     }
     outcome.unchecked.unshift(...uncheckedFields(spec, checks.flatMap((c) => c.covers)));
+    outcome.checksMs = Date.now() - checking;
     outcome.result = 'ran';
   } catch (err) {
     outcome.message = err instanceof Error ? err.message : String(err);
   } finally {
-    await handle?.stop(30_000).catch(() => undefined);
-    await cleanupDir(dir);
     outcome.ms = Date.now() - started;
+    // The stop (a shutdown checkpoint, mostly waiting) goes on while the next sample starts.
+    const stopping = Date.now();
+    const h = handle;
+    stops.push((async () => {
+      await h?.stop(30_000).catch(() => undefined);
+      await cleanupDir(dir);
+      outcome.stopMs = Date.now() - stopping;
+    })());
   }
   return outcome;
 }
