@@ -23,7 +23,7 @@ function once<T>(start: () => Promise<T>): { get: () => Promise<T>; started: () 
 /** Lazily started stand-ins; `stop` stops what was started. */
 export function standIns(): StandIns {
   const s3 = once(() => startS3Server(BUCKET));
-  const azurite = once(() => startAzurite(BUCKET));
+  const azurite = once(() => startAzurite(BUCKET, 120_000));
   const source = once(async () => {
     const store = await s3.get();
     return startSourceStandIn(store.endpoint, BUCKET);
