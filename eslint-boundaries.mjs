@@ -12,8 +12,8 @@ export const LAYERS = [
   ['pgfiles', 'db', 'barman'],
   ['source', 'tls'],
   ['kube', 'bootstrap', 'wal'],
-  ['reconcile', 'replication', 'backup'],
-  ['local-cluster'],
+  ['reconcile', 'replication', 'backup', 'databases'],
+  ['local-cluster', 'roles'],
   ['status', 'metrics'],
   ['commands'],
 ];

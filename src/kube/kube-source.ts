@@ -20,6 +20,7 @@ import { StatusWriter } from './status-writer.js';
 import { readyCondition } from './ready-condition.js';
 import { patchBackupStatus, type BackupStatusPatch } from './backup-status.js';
 import { PrimaryLease } from './primary-lease.js';
+import { KubeDatabaseSource } from './database-source.js';
 
 export interface KubeSourceOptions {
   /** Builds the API client (lazily: client-node is loaded on first use). */
@@ -32,7 +33,7 @@ export interface KubeSourceOptions {
 // Status fields this pod writes: changes to them alone must not trigger a reconcile (it would loop).
 // Conditions too: ours (Ready, excess permissions) and the operator's inform people, never the reconcile.
 // targetPrimary is the operator's: a change of it is a change.
-const OWN_STATUS = ['currentPrimary', 'currentPrimaryTimestamp', 'phase', 'phaseReason', 'conditions'];
+const OWN_STATUS = ['currentPrimary', 'currentPrimaryTimestamp', 'phase', 'phaseReason', 'conditions', 'managedRolesStatus'];
 
 function changeKey(obj: KubeObject): string {
   const status = { ...((obj.status ?? {}) as Record<string, unknown>) };
@@ -246,6 +247,11 @@ export class KubeSpecSource implements SpecSource {
   primaryLease(identity: string): PrimaryLease {
     this.#lease ??= new PrimaryLease({ leases: async () => (await this.#client()).leases, name: this.#o.clusterName, identity, log: this.#o.log });
     return this.#lease;
+  }
+
+  /** The namespace's Database objects, through this source's client. */
+  databaseSource(): KubeDatabaseSource {
+    return new KubeDatabaseSource({ api: () => this.#client(), log: this.#o.log });
   }
 
   /**
