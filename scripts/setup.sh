@@ -26,6 +26,8 @@ command -v barman-cloud-backup >/dev/null || need_apt+=(barman-cli-cloud)
 # barman-cloud's Azure Blob Storage provider (the Azure tests, against Azurite): Debian 12 has azure.storage.blob
 # only in the whole python3-azure SDK (14 MB download, 577 MB installed, 2-3.5 min mostly byte-compiling).
 /usr/bin/python3 -c 'import azure.storage.blob' 2>/dev/null || need_apt+=(python3-azure)
+# locale-gen, for the locales CNPG's samples give initdb (below).
+command -v locale-gen >/dev/null || need_apt+=(locales)
 
 as_root=()
 if [ "$(id -u)" -ne 0 ]; then
@@ -50,6 +52,21 @@ fi
 if ! id postgres >/dev/null 2>&1; then
   if can_root; then "${as_root[@]}" useradd --system --home-dir /var/lib/postgresql --shell /bin/bash postgres
   else echo "setup: no postgres OS user (needed when the manager is started as root); skipped without root" >&2; fi
+fi
+
+# Locales CNPG's samples ask initdb for (cluster-advanced-initdb: en_AU.UTF-8; cluster-example-initdb-icu:
+# en_US.UTF8), run by test/integration/cnpg-samples-run.test.ts: generated once with Debian's locale-gen.
+missing_locales=()
+for l in en_US en_AU; do locale -a 2>/dev/null | grep -qix "$l.utf8" || missing_locales+=("$l"); done
+if [ "${#missing_locales[@]}" -gt 0 ]; then
+  if can_root && [ -f /etc/locale.gen ] && command -v locale-gen >/dev/null; then
+    for l in "${missing_locales[@]}"; do
+      grep -q "^$l.UTF-8 UTF-8" /etc/locale.gen || echo "$l.UTF-8 UTF-8" | "${as_root[@]}" tee -a /etc/locale.gen >/dev/null
+    done
+    "${as_root[@]}" locale-gen >/dev/null
+  else
+    echo "setup: locales ${missing_locales[*]} (UTF-8) missing: two CNPG samples' initdb needs them (locale-gen as root)" >&2
+  fi
 fi
 
 # npm ci replaces node_modules: skipped when it already matches the lock file (npm writes

@@ -12,6 +12,7 @@ import type { ChildRegistry } from '../supervisor/child-registry.js';
 import { failureReason, runToCompletion } from '../supervisor/run-to-completion.js';
 import { postgresEnv } from '../supervisor/spawn.js';
 import { initdbArgs } from './initdb-args.js';
+import { assertInitdbSupports } from './initdb-support.js';
 import { initdbTempPrefix } from './initdb-leftovers.js';
 import { fsyncDir } from '../files/write-file-atomic.js';
 import { BOOTSTRAP_MARKER, writeMarker } from './bootstrap-marker.js';
@@ -76,6 +77,7 @@ export async function runInitdb(options: InitdbOptions): Promise<void> {
   const log = namedLogger(options.root, 'initdb');
   const temp = join(dirname(options.pgData), `${initdbTempPrefix(options.pgData)}${randomBytes(4).toString('hex')}`);
   const started = Date.now();
+  await assertInitdbSupports(join(options.pgBin, 'initdb'), options.spec, options.registry);
   const extras: ExtraFolder[] = options.pgWal ? [{ what: 'WAL folder', final: options.pgWal, temp: tempSibling(options.pgWal, 'new'), link: 'pg_wal' }] : [];
   for (const x of extras) await clearFinalPath(x.final, x.what, log);
   log.info({ pgdata: options.pgData, ...(options.pgWal ? { pgwal: options.pgWal } : {}) }, 'initdb started');
@@ -97,7 +99,9 @@ export async function runInitdb(options: InitdbOptions): Promise<void> {
     if (result.exitCode !== 0) {
       if (result.canceled) throw new ManagerError('BOOTSTRAP', `initdb interrupted by a stop request (${String(options.signal?.reason)}): nothing was kept`);
       const { why, lastLine } = failureReason(result);
-      throw new ManagerError('BOOTSTRAP', `initdb failed (${why})${lastLine ? `: ${lastLine}` : ''}`);
+      // initdb ends an error with "initdb: hint: Try ..." (PostgreSQL 15's pg_log_error_hint): the reason is above it.
+      const reason = result.stderr.trim().split('\n').filter((l) => !/^\S+: hint: /.test(l)).pop() ?? lastLine;
+      throw new ManagerError('BOOTSTRAP', `initdb failed (${why})${reason ? `: ${reason}` : ''}`);
     }
     await writeMarker(temp, 'initdb');
     await placeExtras(temp, extras);

@@ -24,8 +24,8 @@ export interface AzuriteServer {
   stop(): Promise<void>;
 }
 
-/** Starts Azurite's blob service with `container` created. */
-export async function startAzurite(container = 'backups'): Promise<AzuriteServer> {
+/** Starts Azurite's blob service with `container` created, within `startMs` (a loaded machine needs more than 30 s). */
+export async function startAzurite(container = 'backups', startMs = 30_000): Promise<AzuriteServer> {
   const port = await freePort();
   const dir = join(tempDir('pgim-azurite-'), 'data');
   mkdirSync(dir, { recursive: true });
@@ -37,9 +37,13 @@ export async function startAzurite(container = 'backups'): Promise<AzuriteServer
     connectionString: (key = AZURITE_KEY) => `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${key};BlobEndpoint=${accountUrl};`,
     // --loose and --skipApiVersionCheck: the Python SDK of Debian 12 (azure-storage-blob 12.15) and the npm one
     // send API versions and headers newer or older than this Azurite knows.
-    ...childServer('azurite', port, [AZURITE_BLOB_BIN, '--blobHost', '127.0.0.1', '--blobPort', String(port), '--location', dir, '--loose', '--skipApiVersionCheck', '--disableTelemetry', '--silent'], 30_000),
+    ...childServer('azurite', port, [AZURITE_BLOB_BIN, '--blobHost', '127.0.0.1', '--blobPort', String(port), '--location', dir, '--loose', '--skipApiVersionCheck', '--disableTelemetry', '--silent'], startMs),
   };
-  await handle.start();
+  // A start that times out leaves the child running: stopped here, or it would hold the test process open.
+  await handle.start().catch(async (err: unknown) => {
+    await handle.stop();
+    throw err;
+  });
   await new ContainerClient(handle.connectionString(), container).createIfNotExists();
   return handle;
 }

@@ -35,7 +35,11 @@ export async function startS3Server(bucket = 'backups', options: S3ServerOptions
     dir,
     ...childServer('s3rver', port, [S3RVER_BIN, '-d', dir, '-a', '127.0.0.1', '-p', String(port), '--configure-bucket', bucket, '--silent', ...tlsArgs]),
   };
-  await handle.start();
+  // A start that times out leaves the child running: stopped here, or it would hold the test process open.
+  await handle.start().catch(async (err: unknown) => {
+    await handle.stop();
+    throw err;
+  });
   return handle;
 }
 

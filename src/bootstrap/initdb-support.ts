@@ -1,0 +1,37 @@
+// spec.bootstrap.initdb options that need a newer initdb than the one in PG_BIN, refused before initdb runs
+// with the field and the versions named: otherwise initdb stops at its "unrecognized option" and the last
+// line of its output is only "Try initdb --help". The versions are initdb.c's: --icu-rules since PostgreSQL 16
+// (https://www.postgresql.org/docs/16/app-initdb.html), --builtin-locale and the builtin provider since 17.
+import { ManagerError } from '../errors.js';
+import type { InitdbSpec } from '../spec/cluster.js';
+import type { ChildRegistry } from '../supervisor/child-registry.js';
+import { runToCompletion } from '../supervisor/run-to-completion.js';
+import { postgresEnv } from '../supervisor/spawn.js';
+
+/** The first field of `spec` the initdb of major `major` cannot apply, with the major it needs. */
+export function unsupportedInitdbField(spec: InitdbSpec, major: number): { field: string; needs: number } | undefined {
+  const needs: [string, boolean, number][] = [
+    ['icuRules', spec.icuRules !== undefined, 16],
+    ['builtinLocale', spec.builtinLocale !== undefined, 17],
+    ['localeProvider', spec.localeProvider === 'builtin', 17],
+  ];
+  const found = needs.find(([, used, version]) => used && major < version);
+  return found ? { field: found[0], needs: found[2] } : undefined;
+}
+
+/** `initdb --version`'s major ("initdb (PostgreSQL) 15.18" -> 15). */
+async function initdbMajor(initdb: string, registry: ChildRegistry): Promise<number | undefined> {
+  const result = await runToCompletion(initdb, ['--version'], { registry, timeoutMs: 30_000, errorCode: 'BOOTSTRAP', env: postgresEnv() });
+  const match = /\(PostgreSQL\)\s+(\d+)/.exec(result.stdout);
+  return match ? Number(match[1]) : undefined;
+}
+
+/** Throws naming the field when `initdb` is too old for an option `spec` uses (asks initdb only then). */
+export async function assertInitdbSupports(initdb: string, spec: InitdbSpec, registry: ChildRegistry): Promise<void> {
+  if (unsupportedInitdbField(spec, 0) === undefined) return;
+  const major = await initdbMajor(initdb, registry);
+  const missing = major === undefined ? undefined : unsupportedInitdbField(spec, major);
+  if (missing) {
+    throw new ManagerError('BOOTSTRAP', `spec.bootstrap.initdb.${missing.field}: needs PostgreSQL ${missing.needs} or later, and ${initdb} is PostgreSQL ${String(major)}`);
+  }
+}
