@@ -1,8 +1,10 @@
-// Role changes wired into `instance run` (src/replication/): the former primary's start (wait for the
-// promotion, pg_rewind or a re-clone through the join step) and the role part that promotes this replica or
-// fences this primary on each Cluster version. A demotion ends the manager with EXIT.parts.role after a fast
-// stop bounded by min(switchoverDelay, stopDelay) (then immediate): in a container the kubelet restarts it,
-// under `local-cluster` the command does, and the next start rewinds (CNPG exits the same way).
+// Role changes wired into `instance run` (src/replication/): the former primary's path (wait for the
+// promotion, pg_rewind or a re-clone through the join step), run before postgres starts and, for a demotion,
+// in place, and the role part that promotes this replica or demotes this primary on each Cluster version. A
+// demotion stops postgres fast, bounded by min(switchoverDelay, stopDelay) (then immediate), and brings it back
+// as a replica in this process (demote-in-place.ts). A fenced primary, or a demotion in place that failed, ends
+// the manager with EXIT.parts.role instead: in a container the kubelet restarts it, under `local-cluster` the
+// command does, and the next start takes the former-primary path (CNPG's manager always ends that way).
 // Kubernetes: the primary Lease (src/kube/primary-lease.ts) is taken before a promotion and before a primary
 // starts, renewed while primary, released once postgres stopped; losing it fences this primary.
 import { join } from 'node:path';
@@ -12,6 +14,7 @@ import { ManagerError } from '../errors.js';
 import { child } from '../log/logger.js';
 import { checkpoint, inRecovery, promote, terminateClientBackends, walReceiverCount } from '../db/promotion-queries.js';
 import { demoteAtStart } from '../replication/demote-at-start.js';
+import { demoteInPlace, demotionPath } from '../replication/demote-in-place.js';
 import { runPgRewind } from '../replication/pg-rewind.js';
 import { RoleController } from '../replication/role-controller.js';
 import type { AcquireOutcome, PrimaryLease } from '../kube/primary-lease.js';
@@ -147,12 +150,18 @@ export function rolePart(p: Prepared, lifecycle: Lifecycle, controllerRef: { con
     },
     holdLease: lease ? async (signal) => (await lease.acquire(signal)).held : undefined,
     releaseLease: lease ? () => lease.release() : undefined,
-    demote: () => {
+    demote: async (_target, signal) => {
       demotion.active = true;
       demotion.fenced = controller.fenced;
-      // Fenced: postgres stops now (fast, immediate after 1 s), not after the parts' ordered stop.
-      if (controller.fenced !== undefined) lifecycle.fence();
-      return Promise.resolve();
+      if (demotionPath(controller.fenced) === 'manager-ends') {
+        // Fenced: postgres stops now (fast, immediate after 1 s), not after the parts' ordered stop.
+        lifecycle.fence();
+        return 'manager-ends';
+      }
+      const back = await demoteInPlace(inPlace(p, lifecycle, controller, log), signal);
+      // Back as a replica: later stops get the Cluster's own budget again.
+      if (back) demotion.active = false;
+      return back ? 'in-place' : 'manager-ends';
     },
   });
   // A lost Lease stops postgres at once, whatever the controller is doing (a promotion's waits can be long).
@@ -169,7 +178,27 @@ export function rolePart(p: Prepared, lifecycle: Lifecycle, controllerRef: { con
       ready();
       await controller.run(signal);
       if (demotion.fenced !== undefined) throw new ManagerError('POSTMASTER', `fenced: ${demotion.fenced}; postgres stops and the manager ends`);
-      if (demotion.active) throw new ManagerError('POSTMASTER', 'this primary is no longer targetPrimary: postgres stops (fast) and the manager ends; it restarts as a replica of the new primary');
+      // A stop during a demotion in place is an ordinary stop (exit 0): the next start goes on with it.
+      if (demotion.active && !signal.aborted) throw new ManagerError('POSTMASTER', 'this primary is no longer targetPrimary and did not come back as a replica in place: the manager ends; its next start rewinds it (or clones it again)');
+    },
+  };
+}
+
+// The demotion in place of this process: the Lease released once postgres stopped, then the former-primary path
+// and the replica's files with no reconcile beside them (a reconcile's files written during pg_rewind, or for the
+// role on disk before standby.signal exists, would be wrong).
+function inPlace(p: Prepared, lifecycle: Lifecycle, controller: RoleController, log: ReturnType<typeof child>): Parameters<typeof demoteInPlace>[0] {
+  return {
+    log,
+    hold: () => lifecycle.hold(),
+    afterStop: async () => {
+      p.state.ready = false;
+      await releasePrimaryLease(p);
+    },
+    fenced: () => controller.fenced ?? (lifecycle.fenced ? 'the primary Lease was lost' : undefined),
+    prepare: async (signal) => {
+      const reconciler = await p.reconciler();
+      await reconciler.exclusive(async () => void (await reconciler.writeFiles(await prepareRole(p, Promise.resolve(), signal))));
     },
   };
 }
