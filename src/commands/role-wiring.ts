@@ -14,11 +14,12 @@ import { ManagerError } from '../errors.js';
 import { child } from '../log/logger.js';
 import { checkpoint, inRecovery, promote, terminateClientBackends, walReceiverCount } from '../db/promotion-queries.js';
 import { demoteAtStart } from '../replication/demote-at-start.js';
-import { demoteInPlace, demotionPath } from '../replication/demote-in-place.js';
+import { demoteInPlace, demotionPath, type DemotionPath } from '../replication/demote-in-place.js';
 import { runPgRewind } from '../replication/pg-rewind.js';
 import { RoleController } from '../replication/role-controller.js';
 import type { AcquireOutcome, PrimaryLease } from '../kube/primary-lease.js';
 import type { Cluster } from '../spec/cluster.js';
+import type { Reconciler } from '../reconcile/reconciler.js';
 import type { Lifecycle } from '../supervisor/lifecycle.js';
 import { joinStepOptions } from './join-options.js';
 import type { Part } from './part-group.js';
@@ -125,7 +126,7 @@ export function rolePart(p: Prepared, lifecycle: Lifecycle, controllerRef: { con
   const source = p.source;
   const events = hasEvents(source) ? source : undefined;
   const lease = leaseOf(p);
-  const controller = new RoleController({
+  const controller: RoleController = new RoleController({
     me: p.state.podName,
     pgData: p.config.pgData,
     log,
@@ -150,7 +151,7 @@ export function rolePart(p: Prepared, lifecycle: Lifecycle, controllerRef: { con
     },
     holdLease: lease ? async (signal) => (await lease.acquire(signal)).held : undefined,
     releaseLease: lease ? () => lease.release() : undefined,
-    demote: async (_target, signal) => {
+    demote: async (_target, signal): Promise<DemotionPath> => {
       demotion.active = true;
       demotion.fenced = controller.fenced;
       if (demotionPath(controller.fenced) === 'manager-ends') {
@@ -158,7 +159,11 @@ export function rolePart(p: Prepared, lifecycle: Lifecycle, controllerRef: { con
         lifecycle.fence();
         return 'manager-ends';
       }
-      const back = await demoteInPlace(inPlace(p, lifecycle, controller, log), signal);
+      // With no reconcile beside it: one in flight (the targetPrimary change's) finishes before postgres stops, as
+      // when the manager ended; the next waits for the replica's files (one written during pg_rewind, or for the
+      // role on disk before standby.signal exists, would be wrong).
+      const reconciler = await p.reconciler();
+      const back = await reconciler.exclusive((): Promise<boolean> => demoteInPlace(inPlace(p, lifecycle, controller, reconciler, log), signal));
       // Back as a replica: later stops get the Cluster's own budget again.
       if (back) demotion.active = false;
       return back ? 'in-place' : 'manager-ends';
@@ -185,9 +190,8 @@ export function rolePart(p: Prepared, lifecycle: Lifecycle, controllerRef: { con
 }
 
 // The demotion in place of this process: the Lease released once postgres stopped, then the former-primary path
-// and the replica's files with no reconcile beside them (a reconcile's files written during pg_rewind, or for the
-// role on disk before standby.signal exists, would be wrong).
-function inPlace(p: Prepared, lifecycle: Lifecycle, controller: RoleController, log: ReturnType<typeof child>): Parameters<typeof demoteInPlace>[0] {
+// and the replica's files.
+function inPlace(p: Prepared, lifecycle: Lifecycle, controller: RoleController, reconciler: Reconciler, log: ReturnType<typeof child>): Parameters<typeof demoteInPlace>[0] {
   return {
     log,
     hold: () => lifecycle.hold(),
@@ -196,10 +200,7 @@ function inPlace(p: Prepared, lifecycle: Lifecycle, controller: RoleController, 
       await releasePrimaryLease(p);
     },
     fenced: () => controller.fenced ?? (lifecycle.fenced ? 'the primary Lease was lost' : undefined),
-    prepare: async (signal) => {
-      const reconciler = await p.reconciler();
-      await reconciler.exclusive(async () => void (await reconciler.writeFiles(await prepareRole(p, Promise.resolve(), signal))));
-    },
+    prepare: async (signal) => void (await reconciler.writeFiles(await prepareRole(p, Promise.resolve(), signal))),
   };
 }
 

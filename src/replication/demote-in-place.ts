@@ -26,7 +26,7 @@ export interface InPlaceOptions {
   afterStop: () => Promise<void>;
   /** Why this primary was fenced meanwhile, if it was: then it does not come back in place. */
   fenced: () => string | undefined;
-  /** The former-primary path and the replica's files (run by the caller with no reconcile beside it). */
+  /** The former-primary path and the replica's files (the caller runs the whole demotion with no reconcile beside it). */
   prepare: (signal: AbortSignal) => Promise<void>;
 }
 
