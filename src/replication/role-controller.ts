@@ -8,7 +8,7 @@
 import { describeError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Cluster } from '../spec/cluster.js';
-import { decideRole, type RoleAction } from './role-decision.js';
+import { decideRole, type RoleAction, type RoleFacts } from './role-decision.js';
 import type { DemotionPath } from './demote-in-place.js';
 import { promoteReplica, type PromotionOptions } from './promotion.js';
 
@@ -50,6 +50,8 @@ export class RoleController {
   #wake: (() => void) | undefined;
   #reported = '';
   #fenced: string | undefined;
+  /** The role found on disk at the last decision. */
+  #onDisk: 'primary' | 'replica' | undefined;
 
   constructor(options: RoleControllerOptions) {
     this.#o = options;
@@ -67,6 +69,18 @@ export class RoleController {
     this.#fenced = reason;
     this.#o.log.error({ reason }, `${reason}: fencing this primary (fast stop, the manager ends; it does not start as primary again without the Lease)`);
     this.#wake?.();
+  }
+
+  /**
+   * Whether `cluster` demotes this primary (by the role found at the last decision). Such a version is left to
+   * the demotion, which writes the replica's files itself: a reconcile of it would only delay the stop.
+   */
+  demotes(cluster: Cluster): boolean {
+    return this.#onDisk === 'primary' && this.#fenced === undefined && decideRole(this.#facts(cluster, 'primary')).kind === 'demote';
+  }
+
+  #facts(cluster: Cluster, onDisk: 'primary' | 'replica'): RoleFacts {
+    return { me: this.#o.me, onDisk, targetPrimary: text(cluster.status.targetPrimary), currentPrimary: text(cluster.status.currentPrimary), instanceNames: names(cluster) };
   }
 
   /** Why this instance was fenced, if it was. */
@@ -124,14 +138,9 @@ export class RoleController {
 
   async #decide(cluster: Cluster, signal: AbortSignal): Promise<'done' | 'retry' | 'demoted'> {
     const onDisk = await this.#o.roleOnDisk();
+    this.#onDisk = onDisk;
     this.#o.onRole?.(onDisk);
-    const action: RoleAction = decideRole({
-      me: this.#o.me,
-      onDisk,
-      targetPrimary: text(cluster.status.targetPrimary),
-      currentPrimary: text(cluster.status.currentPrimary),
-      instanceNames: names(cluster),
-    });
+    const action: RoleAction = decideRole(this.#facts(cluster, onDisk));
     switch (action.kind) {
       case 'stay':
         return this.#keepLease(onDisk, signal);
@@ -153,7 +162,8 @@ export class RoleController {
       case 'demote': {
         this.#o.log.info({ targetPrimary: action.target }, 'this primary is no longer targetPrimary: stopping it to come back as a replica');
         if ((await this.#o.demote(action.target, signal)) === 'manager-ends') return 'demoted';
-        this.#o.onRole?.(await this.#o.roleOnDisk());
+        this.#onDisk = await this.#o.roleOnDisk();
+        this.#o.onRole?.(this.#onDisk);
         return 'done';
       }
     }

@@ -67,6 +67,15 @@ function setup(role: 'primary' | 'replica', lease: { inPlace?: boolean; holdLeas
   return { dir, calls, patches, demoted, controller, log };
 }
 
+// Decisions that log nothing (a primary that stays) are waited for on their effect.
+async function until(probe: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!probe()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 test('a replica named targetPrimary is promoted in order and reports currentPrimary', async () => {
   const s = setup('replica');
   const stop = new AbortController();
@@ -115,6 +124,30 @@ test('a primary demoted in place keeps following: targeted again, it is promoted
     await s.log.waitFor((e) => e.some((l) => l.msg === 'promoted: this instance is the primary'));
     assert.deepEqual(s.demoted, ['pg-3']);
     assert.equal(s.patches[0]?.currentPrimary, 'pg-2');
+    stop.abort();
+    await running;
+  } finally {
+    stop.abort();
+    rmSync(s.dir, { recursive: true, force: true });
+  }
+});
+
+test('demotes(): true only for a version that demotes this primary, once a decision has seen it primary on disk', async () => {
+  const s = setup('primary', { inPlace: true });
+  const stop = new AbortController();
+  try {
+    const stays = cluster({ targetPrimary: 'pg-2', currentPrimary: 'pg-2' });
+    assert.equal(s.controller.demotes(cluster({ targetPrimary: 'pg-3', currentPrimary: 'pg-2' })), false, 'nothing seen on disk yet');
+    const running = s.controller.run(stop.signal);
+    s.controller.offer(stays);
+    await until(() => s.controller.demotes(cluster({ targetPrimary: 'pg-3', currentPrimary: 'pg-2' })), 'the first decision');
+    assert.equal(s.controller.demotes(stays), false);
+    assert.equal(s.controller.demotes(cluster({ targetPrimary: 'pg-9', currentPrimary: 'pg-2' })), false, 'an unknown target demotes nobody');
+    assert.equal(s.controller.demotes(cluster({ targetPrimary: 'pending', currentPrimary: 'pg-2' })), true, 'a pending failover fences it too');
+    s.controller.offer(cluster({ targetPrimary: 'pg-3', currentPrimary: 'pg-2' }));
+    await s.log.waitFor((e) => e.some((l) => String(l.msg).includes('no longer targetPrimary')));
+    await until(() => !s.controller.demotes(cluster({ targetPrimary: 'pg-1', currentPrimary: 'pg-3' })), 'a replica after the demotion');
+    assert.deepEqual(s.demoted, ['pg-3']);
     stop.abort();
     await running;
   } finally {
