@@ -32,13 +32,17 @@ export interface Demotion {
   fenced?: string;
 }
 
-/** The stop budget while demoting: no smart phase, fast within min(switchoverDelay, stopDelay), then immediate. */
+/**
+ * The stop budget while demoting: no CHECKPOINT first (the fast stop's own checkpoint writes the same buffers; a
+ * separate one only lengthens the switchover), no smart phase, fast within min(switchoverDelay, stopDelay),
+ * then immediate.
+ */
 export function demotionBudget(p: Prepared, demotion: Demotion): ReturnType<Prepared['budget']> {
   const budget = p.budget();
   if (!demotion.active) return budget;
   // Fenced: the Lease may expire for the others soon, so fast gets 1 s before immediate.
-  if (demotion.fenced !== undefined) return { ...budget, smartShutdownTimeout: 0, stopDelay: 1 };
-  return { ...budget, smartShutdownTimeout: 0, stopDelay: Math.max(1, Math.min(p.cluster.spec.switchoverDelay, budget.stopDelay)) };
+  if (demotion.fenced !== undefined) return { ...budget, smartShutdownTimeout: 0, stopDelay: 1, checkpointFirst: false };
+  return { ...budget, smartShutdownTimeout: 0, stopDelay: Math.max(1, Math.min(p.cluster.spec.switchoverDelay, budget.stopDelay)), checkpointFirst: false };
 }
 
 /** Before postgres starts: a former primary rewinds (or re-clones) and comes back as a replica. Returns the Cluster to write the files for. */

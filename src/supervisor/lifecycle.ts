@@ -130,7 +130,7 @@ export class Lifecycle {
     const mode = await stopPostmaster(pm, {
       ...budget,
       log: this.#log,
-      checkpoint: this.#ready ? this.#o.checkpoint : undefined,
+      checkpoint: this.#ready && budget.checkpointFirst !== false ? this.#o.checkpoint : undefined,
       closeConnections: this.#o.closeConnections,
       clientSessions: this.#ready ? this.#o.clientSessions : undefined,
       hurry: this.#o.hurry,

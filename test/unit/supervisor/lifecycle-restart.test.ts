@@ -224,16 +224,21 @@ async function settle(): Promise<void> {
   for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
 }
 
-test('a hold stops postgres and keeps it down until resumed, then the loop starts it again at once', async () => {
+test('a hold stops postgres (no CHECKPOINT first when the budget says so) and keeps it down until resumed, then the loop starts it again at once', async () => {
   const control = new FakeControl([{ serveMs: Infinity }]);
-  const { lifecycle, lines, readies } = setUp(control);
+  let checkpoints = 0;
+  const { lifecycle, lines, readies } = setUp(control, {
+    budget: () => ({ smartShutdownTimeout: 0, stopDelay: 2, startDelay: 5, checkpointFirst: false }),
+    checkpoint: () => Promise.resolve(void checkpoints++),
+  });
   const stop = new AbortController();
   const run = lifecycle.run(stop.signal);
   await until(() => readies() === 1, 'ready');
   const first = lifecycle.current();
   const held = await lifecycle.hold();
   assert.ok(held, 'the hold was granted');
-  assert.equal(held.mode, 'smart', 'stopped within the budget in force');
+  assert.equal(held.mode, 'fast', 'stopped within the budget in force');
+  assert.equal(checkpoints, 0);
   assert.equal(first?.hasExited(), true);
   await settle();
   assert.equal(control.starts.length, 1, 'not started again while held');
