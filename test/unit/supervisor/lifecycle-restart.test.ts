@@ -249,7 +249,7 @@ test('a hold stops postgres (no CHECKPOINT first when the budget says so) and ke
   assert.equal(control.starts.length, 2);
   assert.ok(!lines.some((l) => l.msg === 'restarting postmaster in place' || l.msg === 'postmaster exited unexpectedly'), 'no crash, no backoff');
   stop.abort();
-  assert.equal(await run, 'smart');
+  assert.equal(await run, 'fast');
 });
 
 test('a stop during a hold ends the loop with postgres down; a hold asked once the loop ended gets nothing', async () => {
