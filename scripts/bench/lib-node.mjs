@@ -44,9 +44,12 @@ export const asPostgres = (file, args, opts = {}) => execFileSync('runuser', ['-
 /** A committed INSERT (false when it cannot commit: down, read-only). */
 export const writable = (host, port) => { try { psql(host, port, 'INSERT INTO bench_probe VALUES (now())'); return true; } catch { return false; } };
 
-/** pgbench TPC-B `-c 8 -j 2 -T seconds`: tps. */
-export function pgbench(host, port, seconds) {
-  const out = asPostgres(join(PG_BIN, 'pgbench'), ['-n', '-c', '8', '-j', '2', '-T', String(seconds), '-h', host, '-p', String(port), 'postgres']);
+/** `[file, args]` run on the CPUs `cpus` ("0", "1", "0,1") through taskset, or as they are when `cpus` is unset. */
+export const onCpus = (cpus, file, args) => (cpus ? ['taskset', ['-c', cpus, file, ...args]] : [file, args]);
+
+/** pgbench TPC-B `-c 8 -j 2 -T seconds`: tps (on the CPUs `cpus` when given). */
+export function pgbench(host, port, seconds, cpus) {
+  const out = asPostgres(...onCpus(cpus, join(PG_BIN, 'pgbench'), ['-n', '-c', '8', '-j', '2', '-T', String(seconds), '-h', host, '-p', String(port), 'postgres']));
   return Number(/tps = ([0-9.]+)/.exec(out)?.[1]);
 }
 
@@ -56,9 +59,9 @@ export function pgbenchAsync(host, port, seconds) {
     (err, stdout) => (err ? reject(err) : resolve(Number(/tps = ([0-9.]+)/.exec(stdout)?.[1])))));
 }
 
-/** Runs the manager (`args` after main.js) as the launcher does; its JSON lines are collected in `lines`. */
-export function startManager(args, logFile) {
-  const proc = spawn(process.execPath, [...V8_FLAGS, MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PGDATA: '', NODE_EXTRA_CA_CERTS: '' } });
+/** Runs the manager (`args` after main.js) as the launcher does; its JSON lines are collected in `lines`. With `cpus`, it and its children (postgres) run on those CPUs only. */
+export function startManager(args, logFile, cpus) {
+  const proc = spawn(...onCpus(cpus, process.execPath, [...V8_FLAGS, MAIN, ...args]), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PGDATA: '', NODE_EXTRA_CA_CERTS: '' } });
   children.push(proc);
   const lines = [];
   const out = [];

@@ -6,6 +6,10 @@
 // conninfo (read from the first join's override.conf), alternating which goes first. Then pgbench TPC-B
 // (-c 8 -j 2 -T PGBENCH_SECONDS) on the primary with the joined replica running and streaming, against the same
 // primary with the replica stopped, in alternating pairs. Targets: join <= 1.10x; writes >= 0.95x.
+// CPUS=split (the default) runs the primary's manager (with its postgres) and pgbench on CPU 0 and the replica's
+// on CPU 1, as on two machines: on one shared pair of CPUs the replica's replay takes CPU from the writer (bare
+// PostgreSQL measured 0.89x with an async standby so, 2026-12-03), which is the machine, not the manager.
+// CPUS=shared runs everything on every CPU.
 // Run as root from a built checkout: node scripts/bench/replication/join-writes.mjs (RUNS=3 SCALE=15 PGBENCH_SECONDS=10)
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync, chmodSync, mkdtempSync } from 'node:fs';
@@ -16,6 +20,8 @@ import { MAIN, V8_FLAGS, PG_BIN, RUNS, asPostgres, cleanup, load, median, now, p
 const SCALE = Number(process.env.SCALE ?? 15);
 const SECONDS = Number(process.env.PGBENCH_SECONDS ?? 10);
 const KEEP = process.env.KEEP === '1';
+const SPLIT = (process.env.CPUS ?? 'split') === 'split';
+const [primaryCpus, replicaCpus] = SPLIT ? ['0', '1'] : [undefined, undefined];
 const dir = mkdtempSync(join(tmpdir(), 'pgim-bench-join-'));
 chmodSync(dir, 0o755);
 const name = 'jb';
@@ -35,13 +41,13 @@ const instanceArgs = async (state, ordinal) => ['--cluster-manifest', manifest, 
   '--status-port', String(await freePort()), '--metrics-port', String(await freePort()), ...(ordinal > 1 ? ['--secrets-dir', join(stateOf('primary'), 'secrets')] : [])];
 const replicaStatus = { currentPrimary: names[0], targetPrimary: names[0], instanceNames: names };
 const pgdatas = [];
-const out = { date: new Date().toISOString(), loadAtStart: load(), scale: SCALE, runs: RUNS };
-console.log(`# replication join and writes, ${out.date}, load average ${out.loadAtStart}, RUNS=${RUNS} SCALE=${SCALE}`);
+const out = { date: new Date().toISOString(), loadAtStart: load(), scale: SCALE, runs: RUNS, cpus: SPLIT ? 'split' : 'shared' };
+console.log(`# replication join and writes, ${out.date}, load average ${out.loadAtStart}, RUNS=${RUNS} SCALE=${SCALE} CPUS=${out.cpus}`);
 
 try {
   const pState = stateWith('primary', { instanceNames: names });
   pgdatas.push(join(pState, 'pgdata'));
-  const primary = startManager(['instance', 'run', ...(await instanceArgs(pState, 1))], join(dir, 'primary.log'));
+  const primary = startManager(['instance', 'run', ...(await instanceArgs(pState, 1))], join(dir, 'primary.log'), primaryCpus);
   await until(() => primary.lines.some((l) => l.msg === 'instance ready'), 120_000, 'primary ready');
   const sock = join(pState, 'controller', 'run');
   asPostgres(join(PG_BIN, 'pgbench'), ['-q', '-i', '-s', String(SCALE), '-h', sock, '-p', String(base), 'postgres']);
@@ -93,11 +99,11 @@ try {
   const without = [];
   let replica;
   const startReplica = async () => {
-    replica = startManager(['instance', 'run', ...(await instanceArgs(rState, 2))], join(dir, 'replica.log'));
+    replica = startManager(['instance', 'run', ...(await instanceArgs(rState, 2))], join(dir, 'replica.log'), replicaCpus);
     await until(streaming, 180_000, 'replica streaming and caught up', 200);
   };
   const stopReplica = async () => { await stopProcess(replica.proc, 'SIGTERM'); children.splice(children.indexOf(replica.proc), 1); };
-  const measure = (list) => { psql(sock, base, 'CHECKPOINT'); list.push(pgbench(sock, base, SECONDS)); };
+  const measure = (list) => { psql(sock, base, 'CHECKPOINT'); list.push(pgbench(sock, base, SECONDS, primaryCpus)); };
   await startReplica();
   for (let i = 0; i < RUNS; i++) {
     // Alternating which goes first; the replica is (re)started and caught up before its half.
