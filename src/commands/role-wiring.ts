@@ -163,13 +163,14 @@ export function rolePart(p: Prepared, lifecycle: Lifecycle, controllerRef: { con
         lifecycle.fence();
         return 'manager-ends';
       }
-      // With no reconcile beside it: one in flight (the targetPrimary change's) finishes before postgres stops, as
-      // when the manager ended; the next waits for the replica's files (one written during pg_rewind, or for the
-      // role on disk before standby.signal exists, would be wrong).
+      // With no reconcile beside it: one in flight finishes before postgres stops (the version that demotes is not
+      // reconciled: instance-run.ts), the next waits for the replica's files (one written during pg_rewind, or for
+      // the role on disk before standby.signal exists, would be wrong).
       const reconciler = await p.reconciler();
       const back = await reconciler.exclusive((): Promise<boolean> => demoteInPlace(inPlace(p, lifecycle, controller, reconciler, log), signal));
-      // Back as a replica: later stops get the Cluster's own budget again.
+      // Back as a replica: later stops get the Cluster's own budget again. Not back: fenced meanwhile, perhaps.
       if (back) demotion.active = false;
+      else demotion.fenced = controller.fenced;
       return back ? 'in-place' : 'manager-ends';
     },
   });
