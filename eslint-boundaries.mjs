@@ -12,7 +12,7 @@ export const LAYERS = [
   ['pgfiles', 'db', 'barman'],
   ['source', 'tls'],
   ['kube', 'bootstrap', 'wal'],
-  ['reconcile', 'replication', 'backup'],
+  ['reconcile', 'replication', 'backup', 'databases'],
   ['local-cluster'],
   ['status', 'metrics'],
   ['commands'],

@@ -37,6 +37,7 @@ import { withOwnStatus } from './own-status.js';
 import { walChannelPart } from './wal-channel-part.js';
 import { BackupStarter } from './backup-when-configured.js';
 import { withTimeout } from './with-timeout.js';
+import { databaseLoop, databasesPart } from './databases-part.js';
 
 /** Runs the instance until stopped; resolves with the process exit code. */
 export async function instanceRun(config: Config, root: Logger, emergency: { stopPostgres?: () => void } = {}): Promise<number> {
@@ -99,8 +100,10 @@ export async function instanceRun(config: Config, root: Logger, emergency: { sto
       const keeperRef: { keeper?: SlotKeeper } = {};
       const roleRef: { controller?: RoleController } = {};
       const demotion: Demotion = { active: false };
+      const databases = databaseLoop(p);
       const lifecycle = await buildLifecycle(p, log, closeConnections, spawned, signals.hurry, () => {
         keeperRef.keeper?.nudge();
+        databases?.loop.nudge(true);
         const current = reconcilerRef.reconciler?.cluster();
         if (current) roleRef.controller?.offer(current);
       }, () => demotionBudget(p, demotion));
@@ -137,9 +140,13 @@ export async function instanceRun(config: Config, root: Logger, emergency: { sto
           .load()
           .then((c) => reconciler.reconcile(p.warnOnce(c), running))
           // The new primary creates its peers' HA slots now, not at the next slot round.
-          .then(() => keeper.nudge())
+          .then(() => {
+            keeper.nudge();
+            databases?.loop.nudge(true);
+          })
           .catch((err: unknown) => log.warn({ err: describeError(err) }, 'reconcile after the role change failed; the next Cluster version retries'));
       await group.start(rolePart(p, lifecycle, roleRef, demotion, refresh));
+      if (databases) await group.start(databasesPart(databases));
       const backups = new BackupStarter({ start: (part) => group.start(part), part: () => backupPart(p, () => reconciler.cluster() ?? p.cluster), log });
       await backups.offer(p.cluster, false);
       const onInvalid = (err: unknown): void => log.error({ err: describeError(err) }, 'new Cluster version refused; the previous one stays in force');
@@ -154,6 +161,7 @@ export async function instanceRun(config: Config, root: Logger, emergency: { sto
                 if (roleRef.controller?.demotes(next) === true) return true;
                 const ok = await reconciler.reconcile(p.warnOnce(next), running);
                 keeper.nudge();
+                databases?.loop.nudge();
                 if (ok) await backups.offer(next, true);
                 return ok;
               },

@@ -47,6 +47,12 @@ export interface KubeApi {
   /** JSON merge patch of `.status` (the content-type trap handled). */
   patchClusterStatus(name: string, patch: KubeObject): Promise<KubeObject>;
   getBackup(name: string): Promise<KubeObject>;
+  /** Lists the namespace's Database objects (postgresql.cnpg.io/v1), with the list's resourceVersion. */
+  listDatabases(): Promise<{ items: KubeObject[]; resourceVersion: string }>;
+  /** Watches the namespace's Databases from `resourceVersion`; resolves when the stream ends. */
+  watchDatabases(resourceVersion: string, onEvent: (type: WatchEventType, object: KubeObject) => void, signal: AbortSignal): Promise<void>;
+  /** JSON merge patch of a Database's `.status`. */
+  patchDatabaseStatus(name: string, patch: KubeObject): Promise<KubeObject>;
   patchBackupStatus(name: string, patch: KubeObject): Promise<KubeObject>;
   getSecret(name: string): Promise<SecretObject | undefined>;
   /** True when the ServiceAccount exists (a shared spec.serviceAccountName is checked, never created). */

@@ -134,14 +134,35 @@ class ClientNodeApi implements KubeApi {
     return this.#watch(path, `watch clusters.${GROUP} (metadata.name=${name})`, name, resourceVersion, onEvent, signal);
   }
 
+  listDatabases(): Promise<{ items: KubeObject[]; resourceVersion: string }> {
+    return this.#call(`list databases.${GROUP}`, async () => {
+      const list = (await this.#custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: this.namespace, plural: 'databases' }, this.#options())) as {
+        items?: KubeObject[];
+        metadata?: { resourceVersion?: string };
+      };
+      return { items: list.items ?? [], resourceVersion: list.metadata?.resourceVersion ?? '' };
+    });
+  }
+
+  watchDatabases(resourceVersion: string, onEvent: (type: WatchEventType, object: KubeObject) => void, signal: AbortSignal): Promise<void> {
+    const path = `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(this.namespace)}/databases`;
+    return this.#watch(path, `watch databases.${GROUP}`, undefined, resourceVersion, onEvent, signal);
+  }
+
+  patchDatabaseStatus(name: string, patch: KubeObject): Promise<KubeObject> {
+    return this.#call(`patch databases.${GROUP}/status "${name}"`, async () =>
+      (await this.#custom.patchNamespacedCustomObjectStatus({ ...this.#crd('databases', name), body: patch }, this.#options(this.#k8s.PatchStrategy.MergePatch))) as KubeObject,
+    );
+  }
+
   watchNamed(resource: NamedResource, name: string, resourceVersion: string, onEvent: (type: WatchEventType, object: KubeObject) => void, signal: AbortSignal): Promise<void> {
     const path = `/api/v1/namespaces/${encodeURIComponent(this.namespace)}/${resource}`;
     return this.#watch(path, `watch ${resource} (metadata.name=${name})`, name, resourceVersion, onEvent, signal);
   }
 
-  async #watch(path: string, call: string, name: string, resourceVersion: string, onEvent: (type: WatchEventType, object: KubeObject) => void, signal: AbortSignal): Promise<void> {
+  async #watch(path: string, call: string, name: string | undefined, resourceVersion: string, onEvent: (type: WatchEventType, object: KubeObject) => void, signal: AbortSignal): Promise<void> {
     // No resourceVersion at all rather than an empty one: "unset" is what starts with the current object.
-    const query = { fieldSelector: `metadata.name=${name}`, ...(resourceVersion === '' ? {} : { resourceVersion }), allowWatchBookmarks: true, timeoutSeconds: this.#watchTimeoutSeconds };
+    const query = { ...(name === undefined ? {} : { fieldSelector: `metadata.name=${name}` }), ...(resourceVersion === '' ? {} : { resourceVersion }), allowWatchBookmarks: true, timeoutSeconds: this.#watchTimeoutSeconds };
     await new Promise<void>((resolve, reject) => {
       const done = (err: unknown): void => {
         signal.removeEventListener('abort', abort);

@@ -20,6 +20,7 @@ import { StatusWriter } from './status-writer.js';
 import { readyCondition } from './ready-condition.js';
 import { patchBackupStatus, type BackupStatusPatch } from './backup-status.js';
 import { PrimaryLease } from './primary-lease.js';
+import { KubeDatabaseSource } from './database-source.js';
 
 export interface KubeSourceOptions {
   /** Builds the API client (lazily: client-node is loaded on first use). */
@@ -246,6 +247,11 @@ export class KubeSpecSource implements SpecSource {
   primaryLease(identity: string): PrimaryLease {
     this.#lease ??= new PrimaryLease({ leases: async () => (await this.#client()).leases, name: this.#o.clusterName, identity, log: this.#o.log });
     return this.#lease;
+  }
+
+  /** The namespace's Database objects, through this source's client. */
+  databaseSource(): KubeDatabaseSource {
+    return new KubeDatabaseSource({ api: () => this.#client(), log: this.#o.log });
   }
 
   /**

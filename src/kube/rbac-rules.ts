@@ -2,7 +2,7 @@
 // https://github.com/cloudnative-pg/cloudnative-pg/blob/main/pkg/specs/roles.go),
 // trimmed to the calls this manager really makes so that every rule is necessary: Secrets and ConfigMaps
 // by name (only those the spec references; get, and watch by name to follow changes), our Cluster and its
-// status, Backup status, Events, and the primary Lease.
+// status, Backup status, the namespace's Databases and their status, Events, and the primary Lease.
 import type { Cluster } from '../spec/cluster.js';
 import type { PolicyRule } from './kube-api.js';
 
@@ -69,6 +69,9 @@ export function requiredRules(cluster: Cluster): PolicyRule[] {
     { apiGroups: [CNPG_GROUP], resources: ['clusters/status'], verbs: ['patch'], resourceNames: [cluster.name] },
     { apiGroups: [CNPG_GROUP], resources: ['backups'], verbs: ['get'] },
     { apiGroups: [CNPG_GROUP], resources: ['backups/status'], verbs: ['patch'] },
+    // Declarative Databases (kube/database-source.ts): the namespace's list and watch, and their status.
+    { apiGroups: [CNPG_GROUP], resources: ['databases'], verbs: ['list', 'watch'] },
+    { apiGroups: [CNPG_GROUP], resources: ['databases/status'], verbs: ['patch'] },
     { apiGroups: [''], resources: ['events'], verbs: ['create'] },
     // The primary Lease, named after the Cluster (src/kube/primary-lease.ts): read and renewed by name. Its
     // create cannot be limited to that name: RBAC authorizes a create before the body (and so the name) is

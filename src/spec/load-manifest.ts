@@ -93,7 +93,8 @@ export function clusterFromObject(value: unknown, defaults: ManifestDefaults): C
   return cluster;
 }
 
-function parseDocuments(text: string, origin: string): unknown[] {
+/** Every document of a (multi-document) YAML text, decoded as Kubernetes reads YAML; throws naming the line. */
+export function parseDocuments(text: string, origin: string): unknown[] {
   const lineCounter = new LineCounter();
   const documents = parseAllDocuments(text, { version: '1.1', uniqueKeys: true, prettyErrors: true, lineCounter });
   // An input with no document at all comes back as an EmptyStream, which is not an array.

@@ -56,6 +56,8 @@ function lineAfter(m: KubeManager, l: Record<string, unknown>): boolean {
 before(async () => {
   f = await kubeFixture({ specYaml: 'postgresql:\n  parameters:\n    work_mem: 4MB' });
   f.server.store.create(typeOf('backups'), f.namespace, { metadata: { name: 'b1' }, spec: { cluster: { name: f.clusterName } } });
+  // A declarative Database, so its list/watch and status patch are exercised too.
+  f.server.store.create(typeOf('databases'), f.namespace, { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Database', metadata: { name: 'd1' }, spec: { cluster: { name: f.clusterName }, name: 'd1', owner: 'app' } });
   const init = await runKubeManager(f, 'init');
   assert.equal(await init.exited, 0, `instance init failed: ${init.stderr()}`);
 });
@@ -67,11 +69,12 @@ after(async () => {
 });
 
 describe('the Role printed by rbac', () => {
-  it('is sufficient: init, run, status patch, spec change, events and Backup status are all allowed', async () => {
+  it('is sufficient: init, run, status patch, spec change, events, Backup and Database status are all allowed', async () => {
     const events = (): number => f.server.audit.filter((a) => a.resource === 'events' && a.code === 201).length;
     const m = await scenario(f, () => events() > 0);
     try {
       await until(() => f.server.audit.some((a) => a.resource === 'clusters/status' && a.code === 200), 10_000, 'status patch');
+      await until(() => f.server.audit.some((a) => a.resource === 'databases/status' && a.code === 200), 10_000, 'Database status patch');
       const status = f.server.store.get(typeOf('clusters'), f.namespace, f.clusterName).status as Record<string, unknown>;
       assert.equal(status.currentPrimary, `${f.clusterName}-1`);
       assert.equal(status.phase, 'Cluster in healthy state');

@@ -38,6 +38,9 @@ function scriptedApi(): { api: KubeApi; secretReads: () => number; watches: Map<
     patchClusterStatus: unused,
     getBackup: unused,
     patchBackupStatus: unused,
+    listDatabases: unused,
+    watchDatabases: unused,
+    patchDatabaseStatus: unused,
     getSecret: (name) => {
       reads += 1;
       return Promise.resolve({ name, data: {}, resourceVersion: '5', annotations: {} });
