@@ -13,7 +13,7 @@ export const LAYERS = [
   ['source', 'tls'],
   ['kube', 'bootstrap', 'wal'],
   ['reconcile', 'replication', 'backup', 'databases'],
-  ['local-cluster'],
+  ['local-cluster', 'roles'],
   ['status', 'metrics'],
   ['commands'],
 ];

@@ -26,6 +26,7 @@ import { backupPart } from './backup-part.js';
 import { objectStorePart, wantsEmbeddedStore } from './object-store-part.js';
 import { lifecyclePart, logPipesPart, reaperPart, serversPart, volumesPart, watchPart } from './run-parts.js';
 import { slotsPart } from './slots-part.js';
+import { rolesPart, type RolesRef } from './roles-part.js';
 import type { SlotKeeper } from '../reconcile/slot-keeper.js';
 import { replicationContext } from './prepare.js';
 import type { Servers } from './servers.js';
@@ -98,12 +99,17 @@ export async function instanceRun(config: Config, root: Logger, emergency: { sto
     } else if (handedOver !== undefined) {
       const spawned: { ready?: () => void } = {};
       const keeperRef: { keeper?: SlotKeeper } = {};
+      const rolesRef: RolesRef = {};
+      const databases = databaseLoop(p);
+      // The slot and role keepers, and the Database pass (`recheck`: every Database again, after a start or a role change).
+      const nudgeKeepers = (recheck = false): void => {
+        [keeperRef.keeper, rolesRef.keeper].forEach((k) => k?.nudge());
+        databases?.loop.nudge(recheck);
+      };
       const roleRef: { controller?: RoleController } = {};
       const demotion: Demotion = { active: false };
-      const databases = databaseLoop(p);
       const lifecycle = await buildLifecycle(p, log, closeConnections, spawned, signals.hurry, () => {
-        keeperRef.keeper?.nudge();
-        databases?.loop.nudge(true);
+        nudgeKeepers(true);
         const current = reconcilerRef.reconciler?.cluster();
         if (current) roleRef.controller?.offer(current);
       }, () => demotionBudget(p, demotion));
@@ -134,16 +140,14 @@ export async function instanceRun(config: Config, root: Logger, emergency: { sto
       });
       keeperRef.keeper = keeper;
       await group.start(slotsPart(keeper));
+      await group.start(rolesPart({ cluster: () => reconciler.cluster(), pool: () => (running() && p.state.ready && p.state.role === 'primary' ? p.db.pool() : undefined), source: p.source, log: child(root, 'managed-roles') }, rolesRef));
       // After a promotion the files follow the new role at once (the file source does not yield our own patches).
       const refresh = (): void =>
         void p.source
           .load()
           .then((c) => reconciler.reconcile(p.warnOnce(c), running))
-          // The new primary creates its peers' HA slots now, not at the next slot round.
-          .then(() => {
-            keeper.nudge();
-            databases?.loop.nudge(true);
-          })
+          // The new primary creates its peers' HA slots, its declared roles and Databases now, not at the next round.
+          .then(() => nudgeKeepers(true))
           .catch((err: unknown) => log.warn({ err: describeError(err) }, 'reconcile after the role change failed; the next Cluster version retries'));
       await group.start(rolePart(p, lifecycle, roleRef, demotion, refresh));
       if (databases) await group.start(databasesPart(databases));
@@ -160,8 +164,7 @@ export async function instanceRun(config: Config, root: Logger, emergency: { sto
                 // A version that demotes this primary is applied by the demotion in place (the replica's files, its start).
                 if (roleRef.controller?.demotes(next) === true) return true;
                 const ok = await reconciler.reconcile(p.warnOnce(next), running);
-                keeper.nudge();
-                databases?.loop.nudge();
+                nudgeKeepers();
                 if (ok) await backups.offer(next, true);
                 return ok;
               },

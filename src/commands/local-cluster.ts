@@ -18,7 +18,9 @@ import { switchoverPatch } from '../local-cluster/operator-rules.js';
 import { planInstances, type LocalClusterInput } from '../local-cluster/plan.js';
 import { probeInstance } from '../local-cluster/probe.js';
 import { statusTable } from '../local-cluster/status-table.js';
-import { localClusterUp } from '../local-cluster/up.js';
+import { localClusterUp, type UpOptions } from '../local-cluster/up.js';
+import { synchronousStandbyConfig } from '../pgfiles/synchronous-standby.js';
+import { syncStandbyInput } from '../reconcile/replica-files.js';
 import { handleSignals } from '../supervisor/signals.js';
 import { becomeRunUser } from './preflight.js';
 
@@ -60,6 +62,19 @@ function failoverDelayMs(cluster: Cluster): number {
   return typeof value === 'string' ? (parseGoDurationSeconds(value) ?? 0) * 1000 : 0;
 }
 
+// failoverQuorum: what the primary waits for under the status as read, from the same pure function it renders with.
+function quorumOf(cluster: Cluster): Pick<UpOptions, 'quorum'> {
+  if (cluster.spec.postgresql.synchronous?.failoverQuorum !== true) return {};
+  return {
+    quorum: (status) => {
+      const primary = typeof status.currentPrimary === 'string' ? status.currentPrimary : '';
+      const wanted = synchronousStandbyConfig(syncStandbyInput({ ...cluster, status }, primary));
+      // The primary's own name (listed last when durability is required) is no standby (CNPG instance_sync.go).
+      return wanted && { standbyNames: wanted.names.filter((n) => n !== primary), standbyNumber: wanted.number };
+    },
+  };
+}
+
 /** Runs one `local-cluster` command; resolves with the exit code. */
 export async function localClusterCommand(command: Command, args: readonly string[], flags: Flags, env: Env, cwd: string, root: Logger, write: (t: string) => void): Promise<number> {
   const first = buildConfig(command, flags, env, cwd);
@@ -74,7 +89,7 @@ export async function localClusterCommand(command: Command, args: readonly strin
       await becomeRunUser(config);
       const signals = handleSignals(() => undefined, () => undefined);
       try {
-        await localClusterUp({ input, failoverDelayMs: failoverDelayMs(cluster), node: process.execPath, script: [...process.execArgv, process.argv[1] ?? ''], root }, signals.stop);
+        await localClusterUp({ input, failoverDelayMs: failoverDelayMs(cluster), node: process.execPath, script: [...process.execArgv, process.argv[1] ?? ''], root, ...quorumOf(cluster) }, signals.stop);
       } finally {
         signals.dispose();
       }

@@ -27,19 +27,28 @@ export async function setRolePassword(db: Queryable, role: string, password: str
     // A fixed message: the underlying error could carry the cleartext (CNPG does the same).
     throw new Error(`encoding the password of role ${role} failed`);
   }
+  try {
+    await runWithoutStatementLogging(db, `ALTER ROLE ${quoteIdent(role)} WITH ${clause}`);
+  } catch (err) {
+    // The error of ALTER ROLE never contains the literal; rethrow a fixed message anyway, keeping the SQLSTATE.
+    const code = (err as { code?: string }).code;
+    throw Object.assign(new Error(`setting the password of role ${role} failed${code ? ` (SQLSTATE ${code})` : ''}`), { code });
+  }
+}
+
+/** Runs one statement carrying a password in a transaction whose statements never reach the server log. */
+export async function runWithoutStatementLogging(db: Queryable, statement: string): Promise<void> {
   await db.query('BEGIN');
   try {
     await db.query("SET LOCAL log_statement = 'none'");
     await db.query("SET LOCAL log_min_error_statement = 'PANIC'");
     // Beyond CNPG: a user's log_min_duration_statement would log a slow ALTER ROLE with its verifier.
     await db.query('SET LOCAL log_min_duration_statement = -1');
-    await db.query(`ALTER ROLE ${quoteIdent(role)} WITH ${clause}`);
+    await db.query(statement);
     await db.query('COMMIT');
   } catch (err) {
     await db.query('ROLLBACK').catch(() => undefined);
-    // The error of ALTER ROLE never contains the literal; rethrow a fixed message anyway, keeping the SQLSTATE.
-    const code = (err as { code?: string }).code;
-    throw Object.assign(new Error(`setting the password of role ${role} failed${code ? ` (SQLSTATE ${code})` : ''}`), { code });
+    throw err;
   }
 }
 

@@ -33,7 +33,7 @@ export interface KubeSourceOptions {
 // Status fields this pod writes: changes to them alone must not trigger a reconcile (it would loop).
 // Conditions too: ours (Ready, excess permissions) and the operator's inform people, never the reconcile.
 // targetPrimary is the operator's: a change of it is a change.
-const OWN_STATUS = ['currentPrimary', 'currentPrimaryTimestamp', 'phase', 'phaseReason', 'conditions'];
+const OWN_STATUS = ['currentPrimary', 'currentPrimaryTimestamp', 'phase', 'phaseReason', 'conditions', 'managedRolesStatus'];
 
 function changeKey(obj: KubeObject): string {
   const status = { ...((obj.status ?? {}) as Record<string, unknown>) };

@@ -39,6 +39,7 @@ export function referencedSecrets(cluster: Cluster): string[] {
     spec.enableSuperuserAccess ? spec.superuserSecretName : undefined,
     spec.postgresql.ldap?.bindSearchAuth?.bindPassword?.name,
     ...spec.monitoring.customQueriesSecret.map((r) => r.name),
+    ...spec.managedRoles.map((r) => r.passwordSecret),
   ];
   const rawSpec = isRecord(cluster.raw.spec) ? cluster.raw.spec : {};
   const external = Array.isArray(rawSpec.externalClusters) ? rawSpec.externalClusters : [];

@@ -6,7 +6,7 @@ import { describeError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { parseStatusText, readStatusText } from '../source/status-file.js';
 import { patchStatusFile } from '../source/status-lock.js';
-import { operatorStep } from './operator-rules.js';
+import { operatorStep, type QuorumRecord } from './operator-rules.js';
 import type { LocalInstance } from './plan.js';
 import { probeInstance } from './probe.js';
 
@@ -17,6 +17,12 @@ export interface OperatorLoopOptions {
   failoverDelayMs: number;
   log: Logger;
   tickMs?: number;
+  /**
+   * With failoverQuorum: the synchronous standbys the primary waits for given the status as read (the
+   * synchronous_standby_names it renders from the same Cluster, synchronous-standby.ts), recorded every tick the
+   * primary answers. CNPG's primary writes its loaded setting into a FailoverQuorum object instead.
+   */
+  quorum?: (status: Record<string, unknown>) => QuorumRecord | undefined;
 }
 
 /** Runs until `signal` aborts. */
@@ -25,6 +31,7 @@ export async function runLocalOperator(o: OperatorLoopOptions, signal: AbortSign
   let downSince: number | undefined;
   let downName: string | undefined;
   let said = '';
+  let quorum: QuorumRecord | null = null;
   while (!signal.aborted) {
     try {
       const status = parseStatusText(await readStatusText(o.statusFile), o.statusFile);
@@ -37,8 +44,11 @@ export async function runLocalOperator(o: OperatorLoopOptions, signal: AbortSign
       } else {
         downSince = undefined;
         downName = undefined;
+        // Recorded only while the primary answers: once it is gone, the last record is what its commits waited for.
+        if (o.quorum && primary?.isPrimary === true) quorum = o.quorum(status) ?? { standbyNames: [], standbyNumber: 0 };
       }
-      const step = operatorStep({ clusterName: o.clusterName, instanceNames: names, status, reports, primaryDownSince: downSince, failoverDelayMs: o.failoverDelayMs, now: Date.now() });
+      const facts = { clusterName: o.clusterName, instanceNames: names, status, reports, primaryDownSince: downSince, failoverDelayMs: o.failoverDelayMs, now: Date.now() };
+      const step = operatorStep(o.quorum ? { ...facts, quorum } : facts);
       if (step.patch) {
         await patchStatusFile(o.statusFile, step.patch);
         o.log.info({ patch: step.patch }, step.message ?? 'status patched');

@@ -2,7 +2,8 @@
 // laptop): CNPG's rules (internal/controller/replicas.go, pkg/postgres/status.go). It fills instanceNames,
 // elects the first primary, and when the current primary stays unreachable past failoverDelay it first marks
 // the failover pending (targetPrimary = "pending": the old primary, if it still runs, fences itself), waits
-// until no replica's WAL receiver runs, then names the most advanced healthy replica. Pure: facts in, a
+// until no replica's WAL receiver runs, then names the most advanced healthy replica; with failoverQuorum only
+// when a quorum of the synchronous standbys is up (replicas_quorum.go). Pure: facts in, a
 // status patch out (test/unit/local-cluster/operator-rules.test.ts).
 import { PENDING_FAILOVER } from '../replication/role-decision.js';
 
@@ -29,6 +30,31 @@ export interface OperatorFacts {
   primaryDownSince: number | undefined;
   failoverDelayMs: number;
   now: number;
+  /**
+   * spec.postgresql.synchronous.failoverQuorum: undefined when off; else the synchronous standbys the primary
+   * last waited for, as recorded while it was up (null: never seen up by this operator).
+   */
+  quorum?: QuorumRecord | null;
+}
+
+/** CNPG api/v1 FailoverQuorumStatus: the primary's synchronous_standby_names, as names and number. */
+export interface QuorumRecord {
+  standbyNames: readonly string[];
+  standbyNumber: number;
+}
+
+/**
+ * CNPG replicas_quorum.go evaluateQuorumCheckWithStatus (Dynamo's R + W > N): N the standbys in
+ * synchronous_standby_names, W the number each commit waited for, R those of them reachable and ready now. When
+ * R + W > N one of the promotable replicas has every synchronously committed transaction. Returns why not, or undefined.
+ */
+export function quorumRefusal(record: QuorumRecord | null, reports: readonly InstanceReport[]): string | undefined {
+  if (record === null) return 'no synchronous replication state of the primary is known';
+  if (record.standbyNumber <= 0 || record.standbyNames.length === 0) return 'the primary had no synchronous standbys';
+  const names = new Set(record.standbyNames);
+  const readable = reports.filter((r) => r.reachable && r.isPodReady === true && names.has(r.name)).map((r) => r.name);
+  if (readable.length + record.standbyNumber > names.size) return undefined;
+  return `R + W > N fails: R=${readable.length} (${readable.join(', ') || 'none'}), W=${record.standbyNumber}, N=${names.size}`;
 }
 
 export interface OperatorStep {
@@ -77,6 +103,9 @@ export function operatorStep(f: OperatorFacts): OperatorStep {
   if (target !== PENDING_FAILOVER) {
     const downMs = f.now - (f.primaryDownSince ?? f.now);
     if (downMs < f.failoverDelayMs) return { waiting: `primary ${target} unreachable; failover once it stays so for failoverDelay (${f.failoverDelayMs} ms)` };
+    // CNPG checks the quorum before the failover starts (replicas.go): no quorum, no failover, the primary may come back.
+    const refused = f.quorum === undefined ? undefined : quorumRefusal(f.quorum, f.reports);
+    if (refused !== undefined) return { waiting: `primary ${target} unreachable; failover quorum not met, no replica promoted: ${refused}` };
     return { patch: { targetPrimary: PENDING_FAILOVER, targetPrimaryTimestamp: stamp, phase: 'Failing over', phaseReason: `primary ${target} unreachable` }, message: `primary ${target} unreachable: failover started` };
   }
   // Pending: every replica must have stopped receiving before the most advanced is chosen (CNPG ErrWalReceiversRunning).

@@ -8,7 +8,7 @@ import { EXIT } from '../config/constants.js';
 import { child, type Logger } from '../log/logger.js';
 import { createChildRegistry } from '../supervisor/child-registry.js';
 import { keepProcess } from '../supervisor/kept-process.js';
-import { runLocalOperator } from './operator-loop.js';
+import { runLocalOperator, type OperatorLoopOptions } from './operator-loop.js';
 import { instanceArgv, multiHostConninfo, planInstances, type LocalClusterInput } from './plan.js';
 import { probeInstance } from './probe.js';
 
@@ -21,6 +21,8 @@ export interface UpOptions {
   root: Logger;
   /** Each line a manager printed (default: our stdout). */
   write?: (line: string) => void;
+  /** With failoverQuorum: the primary's synchronous standbys for a status (operator-loop.ts). */
+  quorum?: OperatorLoopOptions['quorum'];
 }
 
 /** Runs the local cluster until `stop` aborts; resolves once every manager has exited. */
@@ -49,7 +51,7 @@ export async function localClusterUp(o: UpOptions, stop: AbortSignal): Promise<v
       stop,
     );
   const running = [keep(instances[0] as (typeof instances)[number])];
-  const operator = runLocalOperator({ clusterName: o.input.clusterName, instances, statusFile: o.input.statusFile, failoverDelayMs: o.failoverDelayMs, log }, stop);
+  const operator = runLocalOperator({ clusterName: o.input.clusterName, instances, statusFile: o.input.statusFile, failoverDelayMs: o.failoverDelayMs, log, ...(o.quorum ? { quorum: o.quorum } : {}) }, stop);
   // The others clone from the first: start them once it serves.
   for (;;) {
     if (stop.aborted) break;

@@ -33,6 +33,8 @@ export interface CustomConfInput {
   enableAlterSystem?: boolean;
   /** Computed by the manager from the Cluster (synchronous-standby.ts); absent = asynchronous. */
   synchronousStandbyNames?: string | undefined;
+  /** The standbys' HA slots logical decoding waits for (synchronizeLogicalDecoding, PostgreSQL 17+). */
+  synchronizedStandbySlots?: string | undefined;
 }
 
 export interface RenderedCustomConf {
@@ -83,6 +85,7 @@ function buildSettings(input: CustomConfInput): Map<string, string> {
   if (input.archiveMode === 'on' && input.archiveCommand !== undefined) settings.set('archive_command', input.archiveCommand);
   settings.set('cluster_name', input.clusterName);
   if (input.synchronousStandbyNames !== undefined) settings.set('synchronous_standby_names', input.synchronousStandbyNames);
+  if (input.synchronizedStandbySlots !== undefined) settings.set('synchronized_standby_slots', input.synchronizedStandbySlots);
   const libraries = preloadLibraries(input.sharedPreloadLibraries, userKeys);
   if (libraries !== '') settings.set('shared_preload_libraries', libraries);
   return settings;

@@ -16,6 +16,23 @@ export interface SyncStandbyInput {
   synchronous?: SynchronousSpec | undefined;
   minSyncReplicas: number;
   maxSyncReplicas: number;
+  /** syncReplicaElectionConstraint.enabled (legacy mode only). */
+  electionConstraint?: boolean;
+  /** status.topology as the operator extracted it: each instance's failure-domain labels. */
+  topology?: Topology | undefined;
+}
+
+/** CNPG api/v1 Topology: the labels (pod or node, per the spec's keys) of each instance. */
+export interface Topology {
+  instances: ReadonlyMap<string, ReadonlyMap<string, string>>;
+  successfullyExtracted: boolean;
+}
+
+/** The parsed setting: what the primary waits for (also the failover quorum's N and W). */
+export interface SyncStandbyConfig {
+  method: 'ANY' | 'FIRST';
+  number: number;
+  names: string[];
 }
 
 const sorted = (names: Iterable<string>): string[] => [...new Set(names)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
@@ -25,12 +42,30 @@ export function quoteStandbyName(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
-function render(method: 'ANY' | 'FIRST', n: number, names: readonly string[]): string {
-  return `${method} ${n} (${names.map(quoteStandbyName).join(',')})`;
+function render(method: 'ANY' | 'FIRST', n: number, names: readonly string[]): SyncStandbyConfig {
+  return { method, number: n, names: [...names] };
+}
+
+// CNPG PodTopologyLabels.MatchesTopology: every label of the primary has the same value on the instance.
+function sameDomain(primary: ReadonlyMap<string, string>, other: ReadonlyMap<string, string>): boolean {
+  return [...primary].every(([key, value]) => other.get(key) === value);
+}
+
+// CNPG crossDomainInstances: the instances in another failure domain than the primary, or undefined when the
+// topology cannot be used (not extracted, the primary not in it). Without an operator extracting labels (the
+// embedded default, local-cluster) there is no topology: every instance counts as its own failure domain.
+function crossDomain(input: SyncStandbyInput, names: readonly string[]): string[] | undefined {
+  const t = input.topology;
+  const primary = t?.successfullyExtracted ? t.instances.get(input.primary) : undefined;
+  if (t === undefined || primary === undefined) return undefined;
+  return names.filter((n) => {
+    const labels = t.instances.get(n);
+    return n !== input.primary && labels !== undefined && !sameDomain(primary, labels);
+  });
 }
 
 // CNPG's explicit mode (spec.postgresql.synchronous).
-function explicit(input: SyncStandbyInput, s: SynchronousSpec): string | undefined {
+function explicit(input: SyncStandbyInput, s: SynchronousSpec): SyncStandbyConfig | undefined {
   const healthy = new Set(input.healthy);
   const others = input.instanceNames.filter((n) => n !== input.primary);
   const healthyOthers = sorted(others.filter((n) => healthy.has(n)));
@@ -42,6 +77,9 @@ function explicit(input: SyncStandbyInput, s: SynchronousSpec): string | undefin
     // to nothing and writes wait rather than silently go asynchronous.
     fromCluster = [...healthyOthers, ...sorted(others.filter((n) => !healthy.has(n))), input.primary];
   }
+  // CNPG filterCrossDomainInstances: the keys are a preference, applied only when enough standbys satisfy them.
+  const spread = s.failureDomainKeys.length > 0 ? crossDomain(input, fromCluster) : undefined;
+  if (spread !== undefined && spread.length >= (s.dataDurability === 'preferred' ? 1 : s.number)) fromCluster = spread;
   if (s.maxStandbyNamesFromCluster !== undefined) fromCluster = fromCluster.slice(0, s.maxStandbyNamesFromCluster);
   const names = [...s.standbyNamesPre, ...fromCluster, ...s.standbyNamesPost];
   const method = s.method === 'first' ? 'FIRST' : 'ANY';
@@ -53,9 +91,12 @@ function explicit(input: SyncStandbyInput, s: SynchronousSpec): string | undefin
 }
 
 // CNPG's legacy mode: N from max, lowered to min, then to the ready replicas (self-healing); always ANY.
-function legacy(input: SyncStandbyInput): string | undefined {
+function legacy(input: SyncStandbyInput): SyncStandbyConfig | undefined {
   const healthy = new Set(input.healthy);
-  const electable = sorted(input.instanceNames.filter((n) => n !== input.primary && healthy.has(n)));
+  let electable = sorted(input.instanceNames.filter((n) => n !== input.primary && healthy.has(n)));
+  // CNPG getElectableSyncReplicas: with the election constraint only standbys on other nodes than the primary's;
+  // all of them when no topology was extracted, none while the primary's is unknown.
+  if (input.electionConstraint === true && input.topology?.successfullyExtracted === true) electable = crossDomain(input, electable) ?? [];
   const ready = Math.max(0, input.healthy.length - 1);
   let n = input.maxSyncReplicas;
   if (ready < n) n = input.minSyncReplicas;
@@ -64,9 +105,15 @@ function legacy(input: SyncStandbyInput): string | undefined {
   return n <= 0 ? undefined : render('ANY', n, electable);
 }
 
-/** The value of synchronous_standby_names, or undefined when replication is asynchronous (the parameter is not set). */
-export function synchronousStandbyNames(input: SyncStandbyInput): string | undefined {
+/** The synchronous standbys wanted, or undefined when replication is asynchronous. */
+export function synchronousStandbyConfig(input: SyncStandbyInput): SyncStandbyConfig | undefined {
   if (input.synchronous !== undefined) return explicit(input, input.synchronous);
   if (input.maxSyncReplicas > 0) return legacy(input);
   return undefined;
+}
+
+/** The value of synchronous_standby_names, or undefined when replication is asynchronous (the parameter is not set). */
+export function synchronousStandbyNames(input: SyncStandbyInput): string | undefined {
+  const c = synchronousStandbyConfig(input);
+  return c === undefined ? undefined : `${c.method} ${c.number} (${c.names.map(quoteStandbyName).join(',')})`;
 }

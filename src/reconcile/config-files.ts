@@ -17,7 +17,7 @@ import { writeFileAtomic } from '../files/write-file-atomic.js';
 import type { Cluster } from '../spec/cluster.js';
 import type { SpecSource } from '../source/spec-source.js';
 import { renderTlsFiles, writeTlsFiles, type TlsFile } from '../tls/tls-files.js';
-import { overrideConfText, roleOnDisk, syncStandbyNames, type ReplicationContext, type Role } from './replica-files.js';
+import { overrideConfText, roleOnDisk, standbySlots, syncStandbyNames, type ReplicationContext, type Role } from './replica-files.js';
 
 /** The parameter carrying the hash of pg_hba, pg_ident and the TLS files, so a reload can be confirmed for them too. */
 export const FILES_SHA_PARAMETER = 'cnpg.files_sha256';
@@ -171,6 +171,7 @@ export async function writeConfigFiles(input: ConfigFilesInput): Promise<ConfigF
     ...archiveSettings(cluster, input.controller),
     enableAlterSystem: pg.enableAlterSystem,
     synchronousStandbyNames: syncStandbyNames(cluster, input.replication),
+    synchronizedStandbySlots: standbySlots(cluster, input.replication, input.pgMajor),
   });
   const postgresqlConfPath = join(pgData, PGDATA_FILES.postgresqlConf);
   // eslint-disable-next-line security/detect-non-literal-fs-filename -- PGDATA/postgresql.conf

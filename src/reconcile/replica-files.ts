@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { primaryAddress } from '../config/primary-address.js';
 import { PGDATA_FILES } from '../config/constants.js';
 import { replicaConninfo, renderReplicaOverrideConf, slotNameForInstance } from '../pgfiles/replica-conf.js';
-import { synchronousStandbyNames } from '../pgfiles/synchronous-standby.js';
+import { synchronousStandbyNames, type SyncStandbyInput, type Topology } from '../pgfiles/synchronous-standby.js';
+import { synchronizedStandbySlots } from '../spec/validate-logical-decoding.js';
 import type { Cluster } from '../spec/cluster.js';
 
 /** Which postgres this PGDATA starts as. */
@@ -75,16 +76,43 @@ export async function overrideConfText(pgData: string, cluster: Cluster, role: R
   });
 }
 
-/** synchronous_standby_names for this Cluster version, or undefined (asynchronous). */
-export function syncStandbyNames(cluster: Cluster, ctx: ReplicationContext): string | undefined {
+/** The inputs of synchronous_standby_names for this Cluster version (status as read), `primary` rendering it. */
+export function syncStandbyInput(cluster: Cluster, primary: string): SyncStandbyInput {
   const healthy = (cluster.status.instancesStatus as { healthy?: unknown } | undefined)?.healthy;
-  return synchronousStandbyNames({
+  return {
     clusterName: cluster.name,
-    primary: primaryName(cluster) ?? ctx.podName,
+    primary,
     instanceNames: instanceNames(cluster),
     healthy: Array.isArray(healthy) ? healthy.filter((n): n is string => typeof n === 'string') : [],
     synchronous: cluster.spec.postgresql.synchronous,
     minSyncReplicas: cluster.spec.minSyncReplicas,
     maxSyncReplicas: cluster.spec.maxSyncReplicas,
-  });
+    electionConstraint: cluster.spec.postgresql.syncReplicaElectionConstraint !== undefined,
+    topology: statusTopology(cluster.status.topology),
+  };
+}
+
+/** synchronous_standby_names for this Cluster version, or undefined (asynchronous). */
+export function syncStandbyNames(cluster: Cluster, ctx: ReplicationContext): string | undefined {
+  return synchronousStandbyNames(syncStandbyInput(cluster, primaryName(cluster) ?? ctx.podName));
+}
+
+/** synchronized_standby_slots: the HA slots of every instance but the primary (synchronizeLogicalDecoding). */
+export function standbySlots(cluster: Cluster, ctx: ReplicationContext, pgMajor: number): string | undefined {
+  const primary = primaryName(cluster) ?? ctx.podName;
+  const prefix = cluster.spec.replicationSlots.highAvailability.slotPrefix;
+  const others = instanceNames(cluster).filter((n) => n !== primary);
+  return synchronizedStandbySlots(cluster.spec, pgMajor, others, (n) => slotNameForInstance(n, prefix));
+}
+
+/** status.topology as CNPG's operator writes it ({instances: {pod: {label: value}}, successfullyExtracted}); odd shapes ignored. */
+export function statusTopology(raw: unknown): Topology | undefined {
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObject(raw) || !isObject(raw.instances)) return undefined;
+  const instances = new Map<string, Map<string, string>>();
+  for (const [name, labels] of Object.entries(raw.instances)) {
+    if (!isObject(labels)) continue;
+    instances.set(name, new Map(Object.entries(labels).filter((e): e is [string, string] => typeof e[1] === 'string')));
+  }
+  return { instances, successfullyExtracted: raw.successfullyExtracted === true };
 }

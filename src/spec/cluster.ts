@@ -1,6 +1,7 @@
 // The validated, defaulted view of a postgresql.cnpg.io/v1 Cluster that the rest of the manager reads.
 // Only the fields the instance manager acts on are typed; `raw` keeps the whole object.
 import type { BackupSpec } from './validate-backup.js';
+import type { ManagedRole } from './validate-managed-roles.js';
 
 export interface SecretKeyRef {
   name: string;
@@ -95,6 +96,10 @@ export interface SynchronousSpec {
   maxStandbyNamesFromCluster?: number;
   standbyNamesPre: string[];
   standbyNamesPost: string[];
+  /** Promote only when a quorum of the synchronous standbys can be shown to hold every commit (local-cluster operator). */
+  failoverQuorum: boolean;
+  /** podFailureDomainKeys or nodeFailureDomainKeys: standbys in another failure domain than the primary are preferred. */
+  failureDomainKeys: string[];
 }
 
 export interface ClusterSpec {
@@ -103,7 +108,7 @@ export interface ClusterSpec {
   minSyncReplicas: number;
   maxSyncReplicas: number;
   replicationSlots: {
-    highAvailability: { enabled: boolean; slotPrefix: string };
+    highAvailability: { enabled: boolean; slotPrefix: string; synchronizeLogicalDecoding: boolean };
     /** Seconds between two synchronisations of the primary's slots on a replica. */
     updateInterval: number;
     synchronizeReplicas: boolean;
@@ -126,6 +131,8 @@ export interface ClusterSpec {
     ldap?: LdapSpec;
     enableAlterSystem: boolean;
     synchronous?: SynchronousSpec;
+    /** syncReplicaElectionConstraint when enabled: legacy sync standbys only on other nodes than the primary's. */
+    syncReplicaElectionConstraint?: { nodeLabelsAntiAffinity: string[] };
   };
   bootstrap: { initdb: InitdbSpec; recovery?: RecoverySpec };
   certificates: CertificatesSpec;
@@ -137,6 +144,8 @@ export interface ClusterSpec {
     liveness: { isolationCheck: boolean; requestTimeoutMs?: number; connectionTimeoutMs?: number };
   };
   serviceAccountName?: string;
+  /** spec.managed.roles (validate-managed-roles.ts), reconciled on the primary by src/roles/. */
+  managedRoles: ManagedRole[];
   /** spec.backup: the object store WAL is archived to (validate-backup.ts). */
   backup?: BackupSpec;
   /** The operand image as written in the manifest (postgresMajor is derived from its tag). */

@@ -37,9 +37,7 @@ export function validatePostgresql(spec: Fields): ClusterSpec['postgresql'] {
   if (extensions !== undefined && extensions.length > 0) {
     throw new ManifestError(pg.at('extensions'), 'not supported yet (extensions from image volumes)');
   }
-  const election = pg.child('syncReplicaElectionConstraint');
-  election?.onlyKeys(new Set(['enabled', 'nodeLabelsAntiAffinity']));
-  if (election?.bool('enabled') === true) throw new ManifestError(election.at('enabled'), 'not supported yet (synchronous standbys elected by node labels)');
+  const election = validateElectionConstraint(pg);
   if (pg.int('promotionTimeout', 0) !== undefined) throw new ManifestError(pg.at('promotionTimeout'), 'not supported yet (pg_promote waits at most 60 s, then the promotion is retried)');
   const result: ClusterSpec['postgresql'] = {
     parameters: validateParameters(pg),
@@ -50,9 +48,24 @@ export function validatePostgresql(spec: Fields): ClusterSpec['postgresql'] {
   };
   const synchronous = validateSynchronous(pg);
   if (synchronous !== undefined) result.synchronous = synchronous;
+  if (election !== undefined) result.syncReplicaElectionConstraint = election;
+  // CRD rule (api/v1/cluster_types.go PostgresConfiguration): one way to spread the synchronous standbys.
+  if (election !== undefined && (synchronous?.failureDomainKeys.length ?? 0) > 0) {
+    throw new ManifestError(pg.at('syncReplicaElectionConstraint'), 'syncReplicaElectionConstraint and synchronous failure domain keys are mutually exclusive');
+  }
   const ldap = validateLdap(pg);
   if (ldap !== undefined) result.ldap = ldap;
   return result;
+}
+
+// syncReplicaElectionConstraint (CNPG webhook validateSyncReplicaElectionConstraint: enabled needs label keys).
+function validateElectionConstraint(pg: Fields): { nodeLabelsAntiAffinity: string[] } | undefined {
+  const election = pg.child('syncReplicaElectionConstraint');
+  election?.onlyKeys(new Set(['enabled', 'nodeLabelsAntiAffinity']));
+  const labels = election?.stringList('nodeLabelsAntiAffinity') ?? [];
+  if (election?.bool('enabled') !== true) return undefined;
+  if (labels.length === 0) throw new ManifestError(election.at('nodeLabelsAntiAffinity'), 'must list at least one node label key when enabled is true');
+  return { nodeLabelsAntiAffinity: labels };
 }
 
 function validateParameters(pg: Fields): Record<string, string> {

@@ -6,10 +6,11 @@ import type { ClusterSpec } from './cluster.js';
 import type { Fields } from './fields.js';
 
 const SLOTS_KEYS: ReadonlySet<string> = new Set(['highAvailability', 'updateInterval', 'synchronizeReplicas']);
-const HA_KEYS: ReadonlySet<string> = new Set(['enabled', 'slotPrefix']);
+const HA_KEYS: ReadonlySet<string> = new Set(['enabled', 'slotPrefix', 'synchronizeLogicalDecoding']);
 const SYNC_REPLICAS_KEYS: ReadonlySet<string> = new Set(['enabled', 'excludePatterns']);
 const SYNCHRONOUS_KEYS: ReadonlySet<string> = new Set([
   'method', 'number', 'maxStandbyNamesFromCluster', 'standbyNamesPre', 'standbyNamesPost', 'dataDurability', 'failoverQuorum',
+  'podFailureDomainKeys', 'nodeFailureDomainKeys',
 ]);
 // A slot name is at most NAMEDATALEN-1 = 63 bytes of [a-z0-9_] (ReplicationSlotValidateName); the prefix
 // leaves room for an instance name.
@@ -28,7 +29,7 @@ export function validateReplicationSlots(spec: Fields): ClusterSpec['replication
   const patterns = sync?.stringList('excludePatterns');
   if (patterns !== undefined && patterns.length > 0) throw new ManifestError(sync?.at('excludePatterns') ?? '', 'not supported yet (user slot exclusion)');
   return {
-    highAvailability: { enabled: ha?.bool('enabled') ?? true, slotPrefix: prefix },
+    highAvailability: { enabled: ha?.bool('enabled') ?? true, slotPrefix: prefix, synchronizeLogicalDecoding: ha?.bool('synchronizeLogicalDecoding') ?? false },
     updateInterval: f?.int('updateInterval', 1) ?? 30,
     synchronizeReplicas: sync?.bool('enabled') ?? true,
   };
@@ -48,8 +49,11 @@ export function validateSynchronous(pg: Fields | undefined): ClusterSpec['postgr
   if (method === undefined) throw new ManifestError(f.at('method'), 'is required (any or first)');
   const number = f.int('number', 1);
   if (number === undefined) throw new ManifestError(f.at('number'), 'is required (an integer >= 1)');
-  if (f.bool('failoverQuorum') === true) throw new ManifestError(f.at('failoverQuorum'), 'not supported yet (failover quorum)');
   const max = f.int('maxStandbyNamesFromCluster', 0);
+  const podKeys = nameList(f, 'podFailureDomainKeys');
+  const nodeKeys = nameList(f, 'nodeFailureDomainKeys');
+  // CRD rule (api/v1/cluster_types.go SynchronousReplicaConfiguration).
+  if (podKeys.length > 0 && nodeKeys.length > 0) throw new ManifestError(f.at('nodeFailureDomainKeys'), 'podFailureDomainKeys and nodeFailureDomainKeys are mutually exclusive');
   return {
     method,
     number,
@@ -57,6 +61,8 @@ export function validateSynchronous(pg: Fields | undefined): ClusterSpec['postgr
     ...(max === undefined ? {} : { maxStandbyNamesFromCluster: max }),
     standbyNamesPre: nameList(f, 'standbyNamesPre'),
     standbyNamesPost: nameList(f, 'standbyNamesPost'),
+    failoverQuorum: f.bool('failoverQuorum') ?? false,
+    failureDomainKeys: podKeys.length > 0 ? podKeys : nodeKeys,
   };
 }
 

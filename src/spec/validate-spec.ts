@@ -8,6 +8,8 @@ import { postgresMajorFromImage } from './image-version.js';
 import { checkSecretReferences } from './secret-refs.js';
 import { validateBackup } from './validate-backup.js';
 import { validateBootstrap } from './validate-bootstrap.js';
+import { validateManagedRoles } from './validate-managed-roles.js';
+import { checkSynchronizeLogicalDecoding } from './validate-logical-decoding.js';
 import { validateCertificates, validateMonitoring, validateProbes } from './validate-observability.js';
 import { validatePostgresql } from './validate-postgresql.js';
 import { validateReplicationSlots, validateSyncReplicas } from './validate-replication.js';
@@ -52,6 +54,7 @@ export function validateClusterSpec(spec: Fields, clusterName: string): ClusterS
     certificates: validateCertificates(spec, clusterName),
     monitoring: validateMonitoring(spec),
     probes: validateProbes(spec),
+    managedRoles: validateManagedRoles(spec),
   };
   const backup = validateBackup(spec);
   if (backup !== undefined) result.backup = backup;
@@ -66,6 +69,7 @@ export function validateClusterSpec(spec: Fields, clusterName: string): ClusterS
   checkSecretReferences(result); // names that become file paths
   const major = imageMajor(spec, result);
   if (major !== undefined) result.postgresMajor = major;
+  checkSynchronizeLogicalDecoding(result, major);
   return result;
 }
 
@@ -89,9 +93,6 @@ function refuseUnsupported(spec: Fields): void {
   spec.refuse('walStorage', 'a separate WAL volume');
   nonEmptyList(spec, 'tablespaces', 'tablespaces');
   nonEmptyList(spec, 'plugins', 'CNPG-i plugins');
-  const managed = spec.child('managed');
-  managed?.onlyKeys(new Set(['roles', 'services']));
-  if (managed !== undefined) nonEmptyList(managed, 'roles', 'managed roles');
   // externalClusters alone is inert: every field that uses one (recovery, pg_basebackup, replica,
   // initdb.import, plugins) is refused on its own.
   spec.objectList('externalClusters');

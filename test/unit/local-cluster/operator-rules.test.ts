@@ -59,3 +59,20 @@ test('switchover: only to an instance, only when none is in progress', () => {
   assert.throws(() => switchoverPatch(NAMES, s, 'pg-9', 0), /pg-9 is not an instance of this cluster/);
   assert.throws(() => switchoverPatch(NAMES, { targetPrimary: 'pg-2', currentPrimary: 'pg-1' }, 'pg-3', 0), /already in progress/);
 });
+
+// failoverQuorum (CNPG replicas_quorum.go): R + W > N over the standbys the primary last waited for.
+test('failover quorum: the failover starts only when R + W > N, and never without a record', () => {
+  const down = { targetPrimary: 'pg-1', currentPrimary: 'pg-1' };
+  const replicas = [{ name: 'pg-1', reachable: false }, up('pg-2', { isPodReady: true }), up('pg-3', { isPodReady: true })];
+  const record = { standbyNames: ['pg-2', 'pg-3'], standbyNumber: 1 };
+  const started = operatorStep({ ...facts(down, replicas, 0), quorum: record });
+  assert.equal(started.patch?.targetPrimary, 'pending');
+  const oneLeft = operatorStep({ ...facts(down, [replicas[0] as InstanceReport, replicas[1] as InstanceReport, { name: 'pg-3', reachable: false }], 0), quorum: record });
+  assert.equal(oneLeft.patch, undefined);
+  assert.match(oneLeft.waiting ?? '', /failover quorum not met.*R=1 \(pg-2\), W=1, N=2/);
+  // ANY 2 of two standbys: one is enough, every commit reached both.
+  assert.equal(operatorStep({ ...facts(down, [replicas[0] as InstanceReport, replicas[1] as InstanceReport, { name: 'pg-3', reachable: false }], 0), quorum: { ...record, standbyNumber: 2 } }).patch?.targetPrimary, 'pending');
+  assert.match(operatorStep({ ...facts(down, replicas, 0), quorum: null }).waiting ?? '', /no synchronous replication state/);
+  // Without failoverQuorum the same facts fail over.
+  assert.equal(operatorStep(facts(down, [replicas[0] as InstanceReport, replicas[1] as InstanceReport, { name: 'pg-3', reachable: false }], 0)).patch?.targetPrimary, 'pending');
+});

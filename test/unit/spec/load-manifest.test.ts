@@ -32,7 +32,7 @@ test('a minimal manifest gets every CNPG default', () => {
     instances: 1,
     minSyncReplicas: 0,
     maxSyncReplicas: 0,
-    replicationSlots: { highAvailability: { enabled: true, slotPrefix: '_cnpg_' }, updateInterval: 30, synchronizeReplicas: true },
+    replicationSlots: { highAvailability: { enabled: true, slotPrefix: '_cnpg_', synchronizeLogicalDecoding: false }, updateInterval: 30, synchronizeReplicas: true },
     startDelay: 3600,
     stopDelay: 1800,
     smartShutdownTimeout: 180,
@@ -73,6 +73,7 @@ test('a minimal manifest gets every CNPG default', () => {
       readiness: { type: 'pg_isready' },
       liveness: { isolationCheck: true, requestTimeoutMs: 1000, connectionTimeoutMs: 1000 },
     },
+    managedRoles: [],
   });
   assert.deepEqual(cluster.raw.spec, { instances: 1, storage: { size: '1Gi' } });
 });
