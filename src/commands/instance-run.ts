@@ -169,6 +169,8 @@ export async function instanceRun(config: Config, root: Logger, emergency: { sto
               changes: p.source.watch(signal, onInvalid),
               apply: async (next) => {
                 roleRef.controller?.offer(next);
+                // A version that demotes this primary is applied by the demotion in place (the replica's files, its start).
+                if (roleRef.controller?.demotes(next) === true) return true;
                 const ok = await reconciler.reconcile(p.warnOnce(next), running);
                 nudgeKeepers();
                 if (ok) await backups.offer(next, true);

@@ -1,8 +1,10 @@
-// Role changes wired into `instance run` (src/replication/): the former primary's start (wait for the
-// promotion, pg_rewind or a re-clone through the join step) and the role part that promotes this replica or
-// fences this primary on each Cluster version. A demotion ends the manager with EXIT.parts.role after a fast
-// stop bounded by min(switchoverDelay, stopDelay) (then immediate): in a container the kubelet restarts it,
-// under `local-cluster` the command does, and the next start rewinds (CNPG exits the same way).
+// Role changes wired into `instance run` (src/replication/): the former primary's path (wait for the
+// promotion, pg_rewind or a re-clone through the join step), run before postgres starts and, for a demotion,
+// in place, and the role part that promotes this replica or demotes this primary on each Cluster version. A
+// demotion stops postgres fast, bounded by min(switchoverDelay, stopDelay) (then immediate), and brings it back
+// as a replica in this process (demote-in-place.ts). A fenced primary, or a demotion in place that failed, ends
+// the manager with EXIT.parts.role instead: in a container the kubelet restarts it, under `local-cluster` the
+// command does, and the next start takes the former-primary path (CNPG's manager always ends that way).
 // Kubernetes: the primary Lease (src/kube/primary-lease.ts) is taken before a promotion and before a primary
 // starts, renewed while primary, released once postgres stopped; losing it fences this primary.
 import { join } from 'node:path';
@@ -12,10 +14,12 @@ import { ManagerError } from '../errors.js';
 import { child } from '../log/logger.js';
 import { checkpoint, inRecovery, promote, terminateClientBackends, walReceiverCount } from '../db/promotion-queries.js';
 import { demoteAtStart } from '../replication/demote-at-start.js';
+import { demoteInPlace, demotionPath, type DemotionPath } from '../replication/demote-in-place.js';
 import { runPgRewind } from '../replication/pg-rewind.js';
 import { RoleController } from '../replication/role-controller.js';
 import type { AcquireOutcome, PrimaryLease } from '../kube/primary-lease.js';
 import type { Cluster } from '../spec/cluster.js';
+import type { Reconciler } from '../reconcile/reconciler.js';
 import type { Lifecycle } from '../supervisor/lifecycle.js';
 import { joinStepOptions } from './join-options.js';
 import { demotionTokenReporter, promotionGate } from './replica-cluster-wiring.js';
@@ -29,13 +33,17 @@ export interface Demotion {
   fenced?: string;
 }
 
-/** The stop budget while demoting: no smart phase, fast within min(switchoverDelay, stopDelay), then immediate. */
+/**
+ * The stop budget while demoting: no CHECKPOINT first (the fast stop's own checkpoint writes the same buffers; a
+ * separate one only lengthens the switchover), no smart phase, fast within min(switchoverDelay, stopDelay),
+ * then immediate.
+ */
 export function demotionBudget(p: Prepared, demotion: Demotion): ReturnType<Prepared['budget']> {
   const budget = p.budget();
   if (!demotion.active) return budget;
   // Fenced: the Lease may expire for the others soon, so fast gets 1 s before immediate.
-  if (demotion.fenced !== undefined) return { ...budget, smartShutdownTimeout: 0, stopDelay: 1 };
-  return { ...budget, smartShutdownTimeout: 0, stopDelay: Math.max(1, Math.min(p.cluster.spec.switchoverDelay, budget.stopDelay)) };
+  if (demotion.fenced !== undefined) return { ...budget, smartShutdownTimeout: 0, stopDelay: 1, checkpointFirst: false };
+  return { ...budget, smartShutdownTimeout: 0, stopDelay: Math.max(1, Math.min(p.cluster.spec.switchoverDelay, budget.stopDelay)), checkpointFirst: false };
 }
 
 /** Before postgres starts: a former primary rewinds (or re-clones) and comes back as a replica. Returns the Cluster to write the files for. */
@@ -124,7 +132,7 @@ export function rolePart(p: Prepared, lifecycle: Lifecycle, controllerRef: { con
   const source = p.source;
   const events = hasEvents(source) ? source : undefined;
   const lease = leaseOf(p);
-  const controller = new RoleController({
+  const controller: RoleController = new RoleController({
     me: p.state.podName,
     pgData: p.config.pgData,
     log,
@@ -150,12 +158,23 @@ export function rolePart(p: Prepared, lifecycle: Lifecycle, controllerRef: { con
     },
     holdLease: lease ? async (signal) => (await lease.acquire(signal)).held : undefined,
     releaseLease: lease ? () => lease.release() : undefined,
-    demote: () => {
+    demote: async (_target, signal): Promise<DemotionPath> => {
       demotion.active = true;
       demotion.fenced = controller.fenced;
-      // Fenced: postgres stops now (fast, immediate after 1 s), not after the parts' ordered stop.
-      if (controller.fenced !== undefined) lifecycle.fence();
-      return Promise.resolve();
+      if (demotionPath(controller.fenced) === 'manager-ends') {
+        // Fenced: postgres stops now (fast, immediate after 1 s), not after the parts' ordered stop.
+        lifecycle.fence();
+        return 'manager-ends';
+      }
+      // With no reconcile beside it: one in flight finishes before postgres stops (the version that demotes is not
+      // reconciled: instance-run.ts), the next waits for the replica's files (one written during pg_rewind, or for
+      // the role on disk before standby.signal exists, would be wrong).
+      const reconciler = await p.reconciler();
+      const back = await reconciler.exclusive((): Promise<boolean> => demoteInPlace(inPlace(p, lifecycle, controller, reconciler, log), signal));
+      // Back as a replica: later stops get the Cluster's own budget again. Not back: fenced meanwhile, perhaps.
+      if (back) demotion.active = false;
+      else demotion.fenced = controller.fenced;
+      return back ? 'in-place' : 'manager-ends';
     },
   });
   // A lost Lease stops postgres at once, whatever the controller is doing (a promotion's waits can be long).
@@ -172,8 +191,24 @@ export function rolePart(p: Prepared, lifecycle: Lifecycle, controllerRef: { con
       ready();
       await controller.run(signal);
       if (demotion.fenced !== undefined) throw new ManagerError('POSTMASTER', `fenced: ${demotion.fenced}; postgres stops and the manager ends`);
-      if (demotion.active) throw new ManagerError('POSTMASTER', 'this primary is no longer targetPrimary: postgres stops (fast) and the manager ends; it restarts as a replica of the new primary');
+      // A stop during a demotion in place is an ordinary stop (exit 0): the next start goes on with it.
+      if (demotion.active && !signal.aborted) throw new ManagerError('POSTMASTER', 'this primary is no longer targetPrimary and did not come back as a replica in place: the manager ends; its next start rewinds it (or clones it again)');
     },
+  };
+}
+
+// The demotion in place of this process: the Lease released once postgres stopped, then the former-primary path
+// and the replica's files.
+function inPlace(p: Prepared, lifecycle: Lifecycle, controller: RoleController, reconciler: Reconciler, log: ReturnType<typeof child>): Parameters<typeof demoteInPlace>[0] {
+  return {
+    log,
+    hold: () => lifecycle.hold(),
+    afterStop: async () => {
+      p.state.ready = false;
+      await releasePrimaryLease(p);
+    },
+    fenced: () => controller.fenced ?? (lifecycle.fenced ? 'the primary Lease was lost' : undefined),
+    prepare: async (signal) => void (await reconciler.writeFiles(await prepareRole(p, Promise.resolve(), signal))),
   };
 }
 

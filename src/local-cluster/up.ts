@@ -1,5 +1,6 @@
 // `local-cluster up`: one instance manager process per instance, kept running (a crashed one restarted with
-// backoff; a demoted one, exit code EXIT.parts.role, at once), the first one started alone until it serves
+// backoff; one that ended to change role, exit code EXIT.parts.role, at once: a fenced primary, or a demotion
+// that could not finish in place), the first one started alone until it serves
 // (it creates the secrets and the primary the others clone), then the rest; the local operator beside them.
 // A stop (Ctrl-C) stops every manager with one SIGTERM (they run in their own process groups) and waits.
 import { setTimeout as sleep } from 'node:timers/promises';

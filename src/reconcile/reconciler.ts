@@ -112,6 +112,16 @@ export class Reconciler {
     await this.#o.source.patchStatus({ ...statusPatch(cluster, state), ...(tablespacesStatus ? { tablespacesStatus } : {}) });
   }
 
+  /** Runs `fn` with no reconcile running or starting meanwhile (a former primary rewinds PGDATA in place). */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(fn);
+    this.#queue = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
   /**
    * Full reconcile of a new Cluster version, queued behind any running one; errors are logged and kept in state.
    * Resolves false when it failed (follow-changes.ts retries it).

@@ -41,14 +41,20 @@ export interface DemoteAtStartOptions {
   demotionToken?: (cluster: Cluster) => Promise<void>;
   /** Clones PGDATA again from `source` (moving the old one aside). */
   reclone: (source: string, cluster: Cluster) => Promise<void>;
+  /** Between reads of the Cluster while waiting for the promotion, after the first FAST_WAIT_MS (default 200). */
   pollMs?: number;
   retryMs?: number;
   /** pg_rewind attempts that failed before writing, before a re-clone is tried instead. */
   maxRetries?: number;
 }
 
+/** How long the wait for the promotion reads the Cluster every FAST_POLL_MS before slowing down to pollMs. */
+export const FAST_WAIT_MS = 5000;
+export const FAST_POLL_MS = 25;
+
 /** What happened: nothing to do, rewound, or cloned again. Resolves with the Cluster to write the files for. */
 export async function demoteAtStart(o: DemoteAtStartOptions, signal: AbortSignal): Promise<{ outcome: 'none' | 'rewound' | 'recloned' | 'demoted'; cluster: Cluster }> {
+  const since = Date.now();
   let waiting = '';
   let failures = 0;
   let saidLeft: string | undefined;
@@ -79,7 +85,8 @@ export async function demoteAtStart(o: DemoteAtStartOptions, signal: AbortSignal
       case 'wait-promotion':
         if (waiting !== action.target) o.log.info({ targetPrimary: action.target, currentPrimary: str(cluster.status.currentPrimary) }, 'former primary: waiting for the new primary to be promoted before rewinding');
         waiting = action.target;
-        await sleep(o.pollMs ?? 200, undefined, { signal });
+        // A switchover's promotion takes about a second: read often at first, then every pollMs.
+        await sleep(Date.now() - since < FAST_WAIT_MS ? Math.min(FAST_POLL_MS, o.pollMs ?? FAST_POLL_MS) : (o.pollMs ?? 200), undefined, { signal });
         continue;
       case 'rewind':
         break;
@@ -90,7 +97,8 @@ export async function demoteAtStart(o: DemoteAtStartOptions, signal: AbortSignal
       // One line per change of what is left (a fast shutdown requested, then an immediate one, then children).
       if (saidLeft !== left) o.log.info({ left }, 'former primary: waiting for its old postgres processes to end before rewinding');
       saidLeft = left;
-      await sleep(100, undefined, { signal });
+      // After a fast stop only postgres's logger is usually left, for a few milliseconds.
+      await sleep(20, undefined, { signal });
       continue;
     }
     if (o.archiveReady) {

@@ -32,6 +32,16 @@ const STARTED_WRITING = /rewinding from last common checkpoint|reading source fi
 // A WAL gap: the target's WAL that pg_rewind needs to find the common checkpoint is gone.
 const WAL_GAP = /could not find previous WAL record|could not open file .*pg_wal|could not find common ancestor|requested WAL segment .* has already been removed|could not read WAL record/;
 
+// "no rewind required" exits before touching the target (pg_rewind.c), unless the target first needed its crash
+// recovery in single-user mode ("executing ... to complete crash recovery"), which wrote to it.
+const NOTHING_DONE = /no rewind required/;
+const RECOVERED_FIRST = /crash recovery/;
+
+/** Whether a successful run left PGDATA as it was (then there is nothing to flush to disk). */
+export function rewindWroteNothing(output: string): boolean {
+  return NOTHING_DONE.test(output) && !RECOVERED_FIRST.test(output) && !STARTED_WRITING.test(output);
+}
+
 /** Classifies a finished run from its exit code and output (pure, unit-tested). */
 export function rewindOutcome(exitCode: number | null, output: string): RewindOutcome {
   if (exitCode === 0) return { kind: 'done' };
@@ -47,7 +57,7 @@ export function rewindArgs(r: Pick<RewindRun, 'pgData' | 'sourceConninfo' | 'con
   return r.restoreTargetWal === true ? [...args, '--restore-target-wal'] : args;
 }
 
-/** One pg_rewind run against the new primary, then PGDATA synced to disk. */
+/** One pg_rewind run against the new primary, then PGDATA synced to disk (when it changed). */
 export async function runPgRewind(r: RewindRun): Promise<RewindOutcome> {
   const result = await runToCompletion(
     join(r.pgBin, 'pg_rewind'),
@@ -64,6 +74,8 @@ export async function runPgRewind(r: RewindRun): Promise<RewindOutcome> {
   if (result.canceled) return { kind: 'retry', reason: 'stopped' };
   const outcome = rewindOutcome(result.exitCode, output);
   if (outcome.kind !== 'done') return outcome;
+  // A clean switchover's former primary stopped where the new timeline forked: nothing was written, nothing to sync.
+  if (rewindWroteNothing(output)) return outcome;
   // Not durable yet: a failed sync leaves a PGDATA that cannot be trusted after a crash, so it is cloned again.
   const synced = await syncDataFileSystems({ pgBin: r.pgBin, pgData: r.pgData, registry: r.registry, signal: r.signal }).catch((err: unknown) => err as Error);
   if (synced instanceof Error) return r.signal?.aborted ? { kind: 'retry', reason: 'stopped' } : { kind: 'reclone', reason: synced.message };

@@ -49,7 +49,8 @@ async function exists(path: string): Promise<boolean> {
 /** Promotes this replica; resolves false when the Lease was not had (nothing done), throws when a step failed. */
 export async function promoteReplica(o: PromotionOptions, signal: AbortSignal): Promise<boolean> {
   const started = Date.now();
-  const poll = o.pollMs ?? 200;
+  // Short: in a switchover the receiver stops with the old primary's shutdown, and each poll is a local query.
+  const poll = o.pollMs ?? 20;
   if (o.acquireLease && !(await o.acquireLease(signal))) {
     o.log.warn('promotion: the primary Lease is not held (the line above says why); not promoting yet');
     return false;

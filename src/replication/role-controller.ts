@@ -1,14 +1,16 @@
 // Follows the Cluster's status while postgres runs and carries out decideRole (role-decision.ts): promote this
-// replica when it is named targetPrimary, fence this primary when it is not, log a targetPrimary naming an
-// unknown instance. One decision at a time, always on the newest Cluster version; a failed promotion is
-// retried (every 2 s) while the Cluster still names this instance. In Kubernetes a primary also holds the
-// primary Lease: one that cannot hold it, or loses it, is fenced (stopped as a demotion is, and it does not
-// start as primary again without the Lease).
+// replica when it is named targetPrimary, demote this primary when it is not (in place: it comes back as a
+// replica and the controller keeps following; see demote-in-place.ts), log a targetPrimary naming an unknown
+// instance. One decision at a time, always on the newest Cluster version; a failed promotion is retried (every
+// 2 s) while the Cluster still names this instance. In Kubernetes a primary also holds the primary Lease: one
+// that cannot hold it, or loses it, is fenced (stopped, the manager ends, and it does not start as primary
+// again without the Lease).
 import { describeError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Cluster } from '../spec/cluster.js';
 import { isReplicaCluster } from '../spec/replica-mode.js';
-import { decideRole, type RoleAction } from './role-decision.js';
+import { decideRole, type RoleAction, type RoleFacts } from './role-decision.js';
+import type { DemotionPath } from './demote-in-place.js';
 import { promoteReplica, type PromotionOptions } from './promotion.js';
 
 export interface RoleControllerOptions {
@@ -19,8 +21,11 @@ export interface RoleControllerOptions {
   /** Whether postgres runs and its post-start tasks finished: decisions wait for it. */
   running: () => boolean;
   promotion: Omit<PromotionOptions, 'me' | 'pgData' | 'log'>;
-  /** Stop this primary (fast, bounded, then immediate) and end the manager; it comes back as a replica. */
-  demote: (target: string) => Promise<void>;
+  /**
+   * Stop this primary (fast, bounded, then immediate); resolves 'in-place' once it is coming back as a replica
+   * in this process (the controller keeps following), 'manager-ends' when the manager ends (fenced: always).
+   */
+  demote: (target: string, signal: AbortSignal) => Promise<DemotionPath>;
   /** Kubernetes: make sure this primary holds the primary Lease (false: another instance holds it). */
   holdLease?: (signal: AbortSignal) => Promise<boolean>;
   /** Kubernetes: releases the primary Lease if this instance holds it (a replica that is not promoting must not). */
@@ -51,6 +56,8 @@ export class RoleController {
   #wake: (() => void) | undefined;
   #reported = '';
   #fenced: string | undefined;
+  /** The role found on disk at the last decision. */
+  #onDisk: 'primary' | 'replica' | undefined;
 
   constructor(options: RoleControllerOptions) {
     this.#o = options;
@@ -70,18 +77,30 @@ export class RoleController {
     this.#wake?.();
   }
 
+  /**
+   * Whether `cluster` demotes this primary (by the role found at the last decision). Such a version is left to
+   * the demotion, which writes the replica's files itself: a reconcile of it would only delay the stop.
+   */
+  demotes(cluster: Cluster): boolean {
+    return this.#onDisk === 'primary' && this.#fenced === undefined && decideRole(this.#facts(cluster, 'primary')).kind === 'demote';
+  }
+
+  #facts(cluster: Cluster, onDisk: 'primary' | 'replica'): RoleFacts {
+    return { me: this.#o.me, onDisk, targetPrimary: text(cluster.status.targetPrimary), currentPrimary: text(cluster.status.currentPrimary), instanceNames: names(cluster), replicaCluster: isReplicaCluster(cluster) };
+  }
+
   /** Why this instance was fenced, if it was. */
   get fenced(): string | undefined {
     return this.#fenced;
   }
 
-  /** Decides on each offered version until `signal` aborts; resolves after a demotion (the manager ends). */
+  /** Decides on each offered version until `signal` aborts; resolves after a demotion that ends the manager. */
   async run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       const cluster = this.#latest;
       let retry = false;
       if (this.#fenced !== undefined) {
-        await this.#o.demote('');
+        await this.#o.demote('', signal);
         return;
       }
       if (cluster && this.#o.running()) {
@@ -125,15 +144,9 @@ export class RoleController {
 
   async #decide(cluster: Cluster, signal: AbortSignal): Promise<'done' | 'retry' | 'demoted'> {
     const onDisk = await this.#o.roleOnDisk();
+    this.#onDisk = onDisk;
     this.#o.onRole?.(onDisk);
-    const action: RoleAction = decideRole({
-      me: this.#o.me,
-      onDisk,
-      targetPrimary: text(cluster.status.targetPrimary),
-      currentPrimary: text(cluster.status.currentPrimary),
-      instanceNames: names(cluster),
-      replicaCluster: isReplicaCluster(cluster),
-    });
+    const action: RoleAction = decideRole(this.#facts(cluster, onDisk));
     switch (action.kind) {
       case 'stay':
         return this.#keepLease(onDisk, signal);
@@ -158,10 +171,13 @@ export class RoleController {
         if (done && gate.token !== undefined) await this.#o.promotion.patchStatus({ lastPromotionToken: gate.token });
         return done ? 'done' : 'retry';
       }
-      case 'demote':
+      case 'demote': {
         this.#o.log.info({ targetPrimary: action.target }, 'this primary is no longer targetPrimary: stopping it to come back as a replica');
-        await this.#o.demote(action.target);
-        return 'demoted';
+        if ((await this.#o.demote(action.target, signal)) === 'manager-ends') return 'demoted';
+        this.#onDisk = await this.#o.roleOnDisk();
+        this.#o.onRole?.(this.#onDisk);
+        return 'done';
+      }
     }
   }
 }

@@ -1,6 +1,7 @@
 // The supervisor loop: start (or adopt) the postmaster, wait until it is ready, run the post-start tasks,
-// then wait for either a stop request (smart -> fast) or an unexpected exit (exit 1 in a container, so the
-// kubelet restarts the pod as with CNPG; restart in place with bounded backoff locally, where nothing else would).
+// then wait for either a stop request (smart -> fast), a hold (stop, stay down until resumed, start again: a
+// demotion in place) or an unexpected exit (exit 1 in a container, so the kubelet restarts the pod as with CNPG;
+// restart in place with bounded backoff locally, where nothing else would).
 // Before each start the WAL volume must have room for one WAL segment, as CNPG checks (exit 4 in a container;
 // locally the start waits, with backoff, until space returns); a crash while a volume is full says so, and in
 // restart mode does not count against maxFailedStarts.
@@ -10,6 +11,7 @@ import { child, type Logger } from '../log/logger.js';
 import type { ChildRegistry } from './child-registry.js';
 import type { Postmaster, PostmasterExit } from './postmaster.js';
 import { realPostmasterControl, type PostmasterControl } from './postmaster-control.js';
+import { PostmasterHold, type Held } from './postmaster-hold.js';
 import { nextRestart, RESTART_BACKOFF, type BackoffPolicy } from './restart-backoff.js';
 import { stopPostmaster, type StopBudget, type StopMode } from './stop.js';
 import { describeSpace, shortOfSpace, WAL_SEGMENT_BYTES, type VolumeSpace } from './volume-space.js';
@@ -59,6 +61,7 @@ export class Lifecycle {
   #lastTick = Date.now();
   #phase: LifecyclePhase = 'starting';
   #fenced = false;
+  readonly #hold = new PostmasterHold();
 
   constructor(options: LifecycleOptions) {
     this.#o = options;
@@ -113,6 +116,11 @@ export class Lifecycle {
     void pm.exited.then(() => clearTimeout(immediate));
   }
 
+  /** Stops postgres and keeps it down until the answer's resume() (postmaster-hold.ts); undefined: the loop ended. */
+  hold(): Promise<Held | undefined> {
+    return this.#hold.request();
+  }
+
   #enter(phase: LifecyclePhase): void {
     this.#phase = phase;
     this.#lastTick = Date.now();
@@ -124,7 +132,7 @@ export class Lifecycle {
     const mode = await stopPostmaster(pm, {
       ...budget,
       log: this.#log,
-      checkpoint: this.#ready ? this.#o.checkpoint : undefined,
+      checkpoint: this.#ready && budget.checkpointFirst !== false ? this.#o.checkpoint : undefined,
       closeConnections: this.#o.closeConnections,
       clientSessions: this.#ready ? this.#o.clientSessions : undefined,
       hurry: this.#o.hurry,
@@ -200,6 +208,10 @@ export class Lifecycle {
    * is a postmaster a bootstrap step started and hands on, already ready: the first round takes it.
    */
   async run(stop: AbortSignal, handedOver?: Postmaster): Promise<StopMode> {
+    return this.#loop(stop, handedOver).finally(() => this.#hold.cancel());
+  }
+
+  async #loop(stop: AbortSignal, handedOver?: Postmaster): Promise<StopMode> {
     let initial = handedOver;
     let failedStarts = 0;
     let failures = 0; // unexpected exits in a row, for the backoff
@@ -253,12 +265,20 @@ export class Lifecycle {
           if (stop.aborted) onStop();
           stop.addEventListener('abort', onStop, { once: true });
         }),
+        this.#hold.asked().then(() => ({ kind: 'hold' as const })),
       ]).finally(() => {
         clearInterval(heartbeat);
         // Not left on `stop` after a crash: each restart in place would add one more.
         stop.removeEventListener('abort', onStop);
       });
       if (outcome.kind === 'stop') return this.#stop(pm);
+      if (outcome.kind === 'hold') {
+        const mode = await this.#stop(pm);
+        this.#enter('restarting');
+        // Beats while held, as while running: a rewind or a re-clone can outlast the liveness limit of a restart.
+        if (!(await this.#hold.grant(mode, stop, () => (this.#lastTick = Date.now())))) return mode;
+        continue;
+      }
       if (this.#fenced) return 'immediate';
       const full = await this.#afterCrash(pm, outcome.exit);
       if (this.#o.policy === 'exit') {

@@ -12,6 +12,8 @@ export interface StopBudget {
   smartShutdownTimeout: number;
   /** spec.stopDelay in seconds: the whole shutdown must fit (it is the pod's grace period). */
   stopDelay: number;
+  /** False: no CHECKPOINT before the shutdown (a demotion, where it only lengthens the switchover). */
+  checkpointFirst?: boolean;
 }
 
 export interface StopOptions extends StopBudget {

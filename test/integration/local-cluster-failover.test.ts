@@ -1,8 +1,9 @@
 // The local three-instance cluster end to end (`local-cluster up`): rows written through libpq's multi-host
-// line survive a switchover and two failovers (kill -9 of the primary's manager and postmaster), the old
-// primary comes back streaming from the new one (rewound within 30 s of its restart), and a rewind that fails
-// while copying leads to a re-clone (the old PGDATA kept aside) with no manual step. One cluster for all, so
-// the suite pays for one set of clones (about 60-90 s on a quiet 2-core machine).
+// line survive a switchover (the old primary demoted in place: same manager process) and two failovers (kill -9
+// of the primary's manager and postmaster), the old primary comes back streaming from the new one (rewound
+// within 30 s of its restart), and a rewind that fails while copying leads to a re-clone (the old PGDATA kept
+// aside) with no manual step. One cluster for all, so the suite pays for one set of clones (about 60-90 s on
+// a quiet 2-core machine).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, chownSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -70,12 +71,21 @@ test('switchover, failover and a failed rewind on the local three-instance clust
     await c.sql('CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t SELECT generate_series(1, 100)');
     await replicated(c);
 
-    // Switchover: targetPrimary set, the new primary writable, the old one streaming from it.
+    // Switchover: targetPrimary set, the new primary writable, the old one streaming from it, demoted in place:
+    // its manager process stays (same pid, never restarted), only its postgres is started again.
+    const oldPrimary = instancePids(c, 1);
+    const beforeSwitch = c.lines.length;
     const switched = await c.command(['switchover', `${NAME}-2`]);
     assert.equal(switched.code, 0, switched.stdout);
     assert.equal(await c.sql('SELECT count(*) FROM t'), '100');
     assert.equal(await c.sql('SELECT inet_server_port()'), String(c.ports[1]));
     await streamsFrom(c, 1, 30_000);
+    const afterSwitch = c.lines.slice(beforeSwitch);
+    assert.ok(!afterSwitch.some((l) => l.instance === `${NAME}-1` && (l.msg === 'instance manager started' || l.msg === 'instance manager ended to change role: restarting it')), 'the demoted primary\'s manager did not restart');
+    assert.equal(instancePids(c, 1).manager, oldPrimary.manager);
+    process.kill(oldPrimary.manager, 0); // still running
+    assert.notEqual(instancePids(c, 1).postmaster, oldPrimary.postmaster, 'postgres was started again, as a replica');
+    assert.ok(afterSwitch.some((l) => l.logging_pod === `${NAME}-1` && l.msg === 'former primary prepared: starting postgres as a replica'));
     const table = await c.command(['status']);
     assert.match(table.stdout, new RegExp(`${NAME}-2\\s+primary\\s+2\\s`));
 

@@ -1,7 +1,7 @@
 // Three managers of one Cluster in Kubernetes mode, the test playing the operator (status.instanceNames,
 // targetPrimary, the `-rw` Service) and the kubelet (restarting a manager that ended): -2 and -3 join with
 // `instance join` and stream; a switchover to -2 keeps every row, hands the primary Lease over and makes the
-// old primary stream from the new one; a primary cut off from the API server fences itself before the
+// old primary, demoted in place (its manager does not end), stream from the new one; a primary cut off from the API server fences itself before the
 // instance the operator failed over to may take the Lease, so there are never two writable primaries; a primary
 // that finds another identity in the Lease fences itself.
 import { after, before, test } from 'node:test';
@@ -64,15 +64,19 @@ test('the primary holds the Lease; -2 and -3 join with `instance join` and strea
 
 test('a switchover to -2: the rows are kept, the Lease and currentPrimary move, the old primary streams from -2', async () => {
   const m1 = n1.m as KubeManager;
+  const mark = m1.lines.length;
   setStatus(t.f, { targetPrimary: n2.name });
-  assert.equal((await m1.exited), EXIT.parts.role, 'the old primary stops and its manager ends');
   await waitUntil(() => (statusOf(t.f).currentPrimary === n2.name ? true : undefined), 60_000, 'currentPrimary -2');
-  // The operator moves the -rw Service to the new primary; the kubelet restarts -1's container.
+  // The operator moves the -rw Service to the new primary (the old one rewinds from it).
   t.rw.setTarget(n2.port, true);
   assert.equal(leaseOf(t.f)?.holderIdentity, n2.name);
   assert.ok(Number(leaseOf(t.f)?.leaseTransitions) >= 1);
-  assert.ok(m1.lines.some((l) => l.msg === 'primary Lease c1 released'), 'the old primary released the Lease after its stop');
-  await ready(await runNode(t, n1, 'run'));
+  // Demoted in place: the same manager process stops postgres, releases the Lease and starts it as a replica.
+  await m1.waitForLine((l) => l.msg === 'instance ready' && m1.lines.indexOf(l) >= mark, 90_000, '-1 ready again, as a replica');
+  assert.equal(m1.proc.exitCode, null, 'the manager of the old primary did not end');
+  const released = m1.lines.findIndex((l) => l.msg === 'primary Lease c1 released');
+  const stopped = m1.lines.findIndex((l, i) => i >= mark && l.msg === 'postmaster stopped');
+  assert.ok(stopped >= 0 && released > stopped, 'the old primary released the Lease after its stop');
   assert.equal(await count(n2), 100, 'the rows written before are on the new primary');
   await sql(t, n2, 'INSERT INTO t SELECT generate_series(101, 150)');
   await streaming(n2, [n1, n3], 150);

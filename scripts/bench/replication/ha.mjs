@@ -2,19 +2,21 @@
 // Switchover and failover of two instances, same run, same data size (pgbench scale SCALE), alternating which
 // side goes first. Manager: `local-cluster up` (failoverDelay 0). Bare: a PostgreSQL 15 primary and a standby
 // cloned with pg_basebackup, driven by hand.
-// - switchover: from the start of `local-cluster switchover <replica>` (Node start, targetPrimary written) until
-//   the new primary commits an INSERT AND lists the old one as `streaming` in pg_stat_replication; bare:
-//   `pg_ctl stop -m fast` of the old, `pg_promote()` of the new, the old restarted with standby.signal.
-//   Target <= 1.5x.
+// - switchover: from the moment status.targetPrimary is written (by target-writer.mjs, started beforehand as
+//   the run user, through the same locked writer and patch as `local-cluster switchover`, as an operator
+//   would) until the new primary commits an INSERT AND lists the old one as `streaming` in
+//   pg_stat_replication; bare: from `pg_ctl stop -m fast` of the old, then `pg_promote()` of the new, the old
+//   restarted with standby.signal. Target <= 1.5x.
 // - failover: kill -9 of the primary's manager and postmaster (bare: of the postmaster) until the other instance
 //   commits an INSERT; bare: kill -9 and an immediate pg_promote(). Target <= bare + 2 s. The time for the
 //   crashed side to stream again (pg_rewind) is printed too.
 // Run as root from a built checkout: node scripts/bench/replication/ha.mjs   (RUNS=3 SCALE=15)
 import { execFileSync, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BARE_CONF, MAIN, PG_BIN, RUNS, V8_FLAGS, asPostgres, cleanup, load, median, now, pgCtlStart, pgCtlStop, pgFolder, portBase, postmasterPid, psql, sleep, startManager, stats, stopProcess, until, writable } from '../lib-node.mjs';
+import { BARE_CONF, PG_BIN, RUNS, asPostgres, cleanup, load, median, now, pgCtlStart, pgCtlStop, pgFolder, portBase, postmasterPid, psql, sleep, startManager, stats, stopProcess, until, writable } from '../lib-node.mjs';
 
 const SCALE = Number(process.env.SCALE ?? 15);
 const POLL = 50; // ms between psql probes, the same on both sides
@@ -48,6 +50,7 @@ const follow = (standby, primary) => {
   execFileSync('chown', ['postgres:postgres', join(standby.pgdata, 'conninfo.conf'), join(standby.pgdata, 'standby.signal')]);
 };
 
+let writer;
 try {
   const up = startManager(['local-cluster', 'up', ...flags], join(dir, 'local-cluster.log'));
   asPostgres(join(PG_BIN, 'initdb'), ['-A', 'trust', '-E', 'UTF8', '--locale=C', '-D', b[0].pgdata]);
@@ -66,19 +69,26 @@ try {
   await until(() => healthy(m[0], m[1]), 300_000, 'hb-2 streaming', 200);
   console.log(`# both pairs streaming, load average ${load()}`);
 
-  const res = { mSwitch: [], bSwitch: [], mSwitchWritable: [], bSwitchWritable: [], mSwitchCommand: [], mFail: [], bFail: [], mRejoin: [], bRejoin: [] };
+  const res = { mSwitch: [], bSwitch: [], mSwitchWritable: [], bSwitchWritable: [], mSwitchWrite: [], mFail: [], bFail: [], mRejoin: [], bRejoin: [] };
+  // The operator's side, started now so that no process start falls inside a measurement.
+  writer = spawn('runuser', ['-u', 'postgres', '--', process.execPath, new URL('target-writer.mjs', import.meta.url).pathname, join(state, 'status.json'), m.map((i) => i.app).join(',')], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const written = createInterface({ input: writer.stdout })[Symbol.asyncIterator]();
+  const setTargetPrimary = async (target) => {
+    writer.stdin.write(`${target}\n`);
+    const answer = JSON.parse((await written.next()).value ?? '{}');
+    if (answer.error !== undefined || answer.t0 === undefined) throw new Error(`targetPrimary not written: ${answer.error ?? 'no answer'}`);
+    return answer;
+  };
   const mSwitchover = async () => {
     const [p, r] = primaryName() === m[0].app ? [m[0], m[1]] : [m[1], m[0]];
-    const t0 = now();
-    const wall0 = Date.now();
-    const cmd = spawn(process.execPath, [...V8_FLAGS, MAIN, 'local-cluster', 'switchover', r.app, ...flags], { stdio: 'ignore', env: { ...process.env, PGDATA: '' } });
+    const { t0, t1 } = await setTargetPrimary(r.app);
     await until(() => writable(r.sock, r.port), 120_000, 'new primary writable', POLL);
     res.mSwitchWritable.push(now() - t0);
     await until(() => isStreaming(r.sock, r.port, p.app), 120_000, 'old primary streaming', POLL);
     res.mSwitch.push(now() - t0);
-    // How much of it is the command's own start: until it wrote targetPrimary (its timestamp, same clock).
-    res.mSwitchCommand.push(Date.parse(JSON.parse(readFileSync(join(state, 'status.json'), 'utf8')).targetPrimaryTimestamp) - wall0);
-    await new Promise((ok) => (cmd.exitCode === null ? cmd.once('exit', ok) : ok()));
+    // The locked write itself (lock file, read, temp file, rename), inside the measurement.
+    res.mSwitchWrite.push(t1 - t0);
+    await until(() => primaryName() === r.app, 30_000, 'currentPrimary set', POLL);
   };
   const bSwitchover = async () => {
     const [p, r] = !readFileExists(join(b[0].pgdata, 'standby.signal')) ? [b[0], b[1]] : [b[1], b[0]];
@@ -132,12 +142,13 @@ try {
   }
   const sw = res.mSwitch.map((x, i) => x / res.bSwitch[i]);
   const fd = res.mFail.map((x, i) => x - res.bFail[i]);
-  out.switchover = { managerMs: stats(res.mSwitch), bareMs: stats(res.bSwitch), ratio: +median(sw).toFixed(3), ratios: stats(sw, 3), managerWritableMs: stats(res.mSwitchWritable), managerCommandToTargetPrimaryMs: stats(res.mSwitchCommand), bareWritableMs: stats(res.bSwitchWritable) };
+  out.switchover = { managerMs: stats(res.mSwitch), bareMs: stats(res.bSwitch), ratio: +median(sw).toFixed(3), ratios: stats(sw, 3), managerWritableMs: stats(res.mSwitchWritable), managerTargetPrimaryWriteMs: stats(res.mSwitchWrite), bareWritableMs: stats(res.bSwitchWritable) };
   out.failover = { managerMs: stats(res.mFail), bareMs: stats(res.bFail), differenceMs: stats(fd), managerRejoinMs: stats(res.mRejoin), bareRejoinMs: stats(res.bRejoin) };
   await stopProcess(up.proc, 'SIGINT');
   out.loadAtEnd = load();
   console.log(JSON.stringify(out));
 } finally {
+  writer?.stdin.end();
   for (const x of b) pgCtlStop(x.pgdata, 'immediate');
   cleanup(pgdatas);
   if (process.env.KEEP !== '1') rmSync(dir, { recursive: true, force: true, maxRetries: 5 });

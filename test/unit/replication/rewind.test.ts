@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { rewindArgs, rewindOutcome } from '../../../src/replication/pg-rewind.js';
+import { rewindArgs, rewindOutcome, rewindWroteNothing } from '../../../src/replication/pg-rewind.js';
 import { dataPaths } from '../../../src/replication/sync-file-systems.js';
 import { dropPgControlCopy, guardPgControl, inlinedConfig } from '../../../src/replication/rewind-files.js';
 
@@ -19,6 +19,12 @@ const CASES: [string, number | null, string, string][] = [
 for (const [name, code, output, kind] of CASES) {
   test(`rewindOutcome: ${name} -> ${kind}`, () => assert.equal(rewindOutcome(code, output).kind, kind));
 }
+
+test('only a run that changed nothing skips the sync: no rewind required, without a crash recovery first', () => {
+  assert.equal(rewindWroteNothing('pg_rewind: connected to server\npg_rewind: servers diverged at WAL location 0/3000188 on timeline 1\npg_rewind: no rewind required'), true);
+  assert.equal(rewindWroteNothing('pg_rewind: executing "postgres" for target server to complete crash recovery\npg_rewind: no rewind required'), false);
+  assert.equal(rewindWroteNothing('pg_rewind: rewinding from last common checkpoint at 0/2000060 on timeline 1\npg_rewind: Done!'), false);
+});
 
 test('the rewind configuration inlines the files postgresql.conf includes, and pg_control is kept aside', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'pgim-rewind-'));

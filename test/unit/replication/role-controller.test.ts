@@ -34,7 +34,7 @@ function fakeDb(pgData: string, calls: string[], receiverRounds = 2): PromotionD
   };
 }
 
-function setup(role: 'primary' | 'replica', lease: { holdLease?: RoleControllerOptions['holdLease']; releaseLease?: RoleControllerOptions['releaseLease']; promotion?: Partial<RoleControllerOptions['promotion']> } = {}): { dir: string; calls: string[]; patches: StatusPatch[]; demoted: string[]; controller: RoleController; log: ReturnType<typeof captureLogger> } {
+function setup(role: 'primary' | 'replica', lease: { inPlace?: boolean; holdLease?: RoleControllerOptions['holdLease']; releaseLease?: RoleControllerOptions['releaseLease']; promotion?: Partial<RoleControllerOptions['promotion']> } = {}): { dir: string; calls: string[]; patches: StatusPatch[]; demoted: string[]; controller: RoleController; log: ReturnType<typeof captureLogger> } {
   const dir = mkdtempSync(join(tmpdir(), 'pgim-role-'));
   if (role === 'replica') writeFileSync(join(dir, 'standby.signal'), '');
   const calls: string[] = [];
@@ -56,10 +56,24 @@ function setup(role: 'primary' | 'replica', lease: { holdLease?: RoleControllerO
     },
     ...(lease.holdLease ? { holdLease: lease.holdLease } : {}),
     ...(lease.releaseLease ? { releaseLease: lease.releaseLease } : {}),
-    demote: (target) => Promise.resolve(void demoted.push(target)),
+    demote: (target) => {
+      demoted.push(target);
+      // In place, the demotion leaves PGDATA a replica (standby.signal), as the former-primary path does.
+      if (lease.inPlace) writeFileSync(join(dir, 'standby.signal'), '');
+      return Promise.resolve(lease.inPlace ? 'in-place' : 'manager-ends');
+    },
     retryMs: 20,
   });
   return { dir, calls, patches, demoted, controller, log };
+}
+
+// Decisions that log nothing (a primary that stays) are waited for on their effect.
+async function until(probe: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!probe()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
 }
 
 test('a replica named targetPrimary is promoted in order and reports currentPrimary', async () => {
@@ -93,6 +107,49 @@ test('an unknown targetPrimary is logged once and changes nothing; a primary not
     assert.deepEqual(s.demoted, ['pg-3']);
     assert.deepEqual(s.calls, []);
     assert.equal(s.log.entries().filter((l) => String(l.msg).includes('not an instance')).length, 1);
+  } finally {
+    stop.abort();
+    rmSync(s.dir, { recursive: true, force: true });
+  }
+});
+
+test('a primary demoted in place keeps following: targeted again, it is promoted as any replica is', async () => {
+  const s = setup('primary', { inPlace: true });
+  const stop = new AbortController();
+  try {
+    const running = s.controller.run(stop.signal);
+    s.controller.offer(cluster({ targetPrimary: 'pg-3', currentPrimary: 'pg-2' }));
+    await s.log.waitFor((e) => e.some((l) => String(l.msg).includes('no longer targetPrimary')));
+    s.controller.offer(cluster({ targetPrimary: 'pg-2', currentPrimary: 'pg-3' }));
+    await s.log.waitFor((e) => e.some((l) => l.msg === 'promoted: this instance is the primary'));
+    assert.deepEqual(s.demoted, ['pg-3']);
+    assert.equal(s.patches[0]?.currentPrimary, 'pg-2');
+    stop.abort();
+    await running;
+  } finally {
+    stop.abort();
+    rmSync(s.dir, { recursive: true, force: true });
+  }
+});
+
+test('demotes(): true only for a version that demotes this primary, once a decision has seen it primary on disk', async () => {
+  const s = setup('primary', { inPlace: true });
+  const stop = new AbortController();
+  try {
+    const stays = cluster({ targetPrimary: 'pg-2', currentPrimary: 'pg-2' });
+    assert.equal(s.controller.demotes(cluster({ targetPrimary: 'pg-3', currentPrimary: 'pg-2' })), false, 'nothing seen on disk yet');
+    const running = s.controller.run(stop.signal);
+    s.controller.offer(stays);
+    await until(() => s.controller.demotes(cluster({ targetPrimary: 'pg-3', currentPrimary: 'pg-2' })), 'the first decision');
+    assert.equal(s.controller.demotes(stays), false);
+    assert.equal(s.controller.demotes(cluster({ targetPrimary: 'pg-9', currentPrimary: 'pg-2' })), false, 'an unknown target demotes nobody');
+    assert.equal(s.controller.demotes(cluster({ targetPrimary: 'pending', currentPrimary: 'pg-2' })), true, 'a pending failover fences it too');
+    s.controller.offer(cluster({ targetPrimary: 'pg-3', currentPrimary: 'pg-2' }));
+    await s.log.waitFor((e) => e.some((l) => String(l.msg).includes('no longer targetPrimary')));
+    await until(() => !s.controller.demotes(cluster({ targetPrimary: 'pg-1', currentPrimary: 'pg-3' })), 'a replica after the demotion');
+    assert.deepEqual(s.demoted, ['pg-3']);
+    stop.abort();
+    await running;
   } finally {
     stop.abort();
     rmSync(s.dir, { recursive: true, force: true });

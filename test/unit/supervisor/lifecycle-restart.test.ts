@@ -1,6 +1,7 @@
 // The lifecycle loop's restarts against a hand-written fake postmaster (no postgres): the waits it logs are
-// the waits it takes, the backoff starts over once a postmaster has served, and a full volume holds or
-// retries the start instead of counting towards giving up.
+// the waits it takes, the backoff starts over once a postmaster has served, a full volume holds or retries
+// the start instead of counting towards giving up, and a hold (a demotion in place) keeps postgres down until
+// it is resumed, or until a stop, which then ends the loop with postgres down.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
@@ -216,4 +217,53 @@ test('a postmaster handed over by the bootstrap step is taken as it is: no start
   stop.abort();
   assert.equal(await run, 'smart');
   assert.equal(handed.hasExited(), true, 'the handed-over postmaster was stopped');
+});
+
+// Lets every pending callback run: what the loop would do unasked, it has done by then.
+async function settle(): Promise<void> {
+  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+}
+
+test('a hold stops postgres (no CHECKPOINT first when the budget says so) and keeps it down until resumed, then the loop starts it again at once', async () => {
+  const control = new FakeControl([{ serveMs: Infinity }]);
+  let checkpoints = 0;
+  const { lifecycle, lines, readies } = setUp(control, {
+    budget: () => ({ smartShutdownTimeout: 0, stopDelay: 2, startDelay: 5, checkpointFirst: false }),
+    checkpoint: () => Promise.resolve(void checkpoints++),
+  });
+  const stop = new AbortController();
+  const run = lifecycle.run(stop.signal);
+  await until(() => readies() === 1, 'ready');
+  const first = lifecycle.current();
+  const held = await lifecycle.hold();
+  assert.ok(held, 'the hold was granted');
+  assert.equal(held.mode, 'fast', 'stopped within the budget in force');
+  assert.equal(checkpoints, 0);
+  assert.equal(first?.hasExited(), true);
+  await settle();
+  assert.equal(control.starts.length, 1, 'not started again while held');
+  assert.equal(lifecycle.isReady(), false);
+  assert.equal(lifecycle.phase(), 'restarting');
+  held.resume();
+  await until(() => readies() === 2, 'ready again');
+  assert.equal(control.starts.length, 2);
+  assert.ok(!lines.some((l) => l.msg === 'restarting postmaster in place' || l.msg === 'postmaster exited unexpectedly'), 'no crash, no backoff');
+  stop.abort();
+  assert.equal(await run, 'fast');
+});
+
+test('a stop during a hold ends the loop with postgres down; a hold asked once the loop ended gets nothing', async () => {
+  const control = new FakeControl([{ serveMs: Infinity }]);
+  const { lifecycle, readies } = setUp(control);
+  const stop = new AbortController();
+  const run = lifecycle.run(stop.signal);
+  await until(() => readies() === 1, 'ready');
+  const held = await lifecycle.hold();
+  stop.abort();
+  assert.equal(await run, 'smart');
+  held?.resume();
+  await settle();
+  assert.equal(control.starts.length, 1, 'never started again');
+  assert.equal(lifecycle.current(), undefined);
+  assert.equal(await lifecycle.hold(), undefined);
 });
