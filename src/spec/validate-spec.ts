@@ -108,17 +108,7 @@ function imageMajor(spec: Fields, result: ClusterSpec): number | undefined {
 
 /** One clear refusal per feature the instance manager does not implement yet. */
 function refuseUnsupported(spec: Fields): void {
-  spec.refuse('replica', 'replica clusters');
   nonEmptyList(spec, 'plugins', 'CNPG-i plugins');
-  // externalClusters alone is inert: every field that uses one (recovery, pg_basebackup, replica,
-  // initdb.import, plugins) is refused on its own.
-  spec.objectList('externalClusters');
-  spec.refuse('walStorage', 'a separate WAL volume');
-  nonEmptyList(spec, 'tablespaces', 'tablespaces');
-  nonEmptyList(spec, 'plugins', 'CNPG-i plugins');
-  const managed = spec.child('managed');
-  managed?.onlyKeys(new Set(['roles', 'services']));
-  if (managed !== undefined) nonEmptyList(managed, 'roles', 'managed roles');
 }
 
 function nonEmptyList(f: Fields, key: string, what: string): void {
