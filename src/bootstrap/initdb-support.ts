@@ -2,18 +2,21 @@
 // with the field and the versions named: otherwise initdb stops at its "unrecognized option" and the last
 // line of its output is only "Try initdb --help". The versions are initdb.c's: --icu-rules since PostgreSQL 16
 // (https://www.postgresql.org/docs/16/app-initdb.html), --builtin-locale and the builtin provider since 17.
+// Image-volume extensions (spec.postgresql.extensions) need extension_control_path, PostgreSQL 18: a sample that
+// names an 18 image is refused here when the binaries are older, instead of a postmaster that cannot start.
 import { ManagerError } from '../errors.js';
 import type { InitdbSpec } from '../spec/cluster.js';
 import type { ChildRegistry } from '../supervisor/child-registry.js';
 import { runToCompletion } from '../supervisor/run-to-completion.js';
 import { postgresEnv } from '../supervisor/spawn.js';
 
-/** The first field of `spec` the initdb of major `major` cannot apply, with the major it needs. */
-export function unsupportedInitdbField(spec: InitdbSpec, major: number): { field: string; needs: number } | undefined {
+/** The first field (under spec.) the binaries of major `major` cannot apply, with the major it needs. */
+export function unsupportedInitdbField(spec: InitdbSpec, major: number, extensions = false): { field: string; needs: number } | undefined {
   const needs: [string, boolean, number][] = [
-    ['icuRules', spec.icuRules !== undefined, 16],
-    ['builtinLocale', spec.builtinLocale !== undefined, 17],
-    ['localeProvider', spec.localeProvider === 'builtin', 17],
+    ['bootstrap.initdb.icuRules', spec.icuRules !== undefined, 16],
+    ['bootstrap.initdb.builtinLocale', spec.builtinLocale !== undefined, 17],
+    ['bootstrap.initdb.localeProvider', spec.localeProvider === 'builtin', 17],
+    ['postgresql.extensions', extensions, 18],
   ];
   const found = needs.find(([, used, version]) => used && major < version);
   return found ? { field: found[0], needs: found[2] } : undefined;
@@ -26,12 +29,12 @@ async function initdbMajor(initdb: string, registry: ChildRegistry): Promise<num
   return match ? Number(match[1]) : undefined;
 }
 
-/** Throws naming the field when `initdb` is too old for an option `spec` uses (asks initdb only then). */
-export async function assertInitdbSupports(initdb: string, spec: InitdbSpec, registry: ChildRegistry): Promise<void> {
-  if (unsupportedInitdbField(spec, 0) === undefined) return;
+/** Throws naming the field when `initdb` is too old for an option `spec` uses, or for `extensions` (asks initdb only then). */
+export async function assertInitdbSupports(initdb: string, spec: InitdbSpec, registry: ChildRegistry, extensions = false): Promise<void> {
+  if (unsupportedInitdbField(spec, 0, extensions) === undefined) return;
   const major = await initdbMajor(initdb, registry);
-  const missing = major === undefined ? undefined : unsupportedInitdbField(spec, major);
+  const missing = major === undefined ? undefined : unsupportedInitdbField(spec, major, extensions);
   if (missing) {
-    throw new ManagerError('BOOTSTRAP', `spec.bootstrap.initdb.${missing.field}: needs PostgreSQL ${missing.needs} or later, and ${initdb} is PostgreSQL ${String(major)}`);
+    throw new ManagerError('BOOTSTRAP', `spec.${missing.field}: needs PostgreSQL ${missing.needs} or later, and ${initdb} is PostgreSQL ${String(major)}`);
   }
 }

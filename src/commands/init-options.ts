@@ -23,6 +23,7 @@ export function initStepOptions(p: Prepared, beside: Promise<void>, closeConnect
     sqlRefs: p.source,
     externalDir: config.controller.external,
     extraEnv: extensionEnv(p.cluster.spec.postgresql.extensions ?? [], process.env),
+    extensions: (p.cluster.spec.postgresql.extensions?.length ?? 0) > 0,
     ...(p.cluster.spec.walStorage ? { pgWal: config.pgWal } : {}),
   };
 }

@@ -34,8 +34,11 @@ export const recoveryCheck: SampleCheck = {
       if (rows.count !== ROWS_BEFORE_TARGET || rows.max !== ROWS_BEFORE_TARGET) throw notInForce('spec.bootstrap.recovery.recoveryTarget.targetTime', `recovered ${rows.count} rows up to id ${rows.max}; the target keeps exactly rows 1..${ROWS_BEFORE_TARGET}`);
       return [`recovered to the target time: rows 1..${ROWS_BEFORE_TARGET}, none after`];
     }
-    if (rows.count < SOURCE_ROWS) throw notInForce('spec.bootstrap.recovery', `recovered ${rows.count} rows; the source's archive holds ${SOURCE_ROWS}`);
-    return [`recovered ${rows.count} rows of the source (backup + archived WAL)`];
+    // A replica cluster keeps replaying the source's archive after it is ready (restore_command polls): wait for it.
+    let last = rows;
+    await waitUntil(async () => (last = await sourceRows(r)).count >= SOURCE_ROWS, 60_000, 'the source\'s archived rows', 250).catch(() => undefined);
+    if (last.count < SOURCE_ROWS) throw notInForce('spec.bootstrap.recovery', `recovered ${last.count} rows within 60 s; the source's archive holds ${SOURCE_ROWS}`);
+    return [`recovered ${last.count} rows of the source (backup + archived WAL)`];
   },
 };
 
@@ -103,6 +106,8 @@ export const archiveCheck: SampleCheck = {
   name: 'WAL archiving',
   covers: ['spec.backup.barmanObjectStore.destinationPath', 'spec.backup.barmanObjectStore.endpointURL', 'spec.backup.barmanObjectStore.s3Credentials', 'spec.backup.barmanObjectStore.azureCredentials', 'spec.backup.barmanObjectStore.serverName', 'spec.backup.barmanObjectStore.wal.compression'],
   async run(r) {
+    // A replica cluster's designated primary is in recovery: it archives only with archive_mode = always (CNPG), not built here.
+    if ((await sql(r.sql, 'postgres', 'SELECT pg_is_in_recovery()')) === 't') return ['not checked: spec.backup.barmanObjectStore (a replica cluster archives only with archive_mode = always, not built)'];
     const segment = await switchAndArchive(r.sql, 90_000).catch(async (err: Error) => {
       const failed = await sql(r.sql, 'postgres', "SELECT failed_count || ' failed, last ' || coalesce(last_failed_wal, '-') FROM pg_stat_archiver");
       throw notInForce('spec.backup.barmanObjectStore', `${err.message} (${failed})`);

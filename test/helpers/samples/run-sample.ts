@@ -71,7 +71,7 @@ export async function runSample(sample: Sample, stand: StandIns, stops: Promise<
     if (!verdict.accepted) throw new Error(`the rewritten sample is refused: ${verdict.message}`);
     const stateDir = join(dir, 'state');
     outcome.rewrites.push(...(await installSampleObjects(sample, cluster, { stateDir, ...(source ? { source } : {}), ...(azurite && azure ? { azure: { secret: azure.secret, key: azure.key, connectionString: azurite.connectionString() } } : {}) })));
-    writeFileSync(join(dir, 'cluster.yaml'), stringify(cluster));
+    writeFileSync(join(dir, 'cluster.yaml'), stringify(cluster, { version: '1.1' }));
     // inheritFromIAMRole: the pod's identity is the manager's environment; here it holds the s3rver's key.
     const inherit = at(cluster.spec, 'backup', 'barmanObjectStore', 's3Credentials', 'inheritFromIAMRole') === true;
     handle = await startManager({ dir, ...(inherit ? { env: { AWS_ACCESS_KEY_ID: S3_KEY, AWS_SECRET_ACCESS_KEY: S3_KEY, AWS_DEFAULT_REGION: 'us-east-1' } } : {}) });

@@ -42,7 +42,7 @@ export function loadSamples(): Sample[] {
 /** What the manager's loader says about one Cluster object (given as the manager would read it: YAML text). */
 export function verdictOf(cluster: KubeObject, origin: string): Sample['verdict'] {
   try {
-    const loaded = parseClusterManifest(stringify(cluster), origin, { namespace: 'default' });
+    const loaded = parseClusterManifest(stringify(cluster, { version: '1.1' }), origin, { namespace: 'default' });
     return loaded.spec.postgresMajor === undefined ? { accepted: true } : { accepted: true, postgresMajor: loaded.spec.postgresMajor };
   } catch (err) {
     return { accepted: false, message: err instanceof Error ? err.message : String(err) };
