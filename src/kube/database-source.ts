@@ -1,14 +1,12 @@
 // The namespace's Database objects from the Kubernetes API: list, then watch from the list's version
-// (bookmarks keep it fresh), re-list on 410 Gone, reconnect with jittered backoff (as cluster-watch.ts), and
+// (bookmarks keep it fresh), re-list on 410 Gone, reconnect with jittered backoff (watch-loop.ts), and
 // status written as a merge patch of the status subresource. Without a finalizer (the Role grants no update
 // of Databases) a deletion is seen as the watch's DELETED event, which carries the object as last seen: one
 // deleted while no manager watched is not reclaimed (docs/databases.md).
-import { setTimeout as sleep } from 'node:timers/promises';
-import { describeError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { DatabaseObjectJson, DatabaseSource, DatabaseStatusPatch } from '../source/database-source.js';
-import { jittered } from './cluster-watch.js';
 import { isStatus, metaString, type KubeApi, type KubeObject } from './kube-api.js';
+import { watchLoop } from './watch-loop.js';
 
 export interface KubeDatabaseSourceOptions {
   api: () => Promise<KubeApi>;
@@ -65,58 +63,46 @@ export class KubeDatabaseSource implements DatabaseSource {
 
   /** Runs the list+watch until `signal` aborts. */
   async follow(signal: AbortSignal, onChange: () => void): Promise<void> {
-    const min = this.#o.minBackoffMs ?? 500;
-    const max = this.#o.maxBackoffMs ?? 5000;
-    let backoff = min;
-    let resourceVersion = '';
-    let failing = false;
-    while (!signal.aborted) {
-      try {
-        const api = await this.#o.api();
-        if (resourceVersion === '') {
-          const list = await api.listDatabases();
-          this.#replaceAll(list.items);
-          resourceVersion = list.resourceVersion;
-          this.#listed = true;
-          onChange();
-        }
-        let gone = false;
-        await api.watchDatabases(
-          resourceVersion,
-          (type, object) => {
-            if (type === 'ERROR') {
-              if (object.kind === 'Status' && object.code === 410) gone = true;
-              else this.#o.log.warn({ status: object }, 'Database watch error event');
-              return;
-            }
-            const rv = metaString(object, 'resourceVersion');
-            if (rv !== undefined) resourceVersion = rv;
-            const name = metaString(object, 'name');
-            if (name === undefined || type === 'BOOKMARK') return;
-            if (type === 'DELETED') {
-              this.#objects.delete(name);
-              this.#deleted.set(name, object);
-            } else this.#objects.set(name, object);
+    await watchLoop(
+      {
+        log: this.#o.log,
+        what: { resource: 'databases' },
+        minBackoffMs: this.#o.minBackoffMs ?? 500,
+        maxBackoffMs: this.#o.maxBackoffMs ?? 5000,
+        watchOnce: async (version, stop) => {
+          const api = await this.#o.api();
+          if (version.current === '') {
+            const list = await api.listDatabases();
+            this.#replaceAll(list.items);
+            version.current = list.resourceVersion;
+            this.#listed = true;
             onChange();
-          },
-          signal,
-        );
-        if (failing) this.#o.log.info('watch of Databases re-established');
-        failing = false;
-        backoff = min;
-        if (gone) resourceVersion = '';
-        else await sleep(jittered(min), undefined, { signal }).catch(() => undefined);
-      } catch (err) {
-        if (signal.aborted) return;
-        if (isStatus(err, 410)) {
-          resourceVersion = '';
-          continue;
-        }
-        if (!failing) this.#o.log.warn({ err: describeError(err), retryInMs: backoff }, 'watch of Databases failed; retrying with backoff');
-        failing = true;
-        await sleep(jittered(backoff), undefined, { signal }).catch(() => undefined);
-        backoff = Math.min(max, backoff * 2);
-      }
-    }
+          }
+          let gone = false;
+          await api.watchDatabases(
+            version.current,
+            (type, object) => {
+              if (type === 'ERROR') {
+                if (object.kind === 'Status' && object.code === 410) gone = true;
+                else this.#o.log.warn({ status: object }, 'Database watch error event');
+                return;
+              }
+              const rv = metaString(object, 'resourceVersion');
+              if (rv !== undefined) version.current = rv;
+              const name = metaString(object, 'name');
+              if (name === undefined || type === 'BOOKMARK') return;
+              if (type === 'DELETED') {
+                this.#objects.delete(name);
+                this.#deleted.set(name, object);
+              } else this.#objects.set(name, object);
+              onChange();
+            },
+            stop,
+          );
+          return { gone };
+        },
+      },
+      signal,
+    );
   }
 }
