@@ -2,7 +2,8 @@
 // (pkg/management/postgres/logicalimport/database.go, section.go): pg_dump in directory format with the
 // sections to export, then the user's extra options; pg_restore once per section, the section's own options
 // (or the generic ones) first. Pure: spec in, argv out.
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { externalConninfo } from '../pgfiles/external-conninfo.js';
 import { renderConninfo } from '../pgfiles/replica-conf.js';
 import type { ExternalConnection, ImportSpec } from '../spec/cluster.js';
 
@@ -25,14 +26,16 @@ export function dumpPath(dumpsDir: string, database: string): string {
  * database to connect to in place of any dbname of the parameters (getConnectionPoolerForExternalCluster).
  */
 export function sourceConninfo(c: ExternalConnection, serverDir: string, database: string): string {
-  const pairs: [string, string][] = Object.entries(c.parameters).filter(([k]) => k !== 'dbname');
-  const file = (ref: { name: string; key: string }): string => join(serverDir, `${ref.name}_${ref.key}`);
-  if (c.sslCert) pairs.push(['sslcert', file(c.sslCert)]);
-  if (c.sslKey) pairs.push(['sslkey', file(c.sslKey)]);
-  if (c.sslRootCert) pairs.push(['sslrootcert', file(c.sslRootCert)]);
-  if (c.password) pairs.push(['passfile', join(serverDir, 'pgpass')]);
-  pairs.push(['dbname', database]);
-  return renderConninfo(pairs);
+  return externalConninfo({
+    externalDir: dirname(serverDir),
+    name: basename(serverDir),
+    connectionParameters: c.parameters,
+    sslCert: c.sslCert,
+    sslKey: c.sslKey,
+    sslRootCert: c.sslRootCert,
+    hasPassword: c.password !== undefined,
+    dbname: database,
+  });
 }
 
 /** The conninfo of this instance over its Unix socket, as the postgres role. */

@@ -37,8 +37,9 @@ test('the source conninfo replaces dbname and points at the files the reconciler
     password: { name: 'src-app', key: 'password' },
     sslCert: { name: 'src-tls', key: 'tls.crt' }, sslKey: { name: 'src-tls', key: 'tls.key' }, sslRootCert: { name: 'src-ca', key: 'ca.crt' },
   }, '/c/external/src', "my db's");
-  assert.equal(conninfo, "host=src-rw user=app sslmode=verify-full sslcert=/c/external/src/src-tls_tls.crt sslkey=/c/external/src/src-tls_tls.key " +
-    "sslrootcert=/c/external/src/src-ca_ca.crt passfile=/c/external/src/pgpass dbname='my db\\'s'");
+  // Sorted by name, as CNPG's CreateConnectionString writes them (the same builder as pg_basebackup's clone).
+  assert.equal(conninfo, "dbname='my db\\'s' host=src-rw passfile=/c/external/src/pgpass sslcert=/c/external/src/src-tls_tls.crt " +
+    'sslkey=/c/external/src/src-tls_tls.key sslmode=verify-full sslrootcert=/c/external/src/src-ca_ca.crt user=app');
 });
 
 test('a database name never leaves the dumps folder', () => {
