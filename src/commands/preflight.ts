@@ -30,9 +30,11 @@ export function writableDirs(config: Config): { path: string; mode?: number }[] 
   dirs.push({ path: c.root, mode: 0o755 }, { path: c.run }, { path: c.log }, { path: c.certificates }, { path: c.tmp, mode: 0o1777 });
   if (config.secretsDir) dirs.push({ path: config.secretsDir });
   if (config.statusFile) dirs.push({ path: dirname(config.statusFile) });
-  // Locally the WAL folder's parent and the tablespaces' folder are the manager's to make; in a container they
-  // are volume mounts (spec.walStorage, spec.tablespaces), made by the operator.
-  if (config.stateDir) dirs.push({ path: dirname(config.pgWal) }, { path: config.tablespacesDir });
+  // Locally the WAL folder's parent is the manager's to make (the state folder by default); in a container it is
+  // a volume mount (spec.walStorage), made by the operator. The tablespaces' folder is made only when a
+  // tablespace needs it (reconcile/tablespaces.ts, bootstrap/extra-folders.ts), so a Cluster without one writes
+  // nothing there.
+  if (config.stateDir) dirs.push({ path: dirname(config.pgWal) });
   return dirs;
 }
 

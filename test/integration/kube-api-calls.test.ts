@@ -92,9 +92,11 @@ describe('status patches', () => {
 
   it('do not write targetPrimary back after it was changed from outside during an outage', async () => {
     await f.server.stop();
-    // While the API is down the operator chooses another primary and our status fields are wiped; a spec
-    // change makes the manager reconcile (and patch its status) once the API is back.
-    patchStatus({ targetPrimary: `${f.clusterName}-2`, currentPrimary: null, phase: null });
+    // While the API is down the operator writes another targetPrimary and our status fields are wiped; a spec
+    // change makes the manager reconcile (and patch its status) once the API is back. -2 is not one of
+    // instanceNames (no such instance runs here), so this primary stays primary: a target it would follow
+    // makes it demote itself in place and wait for -2's promotion, which never comes in this test.
+    patchStatus({ targetPrimary: `${f.clusterName}-2`, currentPrimary: null, phase: null, instanceNames: [`${f.clusterName}-1`] });
     patchSpec(f, { postgresql: { parameters: { work_mem: '8MB' } } });
     const since = f.server.audit.length;
     await sleep(2000);
