@@ -2,8 +2,9 @@
 // each start or promotion), whenever an object or the manifest changes, and every 30 s for what failed (CNPG
 // requeues a Database every databaseReconciliationInterval, 30 s). One pass at a time.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describeError } from '../errors.js';
+import { describeError, ManifestError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
+import { FileReadError } from '../source/read-bounded.js';
 import type { DatabaseReconciler } from './database-reconciler.js';
 
 /** CNPG database_controller.go databaseReconciliationInterval. */
@@ -57,8 +58,12 @@ export class DatabaseLoop {
         if (this.#failing) this.#o.log.info('Database pass succeeded again');
         this.#failing = false;
       } catch (err) {
-        // The manifest unreadable, postgres gone: said once per streak, retried at the next wake.
-        if (!this.#failing) this.#o.log.error({ err: describeError(err) }, 'Database pass failed; retried in 30 s or at the next change');
+        // The manifest unreadable, postgres gone: said once per streak, retried at the next wake. A manifest the
+        // spec source refuses is its error line to give (once per bad file): here a warning.
+        if (!this.#failing) {
+          const manifest = err instanceof ManifestError || err instanceof FileReadError;
+          this.#o.log[manifest ? 'warn' : 'error']({ err: describeError(err) }, 'Database pass failed; retried in 30 s or at the next change');
+        }
         this.#failing = true;
         this.#recheck ||= recheck;
       }
