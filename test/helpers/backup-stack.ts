@@ -2,6 +2,7 @@
 // archiving through the manager's own wal-archive, and the Backup files the embedded default writes.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { waitUntil } from './lifecycle-procs.js';
 
 /** The Cluster manifest: `name`, the embedded store on `storePort` at s3://backups/<path>, extra spec lines, retention. */
 export function backupManifest(name: string, storePort: number, path: string, extraSpec: string[] = [], retentionPolicy?: string): string {
@@ -36,6 +37,14 @@ export function backupFile(stateDir: string, name: string): { status?: Record<st
   } catch {
     return undefined;
   }
+}
+
+/** The status of Backup `name` once it ended (completed or failed), waited for up to `ms`. */
+export async function backupEnded(stateDir: string, name: string, ms = 120_000): Promise<Record<string, unknown>> {
+  return waitUntil(() => {
+    const s = backupFile(stateDir, name)?.status;
+    return s && (s.phase === 'completed' || s.phase === 'failed') ? s : false;
+  }, ms, `Backup ${name} to finish`, 200);
 }
 
 /** Runs the manager's CLI with `args` only (no harness flags); resolves with its exit code and output. */

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { freePort, startManager, tempDir, type ManagerHandle } from '../helpers/manager.js';
 import { cleanupDir, waitUntil } from '../helpers/lifecycle-procs.js';
 import { idsIn, ownerQuery, runManagerCommand } from '../helpers/lifecycle-writer.js';
-import { backupFile, backupManifest } from '../helpers/backup-stack.js';
+import { backupEnded, backupFile, backupManifest } from '../helpers/backup-stack.js';
 
 const READY = (l: { msg?: string }): boolean => l.msg === 'instance ready';
 
@@ -72,10 +72,7 @@ describe('backups and point-in-time recovery', () => {
     const second = await runManagerCommand(['backup', 'second'], origin, 60_000);
     assert.notEqual(second.code, 0, 'a second backup while one runs is refused');
     assert.match(second.stderr, /backup "first" is still running/);
-    const done = await waitUntil(() => {
-      const s = backupFile(origin.stateDir, 'first')?.status;
-      return s && (s.phase === 'completed' || s.phase === 'failed') ? s : false;
-    }, 120_000, 'Backup first to finish', 200);
+    const done = await backupEnded(origin.stateDir, 'first');
     assert.equal(done.phase, 'completed', `Backup first: ${JSON.stringify(done)}`);
     for (const field of ['backupId', 'backupName', 'beginWal', 'endWal', 'beginLSN', 'endLSN', 'startedAt', 'stoppedAt', 'destinationPath', 'serverName', 'instanceID']) {
       assert.ok(done[field] !== undefined && done[field] !== '', `Backup status has ${field}`); // eslint-disable-line security/detect-object-injection

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { freePort, manifest, startManager, tempDir, type ManagerHandle } from '../helpers/manager.js';
 import { cleanupDir, waitUntil } from '../helpers/lifecycle-procs.js';
 import { idsIn, ownerQuery, runManagerCommand } from '../helpers/lifecycle-writer.js';
-import { backupFile, backupManifest } from '../helpers/backup-stack.js';
+import { backupEnded, backupManifest } from '../helpers/backup-stack.js';
 
 const handles: ManagerHandle[] = [];
 after(async () => {
@@ -44,10 +44,7 @@ test('a replica cluster restored from the source\'s backup stays a standby and r
   await ownerQuery(origin, 'INSERT INTO t SELECT generate_series(1, 50)');
   const backup = await runManagerCommand(['backup', 'first'], origin, 120_000);
   assert.equal(backup.code, 0, backup.stderr);
-  const done = await waitUntil(() => {
-    const s = backupFile(origin.stateDir, 'first')?.status;
-    return s && (s.phase === 'completed' || s.phase === 'failed') ? s : false;
-  }, 120_000, 'Backup first to finish', 200);
+  const done = await backupEnded(origin.stateDir, 'first');
   assert.equal(done.phase, 'completed', JSON.stringify(done));
 
   // The replica cluster's state folder: the store key as the Secret its externalClusters entry names, and the

@@ -14,7 +14,7 @@ import pg from 'pg';
 import { freePort, ownerConnection, startManager, tempDir, type ManagerHandle } from '../helpers/manager.js';
 import { cleanupDir, waitUntil } from '../helpers/lifecycle-procs.js';
 import { runManagerCommand } from '../helpers/lifecycle-writer.js';
-import { backupFile, backupManifest } from '../helpers/backup-stack.js';
+import { backupEnded, backupManifest } from '../helpers/backup-stack.js';
 import { CLUSTER, portBase, replicaManifest, startInstance } from '../helpers/replica-pair.js';
 import { statusRequest, waitForStatus, type StatusRequest } from '../helpers/status-client.js';
 import { createCa, createClientCert } from '../../src/tls/generate.js';
@@ -150,10 +150,7 @@ describe('walStorage and tablespaces', () => {
     assertOwnTablespaces(replica, ['tbs_a', 'tbs_tmp'], 'replica');
     await waitUntil(async () => (await query<{ n: number }>(replica, primary, 'SELECT count(*)::int AS n FROM t'))[0]?.n === 500, 30_000, 'rows on the replica', 200);
 
-    const done = await waitUntil(() => {
-      const s = backupFile(primary.stateDir, 'first')?.status;
-      return s && (s.phase === 'completed' || s.phase === 'failed') ? s : false;
-    }, 120_000, 'Backup first to finish', 200);
+    const done = await backupEnded(primary.stateDir, 'first');
     assert.equal(done.phase, 'completed', JSON.stringify(done));
 
     // A volume snapshot stand-in, taken while /pg/mode/backup holds an online backup open.

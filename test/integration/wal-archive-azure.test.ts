@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { startManager, tempDir, type ManagerHandle } from '../helpers/manager.js';
 import { cleanupDir, waitUntil } from '../helpers/lifecycle-procs.js';
 import { idsIn, ownerQuery, runManagerCommand, startWriter } from '../helpers/lifecycle-writer.js';
-import { backupFile } from '../helpers/backup-stack.js';
+import { backupEnded } from '../helpers/backup-stack.js';
 import { startAzurite, type AzuriteServer } from '../helpers/azurite-server.js';
 import { AZURE_SECRET, AZURE_SECRET_KEY, azureManifest, azureStoreLines, barmanAzureRestore, installAzureSecret } from '../helpers/azure-archive-env.js';
 import { archivingCondition, pgStatus, readySocketDir, runWalRestore, superSql, writeSegment } from '../helpers/wal-archive-env.js';
@@ -82,10 +82,7 @@ describe('WAL archiving, backup and recovery on Azure Blob Storage (Azurite)', (
 
     const backup = await runManagerCommand(['backup', 'first'], origin, 60_000);
     assert.equal(backup.code, 0, backup.stderr);
-    const done = await waitUntil(() => {
-      const s = backupFile(origin.stateDir, 'first')?.status;
-      return s && (s.phase === 'completed' || s.phase === 'failed') ? s : false;
-    }, 120_000, 'Backup first to finish', 200);
+    const done = await backupEnded(origin.stateDir, 'first');
     assert.equal(done.phase, 'completed', JSON.stringify(done));
     assert.equal(done.destinationPath, `${az.accountUrl}/backups/origin`);
     await writer.waitForAcked(writer.acked.length + 20, 30_000);
