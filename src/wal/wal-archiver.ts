@@ -63,8 +63,8 @@ export class WalArchiver {
   }
 
   /**
-   * Archives `name` although this instance is not the current primary, without touching the condition: a
-   * former primary's `.ready` files before its rewind (CNPG archiver.go ArchiveAllReadyWALs, which skips the check).
+   * Archives `name` although this instance is not the current primary, without touching the condition or the
+   * empty-archive check: a former primary's `.ready` files before its rewind (CNPG archiver.go ArchiveAllReadyWALs).
    */
   async archiveLeftover(name: string): Promise<void> {
     await this.#archive(name, true);
@@ -80,7 +80,10 @@ export class WalArchiver {
     }
     const active = await this.#o.stores.get(cluster);
     if (!active) return; // no object store: nothing to do (archive_mode is off then anyway)
-    await this.#checkEmptyArchive(active);
+    // The empty-archive check is for a new PGDATA's first WAL. A former primary killed before its first archive
+    // still has it pending, while the new primary has already written to this cluster's archive: its leftover
+    // WAL goes there all the same (else it would be refused forever and never rewind).
+    if (!leftover) await this.#checkEmptyArchive(active);
     const marker = join(this.#o.spoolDir, name);
     // Every request tops the look-ahead up, a spooled one too: the uploads keep ahead of PostgreSQL's
     // serial archiver, whose own pace is then one short process per segment.
