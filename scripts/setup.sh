@@ -78,5 +78,10 @@ elif [ -f node_modules/.package-lock.json ] && [ node_modules/.package-lock.json
 else
   npm ci --no-audit --no-fund
 fi
-npm run --silent build
-echo "setup: done (build in dist/ and build/Release/); run the tests with npm test"
+# SETUP_SKIP_BUILD=1 (.ci/run): `npm test` builds first anyway, so CI builds once.
+if [ "${SETUP_SKIP_BUILD:-0}" = 1 ]; then
+  echo "setup: done (no build: SETUP_SKIP_BUILD=1; npm test builds)"
+else
+  npm run --silent build
+  echo "setup: done (build in dist/ and build/Release/); run the tests with npm test"
+fi

@@ -9,8 +9,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 side_logs=$(mktemp -d)
-trap 'rm -rf "$side_logs"' EXIT
 declare -A side_pids=()
+# A side step still running when the run stops (a failure beside it) is stopped with its children: job control
+# gives each side step its own process group.
+stop_sides() {
+  local pid
+  for pid in "${side_pids[@]}"; do kill -- "-$pid" 2>/dev/null || true; done
+  rm -rf "$side_logs"
+}
+trap stop_sides EXIT
+trap "exit 130" INT
+trap "exit 143" TERM
+set -m
 # side NAME CMD...: starts CMD in the background, its output kept until `join_side NAME`.
 side() {
   local name=$1
@@ -22,6 +32,7 @@ side() {
 join_side() {
   local rc=0
   wait "${side_pids[$1]}" || rc=$?
+  unset "side_pids[$1]"
   cat "$side_logs/$1"
   if [ "$rc" -ne 0 ]; then echo "$1 failed (exit code $rc)" >&2; exit "$rc"; fi
 }
@@ -47,20 +58,26 @@ side static bash scripts/lint-static.sh
 node --test --test-concurrency=2 dist/test/unit/
 join_side static
 
-# Three integration files at a time: most of their time is spent waiting on postgres, signals, deadlines and
-# Python starts of barman-cloud (a file uses about half a core), and each uses its own random ports
-# (port-claims.ts) and temporary folders. PGIM_TEST_CONCURRENCY overrides it.
-node --test --test-concurrency="${PGIM_TEST_CONCURRENCY:-3}" dist/test/integration/
-
-join_side image-node
-echo "suite on the image's Node: $("$image_node" --version)"
-"$image_node" --test --test-concurrency=2 'dist/test/unit/**/*.test.js'
-# The whole integration suite ran above on Node 20; on the image's Node run the files whose outcome depends on
-# the runtime rather than on PostgreSQL: PID 1 and signals, the bundle's module loads, the read-only root and the
-# inspector, TLS and HTTP on :8000/:9187, log records, the Kubernetes client. This keeps CI under 20 minutes.
+# The image's Node (below) runs beside the integration suite as one more lane, one file at a time: the unit
+# tests, then the integration files whose outcome depends on the runtime rather than on PostgreSQL (PID 1 and
+# signals, the bundle's module loads, the read-only root and the inspector, TLS and HTTP on :8000/:9187, log
+# records, the Kubernetes client); the whole integration suite runs on Node 20. This keeps CI under 20 minutes.
 image_node_files=()
 for f in lifecycle-pid1 lifecycle-sigterm lifecycle-second-signal lifecycle-module-loads hardening-readonly hardening-inspector \
   status-tls status-routes status-hostile-http metrics-endpoint logs-record access-tls-only kube-api-calls kube-source; do
   image_node_files+=("dist/test/integration/$f.test.js")
 done
-"$image_node" --test --test-concurrency="${PGIM_TEST_CONCURRENCY:-3}" "${image_node_files[@]}"
+image_node_suite() {
+  fetch_image_node
+  echo "suite on the image's Node: $("$image_node" --version)"
+  "$image_node" --test --test-concurrency=1 'dist/test/unit/**/*.test.js'
+  "$image_node" --test --test-concurrency=1 "${image_node_files[@]}"
+}
+join_side image-node
+side image-node-suite image_node_suite
+
+# Three integration files at a time: most of their time is spent waiting on postgres, signals, fsync, deadlines
+# and barman's Python starts, and each uses its own random ports (claimed across the test processes,
+# port-claims.ts) and temporary folders. PGIM_TEST_CONCURRENCY overrides it.
+node --test --test-concurrency="${PGIM_TEST_CONCURRENCY:-3}" dist/test/integration/
+join_side image-node-suite

@@ -1,4 +1,4 @@
-// Ports claimed across the test processes that run side by side (`node --test --test-concurrency=2` runs each
+// Ports claimed across the test processes that run side by side (`node --test --test-concurrency=3` runs each
 // file in its own process). A port that is free now is not free for good: a test that kills an instance leaves
 // its ports free until the instance comes back, and another file's freePort() must not hand them out meanwhile.
 // A claim is a file named after the port holding the claiming process's pid, created with O_EXCL; a claim
