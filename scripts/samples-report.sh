@@ -3,7 +3,7 @@
 # `N / 66 run`, one line per sample (ran, with the fields no check covers; refused, with the loader's message;
 # failed, with the reason) and where reality differs from the expected refusals. As root, after `npm run build`.
 #   SAMPLES=cluster-example.yaml,cluster-restore.yaml  only those samples
-#   SAMPLES_PARALLEL=2                                how many at a time
+#   SAMPLES_PARALLEL=3                                how many at a time
 #   SAMPLES_VERBOSE=1                                 also what was rewritten and what each check saw
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,5 +1,5 @@
 // Every CloudNativePG sample Cluster (test/fixtures/cnpg-samples: 66 Cluster documents) runs: started with
-// the embedded default, two at a time, each reaching ready with what it asks for in force (the checks of
+// the embedded default, three at a time, each reaching ready with what it asks for in force (the checks of
 // test/helpers/samples/). External clusters, object stores and cert-manager are replaced by local stand-ins
 // (a source manager, s3rver, Azurite, openssl), only where the sample names something this machine does not
 // have (rewrite-sample.ts). Prints `N / 66 run` and one line per sample not run. Fails when a sample the
@@ -41,7 +41,8 @@ const KNOWN_FAILING: ReadonlyMap<string, string> = new Map([
   ['cluster-import-snapshot-tls.yaml', 'the source stand-in cannot yet tell a certificate client of `app` from a password one'],
 ]);
 const SAMPLE_COUNT = 66;
-const PARALLEL = Number(process.env.SAMPLES_PARALLEL ?? 2);
+/** Samples at a time: each mostly waits (barman's Python starts, fsync, postgres), ~0.5 core for the whole run. */
+const PARALLEL = Number(process.env.SAMPLES_PARALLEL ?? 3);
 /** SAMPLES=file1,file2 runs only those (the count is then of those). */
 const ONLY = process.env.SAMPLES?.split(',').map((s) => s.trim()).filter(Boolean);
 
