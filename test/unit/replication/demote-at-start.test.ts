@@ -69,3 +69,48 @@ test('archiveReadyWal: every .ready file in name order, each marked .done once s
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a former primary follows a target whose promotion is not reported yet, without pg_rewind, once its WAL is archived', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pgim-follow-'));
+  const pgData = join(dir, 'pgdata');
+  mkdirSync(pgData, { recursive: true });
+  const calls: string[] = [];
+  let promoted = false;
+  let archiveFailures = 1;
+  // The operator has named pg-2; pg-2 has not reported its promotion (currentPrimary is still this instance).
+  const waiting = { ...CLUSTER, status: { ...CLUSTER.status, currentPrimary: 'pg-1' } } as unknown as Cluster;
+  try {
+    const result = await demoteAtStart(
+      {
+        me: 'pg-1',
+        pgData,
+        log: captureLogger().root,
+        roleOnDisk: () => Promise.resolve('primary'),
+        load: () => Promise.resolve(waiting),
+        configFile: join(dir, 'pg_rewind.conf'),
+        oldPostmasterGone: () => Promise.resolve(undefined),
+        archiveReady: () => (calls.push('archive'), archiveFailures-- > 0 ? Promise.reject(new Error('store down')) : Promise.resolve(0)),
+        // The first probes find the target still on the old timeline; then its history proves the promotion.
+        followsAsIs: (source) => {
+          calls.push(`probe ${source}`);
+          const answer = promoted;
+          promoted = true;
+          return Promise.resolve(answer);
+        },
+        rewind: () => (calls.push('rewind'), Promise.resolve({ kind: 'done' })),
+        reclone: () => (calls.push('reclone'), Promise.resolve()),
+        retryMs: 1,
+        pollMs: 1,
+      },
+      new AbortController().signal,
+    );
+    assert.equal(result.outcome, 'followed');
+    assert.equal(result.cluster.status.currentPrimary, 'pg-2', 'the files are written to follow pg-2');
+    assert.equal(waiting.status.currentPrimary, 'pg-1', 'the Cluster read is not changed');
+    assert.deepEqual(calls, ['probe pg-2', 'probe pg-2', 'archive', 'probe pg-2', 'archive']);
+    assert.equal(readFileSync(join(pgData, 'standby.signal'), 'utf8'), '');
+    assert.equal(readdirSync(dir).includes('pg_rewind.conf'), false, 'pg_rewind was not prepared');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
