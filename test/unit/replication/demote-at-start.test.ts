@@ -7,11 +7,16 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { archiveReadyWal, readyWalFiles } from '../../../src/replication/archive-ready-wal.js';
-import { demoteAtStart } from '../../../src/replication/demote-at-start.js';
+import { demoteAtStart, type DemoteAtStartOptions } from '../../../src/replication/demote-at-start.js';
 import type { Cluster } from '../../../src/spec/cluster.js';
 import { captureLogger } from '../log/capture-logger.js';
 
 const CLUSTER = { name: 'pg', spec: {}, status: { instanceNames: ['pg-1', 'pg-2'], targetPrimary: 'pg-2', currentPrimary: 'pg-2' } } as unknown as Cluster;
+
+/** pg-1, a primary on disk, reading `cluster`; the rest of the options per test. */
+function formerPrimary(dir: string, pgData: string, cluster: Cluster): Pick<DemoteAtStartOptions, 'me' | 'pgData' | 'log' | 'roleOnDisk' | 'load' | 'configFile'> {
+  return { me: 'pg-1', pgData, log: captureLogger().root, roleOnDisk: () => Promise.resolve('primary'), load: () => Promise.resolve(cluster), configFile: join(dir, 'pg_rewind.conf') };
+}
 
 test('old processes waited for, .ready WAL archived (failures retried, never re-cloned), then one rewind', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'pgim-demote-'));
@@ -25,12 +30,7 @@ test('old processes waited for, .ready WAL archived (failures retried, never re-
   try {
     const result = await demoteAtStart(
       {
-        me: 'pg-1',
-        pgData,
-        log: captureLogger().root,
-        roleOnDisk: () => Promise.resolve('primary'),
-        load: () => Promise.resolve(CLUSTER),
-        configFile: join(dir, 'pg_rewind.conf'),
+        ...formerPrimary(dir, pgData, CLUSTER),
         oldPostmasterGone: () => Promise.resolve(leftovers-- > 0 ? (calls.push('old processes'), 'pid 42') : undefined),
         archiveReady: () => {
           calls.push('archive');
@@ -82,12 +82,7 @@ test('a former primary follows a target whose promotion is not reported yet, wit
   try {
     const result = await demoteAtStart(
       {
-        me: 'pg-1',
-        pgData,
-        log: captureLogger().root,
-        roleOnDisk: () => Promise.resolve('primary'),
-        load: () => Promise.resolve(waiting),
-        configFile: join(dir, 'pg_rewind.conf'),
+        ...formerPrimary(dir, pgData, waiting),
         oldPostmasterGone: () => Promise.resolve(undefined),
         archiveReady: () => (calls.push('archive'), archiveFailures-- > 0 ? Promise.reject(new Error('store down')) : Promise.resolve(0)),
         // The first probes find the target still on the old timeline; then its history proves the promotion.
