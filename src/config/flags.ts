@@ -36,6 +36,11 @@ export const FLAG_SPEC = {
   'primary-port': { type: 'string' },
   'peer-port-base': { type: 'string' },
   cluster: { type: 'string' },
+  // `backup NAME`: the Backup's method and volume-snapshot settings (CNPG's `kubectl cnpg backup` options).
+  method: { type: 'string' },
+  online: { type: 'string' },
+  'immediate-checkpoint': { type: 'string' },
+  'wait-for-archive': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
@@ -116,6 +121,8 @@ export function usageText(): string {
     '',
     'pg-instance-manager rbac --cluster FILE   print the ServiceAccount, Role and RoleBinding a Cluster needs',
     'pg-instance-manager backup NAME [--state-dir DIR]   take a base backup into spec.backup.barmanObjectStore',
+    '  --method barmanObjectStore|volumeSnapshot  --online true|false  --immediate-checkpoint true|false',
+    '  --wait-for-archive true|false   (volumeSnapshot: copies into --volume-snapshots-dir; docs/backups.md)',
     'pg-instance-manager backups [--state-dir DIR]       list the backups and the recoverability window',
     'pg-instance-manager instance restore     bootstrap PGDATA from spec.bootstrap.recovery, then exit',
     '',
