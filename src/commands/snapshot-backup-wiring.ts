@@ -66,6 +66,9 @@ export async function dispatchBackup(d: BackupDispatch, name: string, options: B
     if (!d.snapshots || !d.local) {
       throw new ManagerError('BACKUP', `Backup "${name}" has method volumeSnapshot: in Kubernetes the operator takes volume snapshots (it holds /pg/mode/backup open on this instance and creates the VolumeSnapshots); the instance manager runs barmanObjectStore Backups only`);
     }
+    // A snapshot Backup runs once (CNPG never reconciles a completed one again); its folders stay as they are.
+    const phase = record(existing?.status)?.phase;
+    if (phase === 'completed') throw new ManagerError('BACKUP', `Backup "${name}" is already completed: take another Backup name`);
     await d.local.writeSpec(name, resolved.spec);
     await d.snapshots.start(name, resolved.overrides);
     return { method: resolved.method, backupName: name };
