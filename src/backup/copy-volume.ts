@@ -18,6 +18,13 @@ export interface CopyOptions {
   emptyDirs?: readonly string[];
   /** PGDATA's rules for files (postmaster.pid, pgsql_tmp*, pg_internal.init). */
   pgdataFiles?: boolean;
+  /** Abandons the copy (the manager stops). */
+  signal?: AbortSignal;
+}
+
+/** Throws when `signal` has aborted: the manager stops, and a copy is not worth finishing. */
+export function checkStopping(signal: AbortSignal | undefined): void {
+  if (signal?.aborted === true) throw new ManagerError('BACKUP', 'the instance manager is stopping: the snapshot copy was abandoned');
 }
 
 const vanished = (err: unknown): boolean => (err as NodeJS.ErrnoException).code === 'ENOENT';
@@ -37,6 +44,7 @@ export async function copyTree(from: string, to: string, o: CopyOptions = {}): P
       throw err;
     });
     for (const e of entries) {
+      checkStopping(o.signal);
       const name = e.name;
       const childRel = rel === '' ? name : `${rel}/${name}`;
       if (o.pgdataFiles === true && ((rel === '' && SKIP_FILES.has(name)) || name.startsWith('pgsql_tmp') || name === 'pg_internal.init')) continue;

@@ -36,6 +36,8 @@ export interface SnapshotBackupDeps {
   sessionId: string;
   times: BackupTimes;
   log: Logger;
+  /** Aborts a running snapshot (the manager stops). */
+  signal: AbortSignal;
 }
 
 /** Takes volume-snapshot Backups, one at a time. */
@@ -106,7 +108,7 @@ export class SnapshotBackupRunner {
 
   async #take(name: string, staged: Staged[], settings: ReturnType<typeof effectiveSnapshotSettings>): Promise<void> {
     try {
-      const common = { backupName: name, staged, controlData: this.d.controlData };
+      const common = { backupName: name, staged, controlData: this.d.controlData, signal: this.d.signal };
       let result: SnapshotResult;
       if (settings.online) {
         const session = await this.d.openSession();

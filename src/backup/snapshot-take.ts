@@ -15,7 +15,7 @@ import { ManagerError } from '../errors.js';
 import { writeFileAtomic } from '../files/write-file-atomic.js';
 import type { BackupSession } from '../db/backup-session.js';
 import type { Held } from '../supervisor/postmaster-hold.js';
-import { copyTree, PGDATA_EMPTY_DIRS, syncTree } from './copy-volume.js';
+import { checkStopping, copyTree, PGDATA_EMPTY_DIRS, syncTree } from './copy-volume.js';
 import { labelStart, parseLsn, segmentRange, walFileName, type SnapshotElement } from './snapshot-plan.js';
 
 /** One element being written: its temporary folder and what was written there. */
@@ -42,6 +42,8 @@ export interface TakeOptions {
   staged: Staged[];
   /** pg_controldata of the instance, parsed. */
   controlData: () => Promise<Record<string, string>>;
+  /** Aborts when the manager stops: the copy is abandoned (and an online backup aborted by its session's close). */
+  signal: AbortSignal;
 }
 
 // Characters a replication slot name cannot hold become '_' (CNPG backup_connection.go, as backup-mode.ts).
@@ -59,7 +61,7 @@ const dataOf = (staged: Staged[]): Staged => {
   return data;
 };
 
-async function copyAll(staged: Staged[], pgdataEmpty: readonly string[], walToo: boolean): Promise<void> {
+async function copyAll(staged: Staged[], pgdataEmpty: readonly string[], walToo: boolean, signal: AbortSignal): Promise<void> {
   for (const s of staged) {
     if (s.element.type === 'PG_WAL' && !walToo) {
       // eslint-disable-next-line security/detect-non-literal-fs-filename -- our temporary
@@ -67,7 +69,7 @@ async function copyAll(staged: Staged[], pgdataEmpty: readonly string[], walToo:
       s.written.push(s.temp);
       continue;
     }
-    const rules = s.element.type === 'PG_DATA' ? { pgdataFiles: true, emptyDirs: pgdataEmpty } : { pgdataFiles: true };
+    const rules = s.element.type === 'PG_DATA' ? { pgdataFiles: true, emptyDirs: pgdataEmpty, signal } : { pgdataFiles: true, signal };
     s.written.push(...(await copyTree(s.element.source, s.temp, rules)));
   }
 }
@@ -81,7 +83,7 @@ export async function takeOnline(o: TakeOptions & { session: BackupSession; imme
   await o.session.createSlot(o.backupName.replace(SLOT_INVALID, '_'));
   const beginLSN = await o.session.start(o.backupName, o.immediateCheckpoint);
   const startedAt = new Date();
-  await copyAll(o.staged, [...PGDATA_EMPTY_DIRS, 'pg_wal'], false);
+  await copyAll(o.staged, [...PGDATA_EMPTY_DIRS, 'pg_wal'], false, o.signal);
   const stopped = await o.session.stop(o.waitForArchive);
   const start = labelStart(stopped.labelFile);
   const end = parseLsn(stopped.lsn);
@@ -91,6 +93,7 @@ export async function takeOnline(o: TakeOptions & { session: BackupSession; imme
   // eslint-disable-next-line security/detect-non-literal-fs-filename -- the live WAL folder
   const history = (await readdir(liveWal)).filter((n) => /^[0-9A-F]{8}\.history$/.test(n));
   for (const name of [...segmentRange(start.file, endWal, segmentBytes), ...history]) {
+    checkStopping(o.signal);
     await copyFile(join(liveWal, name), join(walTemp, name)).catch((err: unknown) => {
       throw new ManagerError('BACKUP', `WAL file ${name}, which the backup needs, could not be copied from ${liveWal}: ${(err as Error).message}`, { cause: err });
     });
@@ -110,7 +113,7 @@ export async function takeOffline(o: TakeOptions & { hold: () => Promise<Held | 
   const startedAt = new Date();
   try {
     const control = await o.controlData();
-    await copyAll(o.staged, PGDATA_EMPTY_DIRS, true);
+    await copyAll(o.staged, PGDATA_EMPTY_DIRS, true, o.signal);
     const redo = control["Latest checkpoint's REDO location"];
     const redoWal = control["Latest checkpoint's REDO WAL file"];
     return { startedAt, ...(redo ? { beginLSN: redo, endLSN: redo } : {}), ...(redoWal ? { beginWal: redoWal, endWal: redoWal } : {}) };

@@ -58,7 +58,7 @@ export function backupPart(p: Prepared, cluster: () => Cluster, hold?: () => Pro
         objects,
         afterBackup: async () => void (await maintain()),
       });
-      const snapshots = snapshotRunner(p, cluster, objects.local, patchCluster, hold, log);
+      const snapshots = snapshotRunner(p, cluster, objects.local, patchCluster, hold, log, signal);
       const endpoints = {
         start: (name: string, options: BackupRequestOptions) => dispatchBackup({ p, cluster, barman: runner, snapshots, local: objects.local }, name, options),
         list: () => listCatalog(p, cluster()),

@@ -3,6 +3,7 @@
 // (backup/snapshot-backup.ts); in Kubernetes the operator takes volume snapshots (api/v1 BackupMethod
 // IsManagedByOperator: it holds /pg/mode/backup open on this instance and creates the VolumeSnapshots), so the
 // manager refuses to, saying so.
+import { existsSync } from 'node:fs';
 import { ManagerError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Cluster } from '../spec/cluster.js';
@@ -17,7 +18,7 @@ import type { InstanceVolumes } from '../backup/snapshot-plan.js';
 import type { Prepared } from './prepare.js';
 
 /** The embedded default's snapshot runner; undefined in Kubernetes mode (no snapshots folder, no Backup files). */
-export function snapshotRunner(p: Prepared, cluster: () => Cluster, local: BackupFiles | undefined, patchCluster: (patch: Record<string, unknown>) => Promise<void>, hold: (() => Promise<Held | undefined>) | undefined, log: Logger): SnapshotBackupRunner | undefined {
+export function snapshotRunner(p: Prepared, cluster: () => Cluster, local: BackupFiles | undefined, patchCluster: (patch: Record<string, unknown>) => Promise<void>, hold: (() => Promise<Held | undefined>) | undefined, log: Logger, signal: AbortSignal): SnapshotBackupRunner | undefined {
   const dir = p.config.volumeSnapshotsDir;
   if (!local || dir === undefined) return undefined;
   return new SnapshotBackupRunner({
@@ -37,6 +38,7 @@ export function snapshotRunner(p: Prepared, cluster: () => Cluster, local: Backu
     sessionId: p.state.sessionId,
     times: p.state.backups,
     log,
+    signal,
   });
 }
 
@@ -44,7 +46,9 @@ function instanceVolumes(p: Prepared, c: Cluster): InstanceVolumes {
   return {
     pgData: p.config.pgData,
     ...(c.spec.walStorage === true ? { pgWal: p.config.pgWal } : {}),
-    tablespaces: (c.spec.tablespaces ?? []).map((t) => ({ name: t.name, folder: tablespaceLocation(p.config.tablespacesDir, t.name) })),
+    // A tablespace whose folder was never made (pending: status.tablespacesStatus says why) holds nothing yet.
+    // eslint-disable-next-line security/detect-non-literal-fs-filename -- the configured tablespaces folder
+    tablespaces: (c.spec.tablespaces ?? []).map((t) => ({ name: t.name, folder: tablespaceLocation(p.config.tablespacesDir, t.name) })).filter((t) => existsSync(t.folder)),
   };
 }
 
