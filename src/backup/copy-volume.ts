@@ -103,7 +103,7 @@ export async function putInPlace(temp: string, final: string, what: string): Pro
   await rename(temp, final);
 }
 
-/** Removes a temporary folder; never throws. */
+/** Removes a folder this Backup wrote (a temporary, or a snapshot of a failed Backup); never throws. */
 export async function removeTemp(temp: string): Promise<void> {
   await rm(temp, { recursive: true, force: true }).catch(() => undefined);
 }

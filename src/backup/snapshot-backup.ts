@@ -107,6 +107,7 @@ export class SnapshotBackupRunner {
   }
 
   async #take(name: string, staged: Staged[], settings: ReturnType<typeof effectiveSnapshotSettings>): Promise<void> {
+    const placed: string[] = [];
     try {
       const common = { backupName: name, staged, controlData: this.d.controlData, signal: this.d.signal };
       let result: SnapshotResult;
@@ -123,10 +124,14 @@ export class SnapshotBackupRunner {
       }
       await syncStaged(staged);
       // PGDATA's folder last: a snapshot named like the Backup means all of its siblings are in place.
-      for (const s of [...staged].reverse()) await putInPlace(s.temp, s.final, `VolumeSnapshot ${s.element.name}`);
+      for (const s of [...staged].reverse()) {
+        await putInPlace(s.temp, s.final, `VolumeSnapshot ${s.element.name}`);
+        placed.push(s.final);
+      }
       await this.#completed(name, staged, settings.online, result);
     } catch (err) {
-      for (const s of staged) await removeTemp(s.temp);
+      // Nothing of a failed Backup stays: its temporaries, and the folders it had already put in place (never PGDATA's).
+      for (const path of [...staged.map((s) => s.temp), ...placed]) await removeTemp(path);
       await this.#failed(name, err);
     }
   }
