@@ -60,7 +60,7 @@ export interface DemoteAtStartOptions {
 export const FAST_WAIT_MS = 5000;
 export const FAST_POLL_MS = 25;
 /** How often a waiting former primary asks the target whether it already promoted (one replication connection). */
-export const FOLLOW_PROBE_MS = 100;
+export const FOLLOW_PROBE_MS = 50;
 
 /** What happened: nothing to do, rewound, or cloned again. Resolves with the Cluster to write the files for. */
 export async function demoteAtStart(o: DemoteAtStartOptions, signal: AbortSignal): Promise<{ outcome: 'none' | 'rewound' | 'followed' | 'recloned' | 'demoted'; cluster: Cluster }> {
