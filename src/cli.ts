@@ -53,7 +53,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         const { backupCommand, backupsCommand, backupSocketPath } = await import('./commands/backup-request.js');
         const socket = backupSocketPath(config, parsed.flags, process.cwd());
         const out = (t: string): void => void process.stdout.write(t);
-        return parsed.command === 'backup' ? await backupCommand(socket, parsed.args[0] ?? '', out) : await backupsCommand(socket, out);
+        return parsed.command === 'backup' ? await backupCommand(socket, parsed.args[0] ?? '', out, parsed.flags) : await backupsCommand(socket, out);
       }
       case 'instance restore':
         return await (await import('./commands/instance-restore.js')).instanceRestore(config, root);

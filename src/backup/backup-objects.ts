@@ -35,6 +35,15 @@ export class BackupFiles implements BackupObjects {
   }
 
   async patch(name: string, patch: BackupStatus): Promise<void> {
+    await this.#merge(name, { status: patch });
+  }
+
+  /** Writes the Backup's spec (what `kubectl cnpg backup` puts in the object it creates), merged over its own. */
+  async writeSpec(name: string, spec: Record<string, unknown>): Promise<void> {
+    await this.#merge(name, { spec });
+  }
+
+  async #merge(name: string, patch: Record<string, unknown>): Promise<void> {
     const current = (await this.read(name)) ?? {
       apiVersion: 'postgresql.cnpg.io/v1',
       kind: 'Backup',
@@ -43,7 +52,7 @@ export class BackupFiles implements BackupObjects {
     };
     // eslint-disable-next-line security/detect-non-literal-fs-filename -- our state folder
     await mkdir(this.folder, { recursive: true, mode: 0o700 });
-    await writeFileAtomic(this.#path(name), `${JSON.stringify(mergePatch(current, { status: patch }), null, 2)}\n`, 0o600);
+    await writeFileAtomic(this.#path(name), `${JSON.stringify(mergePatch(current, patch), null, 2)}\n`, 0o600);
   }
 
   /** Every Backup object in the folder. */

@@ -9,13 +9,14 @@ import { serveUnixSocket } from '../os/unix-socket-server.js';
 import type { Logger } from '../log/logger.js';
 import { BackupBusyError } from './backup-runner.js';
 import { checkBackupName } from './backup-objects.js';
+import type { BackupRequestOptions } from './backup-request-spec.js';
 
 /** The socket's file name under the run directory. */
 export const BACKUP_SOCKET = 'backup.sock';
 
 export interface BackupEndpoints {
-  /** Starts Backup `name`; resolves with barman's backup name. */
-  start(name: string): Promise<string>;
+  /** Starts Backup `name` with the request's options; resolves with its method and backup name. */
+  start(name: string, options: BackupRequestOptions): Promise<{ method: string; backupName: string }>;
   /** The catalog with its recoverability window. */
   list(): Promise<unknown>;
 }
@@ -36,7 +37,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, e: BackupEndpoi
       return;
     }
     try {
-      send(res, 200, { data: { name, backupName: await e.start(name) } });
+      // `backup NAME --method M --online B ...`: the options of `kubectl cnpg backup` (backup-request-spec.ts).
+      const q = (k: string): string | undefined => url.searchParams.get(k) ?? undefined;
+      const options = { method: q('method'), online: q('online'), immediateCheckpoint: q('immediateCheckpoint'), waitForArchive: q('waitForArchive') };
+      send(res, 200, { data: { name, ...(await e.start(name, options)) } });
     } catch (err) {
       const busy = err instanceof BackupBusyError;
       send(res, busy ? 409 : 500, { error: { code: busy ? 'ANOTHER_BACKUP_RUNNING' : 'BACKUP_FAILED', message: describeError(err) } });

@@ -56,6 +56,10 @@ export async function findRecoveryBackup(cluster: Cluster, recovery: RecoverySpe
     const backup = await d.readBackup(recovery.backup);
     if (!backup) throw new ManagerError('RECOVERY', `spec.bootstrap.recovery.backup: Backup "${recovery.backup}" does not exist`);
     const status = (backup.status ?? {}) as Record<string, unknown>;
+    // CNPG restores a volumeSnapshot Backup named here from its VolumeSnapshots; that path is not built: say what is.
+    if (status.method === 'volumeSnapshot') {
+      throw new ManagerError('RECOVERY', `spec.bootstrap.recovery.backup: Backup "${recovery.backup}" is a volumeSnapshot backup, whose recovery through backup.name is not built: name its snapshots in spec.bootstrap.recovery.volumeSnapshots instead (storage: ${recovery.backup}; walStorage: ${recovery.backup}-wal, tablespaceStorage as its snapshotBackupStatus.elements list them)`);
+    }
     if (status.phase !== 'completed' || typeof status.backupId !== 'string' || typeof status.destinationPath !== 'string') {
       throw new ManagerError('RECOVERY', `spec.bootstrap.recovery.backup: Backup "${recovery.backup}" is not a completed backup (phase ${typeof status.phase === 'string' ? status.phase : 'none'})`);
     }

@@ -1,6 +1,7 @@
 // The backup part of `instance run`: the local backup channel (backup/backup-socket.ts) over one BackupRunner,
 // and the retention timer. In the embedded default the part also plays the operator's share of a backup
-// (CNPG backup_controller.go SetAsStarted: phase `started`, instanceID) and keeps the Backup files.
+// (CNPG backup_controller.go SetAsStarted: phase `started`, instanceID) and keeps the Backup files, and takes
+// volume-snapshot Backups itself (snapshot-backup-wiring.ts).
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EXIT } from '../config/constants.js';
@@ -15,7 +16,10 @@ import { BackupFiles, type BackupObjects } from '../backup/backup-objects.js';
 import { BackupRunner } from '../backup/backup-runner.js';
 import { BACKUP_SOCKET, serveBackupSocket } from '../backup/backup-socket.js';
 import { maintainCatalog } from '../backup/maintenance.js';
+import type { Held } from '../supervisor/postmaster-hold.js';
+import type { BackupRequestOptions } from '../backup/backup-request-spec.js';
 import type { Part } from './part-group.js';
+import { dispatchBackup, snapshotRunner } from './snapshot-backup-wiring.js';
 import type { Prepared } from './prepare.js';
 
 /** How often retention runs without a backup (the Barman Cloud plugin's default retentionPolicyIntervalSeconds). */
@@ -32,7 +36,7 @@ function backupObjects(p: Prepared): BackupObjects & { local?: BackupFiles } {
 }
 
 /** The backup channel and the retention timer; ready once the socket listens. */
-export function backupPart(p: Prepared, cluster: () => Cluster, retentionEveryMs = RETENTION_INTERVAL_MS): Part {
+export function backupPart(p: Prepared, cluster: () => Cluster, hold?: () => Promise<Held | undefined>, retentionEveryMs = RETENTION_INTERVAL_MS): Part {
   return {
     name: 'backups',
     stopOrder: 0,
@@ -54,12 +58,9 @@ export function backupPart(p: Prepared, cluster: () => Cluster, retentionEveryMs
         objects,
         afterBackup: async () => void (await maintain()),
       });
+      const snapshots = snapshotRunner(p, cluster, objects.local, patchCluster, hold, log, signal);
       const endpoints = {
-        start: async (name: string): Promise<string> => {
-          // Locally nobody else marks the request: the operator's share (started, instanceID with the session).
-          if (objects.local && !runner.running) await objects.local.patch(name, { phase: 'started', instanceID: { podName: p.state.podName, sessionID: p.state.sessionId } });
-          return runner.start(name);
-        },
+        start: (name: string, options: BackupRequestOptions) => dispatchBackup({ p, cluster, barman: runner, snapshots, local: objects.local }, name, options),
         list: () => listCatalog(p, cluster()),
       };
       const { closed } = await serveBackupSocket(join(p.config.controller.run, BACKUP_SOCKET), endpoints, log, signal);
@@ -74,6 +75,7 @@ export function backupPart(p: Prepared, cluster: () => Cluster, retentionEveryMs
       await closed;
       await timer;
       await runner.idle();
+      await snapshots?.idle();
     },
   };
 }

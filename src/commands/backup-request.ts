@@ -31,18 +31,25 @@ function call(socketPath: string, method: string, path: string): Promise<{ statu
     });
     req.on('timeout', () => req.destroy(new Error('no answer within 600 s')));
     req.on('error', (err: NodeJS.ErrnoException) =>
-      fail(err.code === 'ENOENT' || err.code === 'ECONNREFUSED' ? new ManagerError('BACKUP', `no running instance manager with backups at ${socketPath} (is \`instance run\` running, with spec.backup.barmanObjectStore?)`) : err),
+      fail(err.code === 'ENOENT' || err.code === 'ECONNREFUSED' ? new ManagerError('BACKUP', `no running instance manager with backups at ${socketPath} (is \`instance run\` running, with spec.backup.barmanObjectStore or volumeSnapshot?)`) : err),
     );
     req.end();
   });
 }
 
-/** Asks the running manager to start Backup `name`; prints barman's backup name. */
-export async function backupCommand(socketPath: string, name: string, out: (text: string) => void): Promise<number> {
-  const { status, body } = await call(socketPath, 'POST', `/pg/backup?name=${encodeURIComponent(name)}`);
+/** Asks the running manager to start Backup `name` (with `kubectl cnpg backup`'s options); prints what runs. */
+export async function backupCommand(socketPath: string, name: string, out: (text: string) => void, flags: Flags = {}): Promise<number> {
+  const query = new URLSearchParams({ name });
+  const options = { method: 'method', online: 'online', immediateCheckpoint: 'immediate-checkpoint', waitForArchive: 'wait-for-archive' } as const;
+  for (const [param, flag] of Object.entries(options)) {
+    const value = flags[flag]; // eslint-disable-line security/detect-object-injection -- literal keys
+    if (typeof value === 'string') query.set(param, value);
+  }
+  const { status, body } = await call(socketPath, 'POST', `/pg/backup?${query.toString()}`);
   if (status !== 200) throw new ManagerError('BACKUP', body.error?.message ?? `HTTP ${status}`);
-  const data = body.data as { backupName?: string };
-  out(`backup ${name} started (barman name ${data.backupName ?? '?'}); its status is written to the Backup as it goes\n`);
+  const data = body.data as { backupName?: string; method?: string };
+  const what = data.method === 'volumeSnapshot' ? 'volume snapshots' : `barman name ${data.backupName ?? '?'}`;
+  out(`backup ${name} started (${what}); its status is written to the Backup as it goes\n`);
   return EXIT.ok;
 }
 

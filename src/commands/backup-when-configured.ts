@@ -26,10 +26,12 @@ export class BackupStarter {
 
   /** `live`: the Cluster came from a change while running (not the start-up one). */
   async offer(cluster: Cluster, live: boolean): Promise<void> {
-    if (this.#started || !clusterObjectStore(cluster)) return;
+    // spec.backup.volumeSnapshot alone opens the channel too: `backup NAME` takes volume-snapshot Backups.
+    const store = clusterObjectStore(cluster);
+    if (this.#started || (!store && !cluster.spec.backup?.volumeSnapshot)) return;
     this.#started = this.#o.start(this.#o.part());
     await this.#started;
-    if (live) {
+    if (live && store) {
       this.#o.log.warn(
         { setting: 'archive_mode' },
         'spec.backup.barmanObjectStore was added: backups can be requested now; WAL archiving starts once postgres is restarted (archive_mode needs a restart, the Cluster status shows it pending)',

@@ -159,7 +159,7 @@ export async function instanceRun(config: Config, root: Logger, emergency: { sto
           .catch((err: unknown) => log.warn({ err: describeError(err) }, 'reconcile after the role change failed; the next Cluster version retries'));
       await group.start(rolePart(p, lifecycle, roleRef, demotion, refresh));
       if (databases) await group.start(databasesPart(databases));
-      const backups = new BackupStarter({ start: (part) => group.start(part), part: () => backupPart(p, () => reconciler.cluster() ?? p.cluster), log });
+      const backups = new BackupStarter({ start: (part) => group.start(part), part: () => backupPart(p, () => reconciler.cluster() ?? p.cluster, () => lifecycle.hold()), log });
       await backups.offer(p.cluster, false);
       const onInvalid = (err: unknown): void => log.error({ err: describeError(err) }, 'new Cluster version refused; the previous one stays in force');
       await group.start(

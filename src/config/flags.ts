@@ -36,6 +36,11 @@ export const FLAG_SPEC = {
   'primary-port': { type: 'string' },
   'peer-port-base': { type: 'string' },
   cluster: { type: 'string' },
+  // `backup NAME`: the Backup's method and volume-snapshot settings (CNPG's `kubectl cnpg backup` options).
+  method: { type: 'string' },
+  online: { type: 'string' },
+  'immediate-checkpoint': { type: 'string' },
+  'wait-for-archive': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
@@ -95,8 +100,8 @@ export function usageText(): string {
     '                            /var/lib/postgresql/wal/pg_wal)',
     '  --tablespaces-dir DIR     tablespace NAME lives in DIR/NAME/data (default STATE/tablespaces; container',
     '                            /var/lib/postgresql/tablespaces)',
-    '  --volume-snapshots-dir DIR  VolumeSnapshot NAME of a recovery is the folder DIR/NAME (default',
-    '                            STATE/volume-snapshots; docs/volume-snapshots.md)',
+    '  --volume-snapshots-dir DIR  VolumeSnapshot NAME (of a recovery, or made by a volumeSnapshot Backup) is',
+    '                            the folder DIR/NAME (default STATE/volume-snapshots; docs/storage.md)',
     '  --secrets-dir DIR         one folder per Secret, one file per key (default STATE/secrets)',
     '  --configmaps-dir DIR      one folder per ConfigMap, one file per key (default STATE/configmaps)',
     '  --status-file FILE        the Cluster status, as patched by the manager (default STATE/status.json)',
@@ -116,6 +121,8 @@ export function usageText(): string {
     '',
     'pg-instance-manager rbac --cluster FILE   print the ServiceAccount, Role and RoleBinding a Cluster needs',
     'pg-instance-manager backup NAME [--state-dir DIR]   take a base backup into spec.backup.barmanObjectStore',
+    '  --method barmanObjectStore|volumeSnapshot  --online true|false  --immediate-checkpoint true|false',
+    '  --wait-for-archive true|false   (volumeSnapshot: copies into --volume-snapshots-dir; docs/backups.md)',
     'pg-instance-manager backups [--state-dir DIR]       list the backups and the recoverability window',
     'pg-instance-manager instance restore     bootstrap PGDATA from spec.bootstrap.recovery, then exit',
     '',

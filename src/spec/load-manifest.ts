@@ -85,7 +85,8 @@ export function clusterFromObject(value: unknown, defaults: ManifestDefaults): C
     raw: value,
   };
   const unknown = [...root.unknownKeys(OBJECT_KEYS), ...metadata.unknownKeys(OBJECT_META_KEYS)];
-  if (unknown.length > 0) cluster.warnings = unknown.map((path) => `unknown field "${path}"`);
+  const warnings = [...unknown.map((path) => `unknown field "${path}"`), ...(spec.backup?.volumeSnapshot?.warnings ?? [])];
+  if (warnings.length > 0) cluster.warnings = warnings;
   const resourceVersion = metadata.string('resourceVersion');
   if (resourceVersion !== undefined) cluster.resourceVersion = resourceVersion;
   const generation = metadata.int('generation', 0, Number.MAX_SAFE_INTEGER);

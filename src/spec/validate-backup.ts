@@ -6,6 +6,7 @@ import { ManifestError } from '../errors.js';
 import { checkSingleLine, type Fields } from './fields.js';
 import type { SecretKeyRef } from './cluster.js';
 import { checkDataKey, checkObjectName } from './secret-refs.js';
+import { validateVolumeSnapshot, type VolumeSnapshotConfig } from './validate-volume-snapshot.js';
 
 export type ObjectStoreProvider = 's3' | 'azure';
 
@@ -42,6 +43,8 @@ export interface BackupSpec {
   barmanObjectStore?: BarmanObjectStore;
   retentionPolicy?: string;
   target: 'prefer-standby' | 'primary';
+  /** spec.backup.volumeSnapshot: how volume-snapshot Backups are taken (validate-volume-snapshot.ts). */
+  volumeSnapshot?: VolumeSnapshotConfig;
 }
 
 const STORE_KEYS = new Set(['destinationPath', 'endpointURL', 'endpointCA', 's3Credentials', 'azureCredentials', 'googleCredentials', 'serverName', 'wal', 'data', 'tags', 'historyTags']);
@@ -54,7 +57,6 @@ export function validateBackup(spec: Fields): BackupSpec | undefined {
   const backup = spec.child('backup');
   if (backup === undefined) return undefined;
   backup.onlyKeys(new Set(['barmanObjectStore', 'retentionPolicy', 'target', 'volumeSnapshot']));
-  backup.refuse('volumeSnapshot', 'volume snapshot backups');
   const retentionPolicy = backup.string('retentionPolicy');
   if (retentionPolicy !== undefined && !/^[1-9][0-9]*[dwm]$/.test(retentionPolicy)) {
     throw new ManifestError(backup.at('retentionPolicy'), `must match ^[1-9][0-9]*[dwm]$ (e.g. 30d), got ${JSON.stringify(retentionPolicy)}`);
@@ -63,6 +65,8 @@ export function validateBackup(spec: Fields): BackupSpec | undefined {
   const result: BackupSpec = { target: backup.oneOf('target', ['prefer-standby', 'primary'] as const) ?? 'prefer-standby' };
   if (retentionPolicy !== undefined) result.retentionPolicy = retentionPolicy;
   if (store !== undefined) result.barmanObjectStore = validateStore(store);
+  const volumeSnapshot = validateVolumeSnapshot(backup.child('volumeSnapshot'));
+  if (volumeSnapshot !== undefined) result.volumeSnapshot = volumeSnapshot;
   return result;
 }
 

@@ -12,10 +12,7 @@ import { needsSource, runSample, type SampleOutcome } from '../helpers/samples/r
 import { standIns } from '../helpers/samples/stand-ins.js';
 
 /** Samples expected to stay refused, and why (the others are expected to run). */
-const EXPECTED_REFUSED: ReadonlyMap<string, string> = new Map([
-  ['cluster-example-bis.yaml', 'spec.backup.volumeSnapshot: volume-snapshot backups are not built'],
-  ['cluster-example-with-volume-snapshot.yaml', 'spec.backup.volumeSnapshot: volume-snapshot backups are not built'],
-]);
+const EXPECTED_REFUSED: ReadonlyMap<string, string> = new Map([]);
 /**
  * Samples the loader accepts that this machine cannot run (PostgreSQL 15 binaries only), and the clear error
  * their start must fail with: reported as not run, not failed. The default image of CNPG is newer.

@@ -12,8 +12,11 @@ export const OPERATOR_SIDE: readonly string[] = [
   'spec.primaryUpdateStrategy', 'spec.primaryUpdateMethod', 'spec.managed.services', 'spec.podSecurityContext',
   'spec.securityContext', 'spec.nodeMaintenanceWindow', 'spec.projectedVolumeTemplate', 'spec.description',
   'spec.imagePullPolicy', 'spec.imagePullSecrets', 'spec.enablePDB', 'spec.inheritedMetadata', 'spec.serviceAccountTemplate',
-  'spec.ephemeralVolumeSource', 'spec.ephemeralVolumesSizeLimit', 'spec.backup.volumeSnapshot', 'spec.podSelectorRefs',
+  'spec.ephemeralVolumeSource', 'spec.ephemeralVolumesSizeLimit', 'spec.podSelectorRefs',
   'spec.externalClusters[].name',
+  // The snapshot classes, labels and annotations of the VolumeSnapshot objects the operator creates.
+  'spec.backup.volumeSnapshot.className', 'spec.backup.volumeSnapshot.walClassName', 'spec.backup.volumeSnapshot.tablespaceClassName',
+  'spec.backup.volumeSnapshot.labels', 'spec.backup.volumeSnapshot.annotations', 'spec.backup.volumeSnapshot.snapshotOwnerReference',
 ];
 
 /** Every leaf path of `spec` ("spec.a.b", arrays of objects as "[]", arrays of scalars as one leaf). */

@@ -4,6 +4,7 @@ import { parametersCheck, pgHbaCheck, synchronousCheck } from './checks-postgres
 import { initdbCheck, postInitSqlCheck, superuserCheck } from './checks-initdb.js';
 import { archiveCheck, cloneCheck, importCheck, recoveryCheck, replicaCheck } from './checks-data.js';
 import { tablespacesCheck, walStorageCheck } from './checks-volumes.js';
+import { snapshotBackupCheck } from './checks-snapshot-backup.js';
 import { certificatesCheck, managedRolesCheck, monitoringCheck, probesCheck } from './checks-access.js';
 import { usesAny } from './field-coverage.js';
 import { sql } from './sample-sql.js';
@@ -23,7 +24,7 @@ const imageCheck: SampleCheck = {
 export const ALL_CHECKS: readonly SampleCheck[] = [
   imageCheck, parametersCheck, pgHbaCheck, synchronousCheck, initdbCheck, postInitSqlCheck, superuserCheck,
   recoveryCheck, cloneCheck, replicaCheck, importCheck, archiveCheck, walStorageCheck, tablespacesCheck,
-  certificatesCheck, managedRolesCheck, probesCheck, monitoringCheck,
+  certificatesCheck, managedRolesCheck, probesCheck, monitoringCheck, snapshotBackupCheck,
 ];
 
 /** The checks whose fields `spec` uses. */

@@ -39,3 +39,8 @@ test('a missing or unfinished Backup is refused naming it', async () => {
   await assert.rejects(find(undefined), /Backup "b1" does not exist/);
   await assert.rejects(find({ status: { ...completed, phase: 'running' } }), /Backup "b1" is not a completed backup \(phase running\)/);
 });
+
+test('a volumeSnapshot Backup is refused naming spec.bootstrap.recovery.volumeSnapshots and its snapshots', async () => {
+  const snapshot = { phase: 'completed', method: 'volumeSnapshot', backupId: 'b1', snapshotBackupStatus: { elements: [{ name: 'b1', type: 'PG_DATA' }] } };
+  await assert.rejects(find({ status: snapshot }), /Backup "b1" is a volumeSnapshot backup.*spec\.bootstrap\.recovery\.volumeSnapshots instead \(storage: b1; walStorage: b1-wal/);
+});
