@@ -31,15 +31,7 @@ const CANNOT_RUN_HERE: ReadonlyMap<string, RegExp> = new Map([
  * Samples the loader accepts that do not run yet, and why: reported as "known", not failed; one that starts to
  * run is printed as a difference, so the list only shrinks.
  */
-const KNOWN_FAILING: ReadonlyMap<string, string> = new Map([
-  ...['cluster-example-bis-restore-cr.yaml', 'cluster-example-bis-restore.yaml', 'cluster-example-replica-from-volume-snapshot.yaml',
-    'cluster-restore-snapshot-full.yaml', 'cluster-restore-snapshot-pitr.yaml', 'cluster-restore-snapshot.yaml']
-    .map((f): [string, string] => [f, 'no volume-snapshot stand-in yet: the runner does not make the snapshot folders the sample names']),
-  // The stand-in's pg_hba says `cert` for `app` from 127.0.0.2 (a password from 127.0.0.1, for the basic-auth
-  // samples), but a client connecting to 127.0.0.2 leaves from 127.0.0.1 (the loopback route's source), so it is
-  // asked for a password: the stand-in needs another way to tell the two kinds of `app` client apart.
-  ['cluster-import-snapshot-tls.yaml', 'the source stand-in cannot yet tell a certificate client of `app` from a password one'],
-]);
+const KNOWN_FAILING: ReadonlyMap<string, string> = new Map<string, string>();
 const SAMPLE_COUNT = 66;
 const PARALLEL = Number(process.env.SAMPLES_PARALLEL ?? 2);
 /** SAMPLES=file1,file2 runs only those (the count is then of those). */
