@@ -5,7 +5,7 @@
 // never writes into them).
 // The copy is online, as CNPG's operator takes one: /pg/mode/backup holds pg_backup_start while PGDATA is copied,
 // and pg_backup_stop's backup_label and tablespace_map are written at the copy's root. A file copy is not atomic
-// as a CSI snapshot is, so the WAL is copied after pg_backup_stop (with waitForArchive): it then holds the
+// as a CSI snapshot is, so the WAL is copied again after pg_backup_stop (with waitForArchive): it then holds the
 // end-of-backup record, and a recovery without an archive (no `source`) reaches consistency from the snapshot
 // alone, as PostgreSQL's low-level backup asks ("Making a Base Backup Using the Low Level API",
 // https://www.postgresql.org/docs/15/continuous-archiving.html#BACKUP-LOWLEVEL-BASE-BACKUP). The source has no
@@ -43,10 +43,12 @@ export async function takeSourceSnapshot(h: ManagerHandle, cluster: string, into
   mkdirSync(data, { recursive: true, mode: 0o700 });
   const req = await operatorBackupRequest(h, cluster);
   const held = await holdOnlineBackup(req, 'samples-snapshot', async () => {
-    // A live PGDATA: files that vanish during the copy (statistics, temporary files) are no error for a snapshot.
-    await run('cp', ['-a', ...readdirSync(pgdata).filter((e) => e !== 'pg_wal').map((e) => join(pgdata, e)), data]);
+    // A live PGDATA: files that vanish during the copy (statistics, recycled WAL) are no error for a snapshot.
+    await run('cp', ['-a', ...readdirSync(pgdata).map((e) => join(pgdata, e)), data]);
   });
-  await run('cp', ['-a', join(pgdata, 'pg_wal'), join(data, 'pg_wal')]);
+  // Again after the stop, newer and new segments only: the first copy has the start of the backup (the held
+  // backup's slot kept it; a checkpoint since may have recycled it), this one its end.
+  await run('cp', ['-a', '-u', `${join(pgdata, 'pg_wal')}/.`, join(data, 'pg_wal')]);
   for (const f of ['PG_VERSION', join('global', 'pg_control'), 'pg_wal']) {
     if (!existsSync(join(data, f))) throw new Error(`the source snapshot lacks ${f}`);
   }
