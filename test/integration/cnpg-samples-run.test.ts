@@ -1,7 +1,7 @@
 // Every CloudNativePG sample Cluster (test/fixtures/cnpg-samples: 66 Cluster documents) runs: started with
 // the embedded default, two at a time, each reaching ready with what it asks for in force (the checks of
-// test/helpers/samples/). External clusters, object stores and cert-manager are replaced by local stand-ins
-// (a source manager, s3rver, Azurite, openssl), only where the sample names something this machine does not
+// test/helpers/samples/). External clusters, object stores, volume snapshots and cert-manager are replaced by
+// local stand-ins (a source manager, s3rver, Azurite, folders copied from the source, openssl), only where the sample names something this machine does not
 // have (rewrite-sample.ts). Prints `N / 66 run` and one line per sample not run. Fails when a sample the
 // loader accepts does not reach ready or a check fails; a refusal by the loader is reported, not failed,
 // and a difference from EXPECTED_REFUSED is printed.
