@@ -7,8 +7,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createHash, X509Certificate } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { freePort, ownerConnection, startManager, tempDir, type ManagerHandle } from '../helpers/manager.js';
@@ -16,8 +15,7 @@ import { cleanupDir, waitUntil } from '../helpers/lifecycle-procs.js';
 import { runManagerCommand } from '../helpers/lifecycle-writer.js';
 import { backupEnded, backupManifest } from '../helpers/backup-stack.js';
 import { CLUSTER, portBase, replicaManifest, startInstance } from '../helpers/replica-pair.js';
-import { statusRequest, waitForStatus, type StatusRequest } from '../helpers/status-client.js';
-import { createCa, createClientCert } from '../../src/tls/generate.js';
+import { holdOnlineBackup, operatorBackupRequest } from '../helpers/online-backup.js';
 
 const READY = (l: { msg?: string }): boolean => l.msg === 'instance ready';
 const TABLESPACES = ['tablespaces:', '  - name: tbs_a', '    storage: { size: 1Gi }', '    owner: { name: app }', '  - name: tbs_tmp', '    storage: { size: 1Gi }', '    temporary: true'];
@@ -55,35 +53,21 @@ function assertOwnTablespaces(h: ManagerHandle, names: string[], what: string): 
 // Copies PGDATA, the WAL folder and the tablespace folders of `h` into `into` while /pg/mode/backup holds an
 // online backup open, then writes the backup_label and tablespace_map it hands back into the PGDATA copy.
 async function takeSnapshot(h: ManagerHandle, into: string): Promise<void> {
-  const operatorCa = await createCa({ commonName: 'operator-ca' });
-  const operator = await createClientCert({ ca: operatorCa, commonName: 'cnpg-operator' });
-  const statusPath = join(h.stateDir, 'status.json');
-  const fingerprint = createHash('sha256').update(new X509Certificate(operator.certPem).publicKey.export({ type: 'spki', format: 'der' })).digest('hex');
-  writeFileSync(`${statusPath}.tmp`, JSON.stringify({ ...statusOf(h), operatorCertificateFingerprint: fingerprint }));
-  renameSync(`${statusPath}.tmp`, statusPath);
-  const ca = readFileSync(join(h.stateDir, 'secrets', `${CLUSTER}-ca`, 'ca.crt'), 'utf8');
-  const req: StatusRequest = { port: h.statusPort, path: '/pg/mode/backup', ca, cert: operator.certPem, key: operator.keyPem };
-  const phase = (r: { body: string }): string | undefined => (JSON.parse(r.body) as { data?: { phase?: string } }).data?.phase;
-  await waitForStatus(req, (r) => r.status === 200, 15_000, 'the registered fingerprint');
-  const posted = await statusRequest({ ...req, method: 'POST', body: JSON.stringify({ backupName: 'snap', immediateCheckpoint: true, waitForArchive: true }) });
-  assert.equal(posted.status, 200, posted.body);
-  await waitForStatus(req, (r) => phase(r) === 'started', 30_000, 'backup mode started');
+  const req = await operatorBackupRequest(h, CLUSTER);
   const copy = (from: string, to: string): void => {
     // A live PGDATA: files that vanish during the copy (statistics, recycled WAL) are no error for a snapshot.
     spawnSync('cp', ['-a', from, to]);
     assert.ok(existsSync(to), `copied ${from}`);
   };
-  copy(join(h.stateDir, 'pgdata'), join(into, 'snap-data'));
-  copy(join(h.stateDir, 'pg_wal'), join(into, 'snap-wal'));
-  copy(join(h.stateDir, 'tablespaces', 'tbs_a', 'data'), join(into, 'snap-tbs-a'));
-  copy(join(h.stateDir, 'tablespaces', 'tbs_tmp', 'data'), join(into, 'snap-tbs-tmp'));
-  await query(h, h, 'CREATE TABLE during_snapshot AS SELECT 1 AS x');
-  const put = await statusRequest({ ...req, method: 'PUT', body: JSON.stringify({ backupName: 'snap' }) });
-  assert.equal(put.status, 200, put.body);
-  const done = await waitForStatus(req, (r) => phase(r) === 'completed', 60_000, 'backup mode completed');
-  const data = (JSON.parse(done.body) as { data: { labelFile?: string; spcmapFile?: string } }).data;
-  writeFileSync(join(into, 'snap-data', 'backup_label'), Buffer.from(data.labelFile ?? '', 'base64'));
-  writeFileSync(join(into, 'snap-data', 'tablespace_map'), Buffer.from(data.spcmapFile ?? '', 'base64'));
+  const held = await holdOnlineBackup(req, 'snap', async () => {
+    copy(join(h.stateDir, 'pgdata'), join(into, 'snap-data'));
+    copy(join(h.stateDir, 'pg_wal'), join(into, 'snap-wal'));
+    copy(join(h.stateDir, 'tablespaces', 'tbs_a', 'data'), join(into, 'snap-tbs-a'));
+    copy(join(h.stateDir, 'tablespaces', 'tbs_tmp', 'data'), join(into, 'snap-tbs-tmp'));
+    await query(h, h, 'CREATE TABLE during_snapshot AS SELECT 1 AS x');
+  });
+  writeFileSync(join(into, 'snap-data', 'backup_label'), held.labelFile);
+  writeFileSync(join(into, 'snap-data', 'tablespace_map'), held.spcmapFile);
   execFileSync('chown', ['-R', 'postgres:postgres', into]);
 }
 

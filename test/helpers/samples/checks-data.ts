@@ -1,13 +1,15 @@
 // Where the data came from and where it goes: a recovery holds the rows of the source's backup (up to the
 // target time when one is set, none after it), a clone holds the source's rows, a replica cluster is in
 // recovery and receives a row written on the source afterwards, an import holds the imported tables, and a
-// store receives a WAL segment (pg_stat_archiver, and the object in the stand-in's folder).
+// store receives a WAL segment (pg_stat_archiver, and the object in the stand-in's folder). A recovery from
+// volume snapshots restored the named snapshots of the source (its system identifier) and, without an archive
+// to replay, holds exactly the snapshot's rows.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitUntil } from '../lifecycle-procs.js';
 import { at, isObj, notInForce, type RunningSample, type SampleCheck } from './sample-check.js';
 import { sql } from './sample-sql.js';
-import { ROWS_AFTER_TARGET, ROWS_BEFORE_TARGET, switchAndArchive } from './source-stand-in.js';
+import { ROWS_AFTER_TARGET, ROWS_BEFORE_TARGET, ROWS_IN_SNAPSHOT, switchAndArchive } from './source-stand-in.js';
 
 const SOURCE_ROWS = ROWS_BEFORE_TARGET + ROWS_AFTER_TARGET;
 
@@ -39,6 +41,28 @@ export const recoveryCheck: SampleCheck = {
     await waitUntil(async () => (last = await sourceRows(r)).count >= SOURCE_ROWS, 60_000, 'the source\'s archived rows', 250).catch(() => undefined);
     if (last.count < SOURCE_ROWS) throw notInForce('spec.bootstrap.recovery', `recovered ${last.count} rows within 60 s; the source's archive holds ${SOURCE_ROWS}`);
     return [`recovered ${last.count} rows of the source (backup + archived WAL)`];
+  },
+};
+
+export const snapshotRecoveryCheck: SampleCheck = {
+  name: 'volume snapshots',
+  covers: ['spec.bootstrap.recovery.volumeSnapshots'],
+  async run(r) {
+    const field = 'spec.bootstrap.recovery.volumeSnapshots';
+    if (!r.source) throw new Error('no source stand-in');
+    const wanted = { snapshot: at(r.spec, 'bootstrap', 'recovery', 'volumeSnapshots', 'storage', 'name'), walSnapshot: at(r.spec, 'bootstrap', 'recovery', 'volumeSnapshots', 'walStorage', 'name') };
+    const restored = r.handle.lines.find((l) => l.msg === 'restoring volume snapshots');
+    if (!restored) throw notInForce(field, 'the manager never logged "restoring volume snapshots"');
+    if (restored.snapshot !== wanted.snapshot || restored.walSnapshot !== wanted.walSnapshot) throw notInForce(field, `restored ${JSON.stringify({ snapshot: restored.snapshot, walSnapshot: restored.walSnapshot })}, the sample names ${JSON.stringify(wanted)}`);
+    const system = await sql(r.sql, 'postgres', 'SELECT system_identifier FROM pg_control_system()');
+    if (system !== r.source.systemIdentifier) throw notInForce(field, `system identifier ${system} is not the source's ${r.source.systemIdentifier}: not a copy of the snapshot`);
+    const names = `${String(wanted.snapshot)}${typeof wanted.walSnapshot === 'string' ? ` and ${wanted.walSnapshot}` : ''}`;
+    if (typeof at(r.spec, 'bootstrap', 'recovery', 'source') === 'string') return [`restored ${names} of the source (system ${system}); WAL from the source's store`];
+    // No archive to replay: the snapshot's own WAL only, so the rows the source wrote after it are not here.
+    const rows = await sourceRows(r);
+    if (rows.count !== ROWS_IN_SNAPSHOT || rows.max !== ROWS_IN_SNAPSHOT) throw notInForce(field, `holds ${rows.count} rows up to id ${rows.max}; the snapshot holds exactly rows 1..${ROWS_IN_SNAPSHOT}`);
+    if ((await sql(r.sql, 'postgres', 'SELECT pg_is_in_recovery()')) !== 'f') throw notInForce(field, 'still in recovery: a snapshot without a source comes up as a primary');
+    return [`restored ${names} of the source (system ${system}): rows 1..${ROWS_IN_SNAPSHOT}, a primary`];
   },
 };
 

@@ -6,7 +6,7 @@
 //   The Secrets it names keep their names and get the stand-in's key (sample-secrets.ts).
 // - spec.externalClusters[]: the entry naming this very cluster (a replica cluster's `self`) is its own store,
 //   rewritten as above; every other entry is the source stand-in: connectionParameters.host/port -> its
-//   address and port (127.0.0.2 for an `app` client certificate, which its pg_hba authenticates by `cert`), and
+//   address and port (::1 for an `app` client certificate, which its pg_hba authenticates by `cert`), and
 //   barmanObjectStore -> its archive (destinationPath, endpointURL, serverName).
 // - spec.bootstrap.recovery.recoveryTarget.targetTime -> the source's noted time: a sample's literal time
 //   (2020, 2023) precedes any backup a test can make.

@@ -15,6 +15,7 @@ import { at, isObj, type RunningSample } from './sample-check.js';
 import { checksFor } from './sample-checks.js';
 import { uncheckedFields } from './field-coverage.js';
 import { BUCKET, type StandIns } from './stand-ins.js';
+import { placeSampleSnapshots } from './snapshot-stand-in.js';
 
 export const READY_DEADLINE_MS = 150_000;
 
@@ -35,12 +36,13 @@ export interface SampleOutcome {
   stopMs?: number;
 }
 
-/** Whether the sample reads from the source stand-in (an externalClusters entry other than itself, or a Backup). */
+/** Whether the sample reads from the source stand-in (an externalClusters entry other than itself, a Backup, volume snapshots). */
 export function needsSource(sample: Sample): boolean {
   const spec = sample.cluster.spec ?? {};
   const self = at(spec, 'replica', 'self') ?? sample.name;
   const externals = Array.isArray(spec.externalClusters) ? (spec.externalClusters as unknown[]) : [];
-  return externals.some((e) => isObj(e) && e.name !== self) || at(spec, 'bootstrap', 'recovery', 'backup') !== undefined;
+  const recovery = at(spec, 'bootstrap', 'recovery');
+  return externals.some((e) => isObj(e) && e.name !== self) || at(recovery, 'backup') !== undefined || at(recovery, 'volumeSnapshots') !== undefined;
 }
 
 function usesAzure(sample: Sample): boolean {
@@ -71,10 +73,14 @@ export async function runSample(sample: Sample, stand: StandIns, stops: Promise<
     if (!verdict.accepted) throw new Error(`the rewritten sample is refused: ${verdict.message}`);
     const stateDir = join(dir, 'state');
     outcome.rewrites.push(...(await installSampleObjects(sample, cluster, { stateDir, ...(source ? { source } : {}), ...(azurite && azure ? { azure: { secret: azure.secret, key: azure.key, connectionString: azurite.connectionString() } } : {}) })));
+    // VolumeSnapshot NAME is the folder <--volume-snapshots-dir>/NAME in the embedded default (docs/storage.md).
+    const snapshotsDir = join(dir, 'volume-snapshots');
+    const snapshotNotes = source ? await placeSampleSnapshots(cluster.spec, source.snapshot, snapshotsDir) : [];
+    outcome.rewrites.push(...snapshotNotes);
     writeFileSync(join(dir, 'cluster.yaml'), stringify(cluster, { version: '1.1' }));
     // inheritFromIAMRole: the pod's identity is the manager's environment; here it holds the s3rver's key.
     const inherit = at(cluster.spec, 'backup', 'barmanObjectStore', 's3Credentials', 'inheritFromIAMRole') === true;
-    handle = await startManager({ dir, ...(inherit ? { env: { AWS_ACCESS_KEY_ID: S3_KEY, AWS_SECRET_ACCESS_KEY: S3_KEY, AWS_DEFAULT_REGION: 'us-east-1' } } : {}) });
+    handle = await startManager({ dir, ...(snapshotNotes.length > 0 ? { extraArgs: ['--volume-snapshots-dir', snapshotsDir] } : {}), ...(inherit ? { env: { AWS_ACCESS_KEY_ID: S3_KEY, AWS_SECRET_ACCESS_KEY: S3_KEY, AWS_DEFAULT_REGION: 'us-east-1' } } : {}) });
     const h = handle;
     const spawned = Date.now();
     const ready = await h.waitForLine((l) => l.msg === 'instance ready', READY_DEADLINE_MS, 'instance ready').catch((err: Error) => {

@@ -2,7 +2,7 @@
 // (only PostgreSQL 15 binaries are here); the check list is what "in force" means for the samples' fields.
 import { parametersCheck, pgHbaCheck, synchronousCheck } from './checks-postgresql.js';
 import { initdbCheck, postInitSqlCheck, superuserCheck } from './checks-initdb.js';
-import { archiveCheck, cloneCheck, importCheck, recoveryCheck, replicaCheck } from './checks-data.js';
+import { archiveCheck, cloneCheck, importCheck, recoveryCheck, replicaCheck, snapshotRecoveryCheck } from './checks-data.js';
 import { tablespacesCheck, walStorageCheck } from './checks-volumes.js';
 import { snapshotBackupCheck } from './checks-snapshot-backup.js';
 import { certificatesCheck, managedRolesCheck, monitoringCheck, probesCheck } from './checks-access.js';
@@ -23,7 +23,7 @@ const imageCheck: SampleCheck = {
 
 export const ALL_CHECKS: readonly SampleCheck[] = [
   imageCheck, parametersCheck, pgHbaCheck, synchronousCheck, initdbCheck, postInitSqlCheck, superuserCheck,
-  recoveryCheck, cloneCheck, replicaCheck, importCheck, archiveCheck, walStorageCheck, tablespacesCheck,
+  recoveryCheck, snapshotRecoveryCheck, cloneCheck, replicaCheck, importCheck, archiveCheck, walStorageCheck, tablespacesCheck,
   certificatesCheck, managedRolesCheck, probesCheck, monitoringCheck, snapshotBackupCheck,
 ];
 

@@ -1,7 +1,8 @@
 // The source stand-in of the samples' externalClusters: one manager, Cluster `cluster-example` (the name most
 // samples point at), with what the samples expect of their source: superuser access with a password, the
 // `app` owner, CNPG's streaming_replica certificate, a client certificate for `app`, an archive and a completed
-// base backup in the shared s3rver, and rows written before and after a noted time (for point-in-time targets).
+// base backup in the shared s3rver, an online volume snapshot taken beside it (snapshot-stand-in.ts), and rows
+// written before and after a noted time (for point-in-time targets).
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,16 +13,24 @@ import { runManagerCommand } from '../lifecycle-writer.js';
 import { S3_KEY } from '../s3-server.js';
 import { issueCertificate, type PemPair } from './openssl-certs.js';
 import { sql, type SqlTarget } from './sample-sql.js';
+import { takeSourceSnapshot, type SourceSnapshot } from './snapshot-stand-in.js';
 
 export const SOURCE_NAME = 'cluster-example';
 /** The Secret holding the source's store key (named in its Backup's status, so recovering samples get it too). */
 export const SOURCE_STORE_SECRET = 'source-objectstore';
 /** Rows 1..ROWS_BEFORE_TARGET are committed before targetTime, the next ROWS_AFTER_TARGET after it. */
 export const ROWS_IN_BACKUP = 100;
+/** The volume snapshot is taken beside the base backup: it holds the same rows. */
+export const ROWS_IN_SNAPSHOT = ROWS_IN_BACKUP;
 export const ROWS_BEFORE_TARGET = 200;
 export const ROWS_AFTER_TARGET = 100;
-/** Connections that authenticate `app` by certificate come from this address (the source's pg_hba says `cert` for it). */
-export const CERT_CLIENT_ADDRESS = '127.0.0.2';
+/**
+ * Connections that authenticate `app` by certificate go to (and so come from) the IPv6 loopback: the source's
+ * pg_hba says `cert` for `app` from ::1 and a password from 127.0.0.1 (the basic-auth samples). pg_hba matches
+ * the client's address only, never the one it connected to, and an IPv4 loopback client always leaves from
+ * 127.0.0.1 (the route's source), whatever 127.x address it dials; libpq cannot bind a source address.
+ */
+export const CERT_CLIENT_ADDRESS = '::1';
 
 export interface SourceStandIn {
   handle: ManagerHandle;
@@ -31,6 +40,10 @@ export interface SourceStandIn {
   store: { destinationPath: string; serverName: string };
   /** The Backup object the source wrote (status completed), copied as the Backup a sample names. */
   backup: Record<string, unknown>;
+  /** PGDATA and WAL copies taken online (rows 1..ROWS_IN_SNAPSHOT), for the samples' VolumeSnapshots. */
+  snapshot: SourceSnapshot;
+  /** pg_control_system().system_identifier: what a physical copy of the source keeps. */
+  systemIdentifier: string;
   /** A time after row ROWS_BEFORE_TARGET and before the next (RFC 3339). */
   targetTime: string;
   superuserPassword: string;
@@ -66,7 +79,7 @@ spec:
   postgresql:
     pg_hba:
       - hostssl replication postgres 127.0.0.1/32 scram-sha-256
-      - hostssl all app ${CERT_CLIENT_ADDRESS}/32 cert
+      - hostssl all app ${CERT_CLIENT_ADDRESS}/128 cert
   bootstrap:
     initdb:
       database: app
@@ -96,7 +109,8 @@ export async function startSourceStandIn(s3Endpoint: string, bucket: string): Pr
     const target: SqlTarget = { socketDir: String(ready.socketDir), port: handle.port };
     await sql(target, 'app', `CREATE TABLE samples_rows (id int PRIMARY KEY, at timestamptz NOT NULL DEFAULT clock_timestamp()); ALTER TABLE samples_rows OWNER TO app; INSERT INTO samples_rows (id) SELECT generate_series(1, ${ROWS_IN_BACKUP})`);
     const backupName = 'samples-source-base';
-    const run = await runManagerCommand(['backup', backupName], handle, 180_000);
+    // The base backup and the volume snapshot side by side (two online backups; no row is written meanwhile).
+    const [run, snapshot] = await Promise.all([runManagerCommand(['backup', backupName], handle, 180_000), takeSourceSnapshot(handle, SOURCE_NAME, join(dir, 'snapshots'))]);
     if (run.code !== 0) throw new Error(`source backup: ${run.stderr}`);
     const backup = await waitUntil(() => {
       try {
@@ -124,6 +138,8 @@ export async function startSourceStandIn(s3Endpoint: string, bucket: string): Pr
       port: handle.port,
       store: { destinationPath: `s3://${bucket}/source`, serverName: SOURCE_NAME },
       backup: backup,
+      snapshot,
+      systemIdentifier: await sql(target, 'postgres', 'SELECT system_identifier FROM pg_control_system()'),
       targetTime,
       superuserPassword,
       appPassword: readFileSync(join(stateDir, 'secrets', `${SOURCE_NAME}-app`, 'password'), 'utf8'),

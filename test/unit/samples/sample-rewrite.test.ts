@@ -42,7 +42,7 @@ test('an object store moves to the s3rver; its Secret names and everything else 
 test('an external cluster becomes the source stand-in; a certificate login for app goes to its cert address', () => {
   const { cluster } = rewriteForThisMachine(byFile('cluster-import-snapshot-tls.yaml'), TARGETS);
   const [entry] = cluster.spec?.externalClusters as { connectionParameters: Record<string, unknown>; sslCert: unknown }[];
-  assert.deepEqual(entry?.connectionParameters, { host: '127.0.0.2', port: '20002', user: 'app', dbname: 'app' });
+  assert.deepEqual(entry?.connectionParameters, { host: '::1', port: '20002', user: 'app', dbname: 'app' });
   const basic = rewriteForThisMachine(byFile('cluster-replica-basicauth.yaml'), TARGETS).cluster;
   assert.equal((basic.spec?.externalClusters as { connectionParameters: { host: string } }[])[0]?.connectionParameters.host, '127.0.0.1');
 });
