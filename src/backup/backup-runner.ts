@@ -162,7 +162,7 @@ export class BackupRunner {
   }
 
   // barman's entry of the backup just taken: its backup.info read in-process, else barman-cloud-backup-show
-  // (a Python process) where the in-process client cannot go or did not find it.
+  // (a Python process) where the in-process client cannot go (silently) or failed to find it (a warning).
   async #catalogEntry(store: ObjectStore, barmanName: string, run: Omit<BarmanRunOptions, 'timeoutMs'>): Promise<CatalogBackup> {
     if (this.d.catalog) {
       try {

@@ -12,7 +12,10 @@ import { StoreError } from '../wal/store-client.js';
 
 /** The catalog reads of the backup runner and the catalog upkeep. */
 export interface CatalogReader {
-  /** The newest backup named `backupName` (barman-cloud-backup --name), or undefined when not read in-process or not found. */
+  /**
+   * The newest backup named `backupName` (barman-cloud-backup --name); undefined when the store is not read
+   * in-process; throws when the name is not among the newest backups, or the store fails.
+   */
   findByName(cluster: Cluster, backupName: string): Promise<CatalogBackup | undefined>;
   /** Every backup, sorted by end time (oldest first), or undefined when the in-process client cannot read the store. */
   list(cluster: Cluster): Promise<CatalogBackup[] | undefined>;
@@ -61,7 +64,7 @@ export class StoreCatalog implements CatalogReader {
       const backup = await this.#read(at, id);
       if (backup?.backupName === backupName) return backup;
     }
-    return undefined;
+    throw new Error(`no backup.info named ${backupName} among the newest ${NEWEST_READ} backups under ${backupsFolder(at.prefix, at.serverName)}`);
   }
 
   async list(cluster: Cluster): Promise<CatalogBackup[] | undefined> {

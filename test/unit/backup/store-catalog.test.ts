@@ -50,7 +50,7 @@ test('the backup just taken: found by name among the newest folders, without rea
   assert.equal(found?.backupId, '20261207T060000');
   assert.equal(found?.endTime?.toISOString(), '2026-12-07T06:00:10.000Z');
   assert.deepEqual(store.reads, ['p/pg/base/20261207T070000/backup.info', 'p/pg/base/20261207T060000/backup.info']);
-  assert.equal(await catalogOf(store).findByName(cluster, 'backup-19990101000000'), undefined, 'an unknown name: the caller asks barman');
+  await assert.rejects(catalogOf(store).findByName(cluster, 'backup-19990101000000'), /no backup.info named backup-19990101000000 among the newest 3 backups under p\/pg\/base\//, 'an unknown name: the caller warns and asks barman');
 });
 
 test('the whole catalog, oldest end first; a store error is thrown, not taken for an empty catalog', async () => {
