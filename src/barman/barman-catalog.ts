@@ -1,6 +1,7 @@
 // barman's catalog as JSON (`barman-cloud-backup-list/show --format json`) and the choice of the backup a
 // recovery starts from (barman-cloud pkg/catalog/catalog.go). barman 3.4 prints ctime times in UTC
 // ("Thu Dec  3 08:30:35 2026"), newer versions add *_iso fields: both are read.
+import { parseLsn } from '../model/lsn.js';
 
 /** One backup of the catalog, with its times parsed. */
 export interface CatalogBackup {
@@ -96,12 +97,6 @@ export interface BackupChoice {
   targetTLI?: string;
 }
 
-/** Parses an LSN "16/B374D848" into a bigint, for ordering. */
-export function lsnValue(lsn: string): bigint {
-  const [hi, lo] = lsn.split('/');
-  return (BigInt(`0x${hi ?? '0'}`) << 32n) + BigInt(`0x${lo ?? '0'}`);
-}
-
 /**
  * The backup a recovery starts from (catalog.go FindBackupInfo): backupID exactly; targetTime: the newest
  * done backup that ended at or before it; targetLSN: the newest that ended before it; else the newest.
@@ -113,6 +108,6 @@ export function chooseBackup(backups: readonly CatalogBackup[], want: BackupChoi
   if (want.backupID !== undefined) return done.find((b) => b.backupId === want.backupID);
   let candidates = done;
   if (want.targetTime) candidates = done.filter((b) => (b.endTime?.getTime() ?? Infinity) <= (want.targetTime?.getTime() ?? 0));
-  else if (want.targetLSN !== undefined) candidates = done.filter((b) => b.endLSN !== undefined && lsnValue(b.endLSN) < lsnValue(want.targetLSN ?? '0/0'));
+  else if (want.targetLSN !== undefined) candidates = done.filter((b) => b.endLSN !== undefined && (parseLsn(b.endLSN) ?? 0n) < (parseLsn(want.targetLSN) ?? 0n));
   return candidates[candidates.length - 1];
 }

@@ -79,11 +79,13 @@ async function cloneOnce(o: CloneExternalOptions, cluster: Cluster, log: Logger,
     await runBasebackup({ pgBin: o.pgBin, target: temp, conninfo, registry: o.registry, root: o.root, signal, progressEveryMs: o.progressEveryMs });
     signal.throwIfAborted();
     // What the source's PGDATA carried that is not this cluster's: its signal files, its bootstrap marker, its
-    // empty-archive flag. A new primary cluster starts with the flag (CNPG pgbasebackup/cmd.go): its own archive must be empty.
+    // empty-archive flag. The clone starts with the flag when it has its own store (CNPG pgbasebackup/cmd.go), a
+    // replica cluster too: its designated primary archives what it receives (archive_mode = always), and its own
+    // archive must be empty (not the source's, nor an earlier cluster's).
     for (const name of ['standby.signal', 'recovery.signal', BOOTSTRAP_MARKER, PGDATA_FILES.checkEmptyWalArchive]) await rm(join(temp, name), { force: true });
     await writeFileAtomic(join(temp, PGDATA_FILES.override), override ?? '', 0o600);
     if (override !== undefined) await writeFileAtomic(join(temp, 'standby.signal'), '', 0o600);
-    else if (cluster.spec.backup?.barmanObjectStore !== undefined) await writeFileAtomic(join(temp, PGDATA_FILES.checkEmptyWalArchive), '', 0o600);
+    if (cluster.spec.backup?.barmanObjectStore !== undefined) await writeFileAtomic(join(temp, PGDATA_FILES.checkEmptyWalArchive), '', 0o600);
     // eslint-disable-next-line security/detect-non-literal-fs-filename -- temp -> PGDATA (absent or empty)
     await rename(temp, o.pgData);
     await fsyncDir(dirname(o.pgData));

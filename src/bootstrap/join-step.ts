@@ -117,7 +117,10 @@ async function cloneFolders(o: JoinStepOptions, found: PrimaryFound, cloneName: 
   const extras: (ExtraFolder & { source?: string })[] = [];
   if (o.pgWal) extras.push({ what: 'WAL folder', final: o.pgWal, temp: tempSibling(o.pgWal, 'join'), link: 'pg_wal' });
   const target = { host: found.host, port: found.port, applicationName: cloneName, certificatesDir: o.certificatesDir, timeoutMs: 5000 };
-  for (const t of await primaryTablespaces(target)) {
+  // Tablespaces come from spec.tablespaces (CNPG creates no others): without any, no second connection to ask the
+  // primary. One made by hand is cloned to the primary's own path, as in CNPG, where every pod has the same paths.
+  const declared = (found.cluster.spec.tablespaces ?? []).length > 0;
+  for (const t of declared ? await primaryTablespaces(target) : []) {
     // `=` separates the two paths of a mapping (pg_basebackup.c tablespace_list_append): escaped as `\=`.
     if (t.location.includes('\\')) throw new ManagerError('BOOTSTRAP', `the primary's tablespace ${t.name} has a location with a backslash (${t.location}): cannot map it`);
     const final = tablespaceLocation(o.tablespacesDir, t.name);

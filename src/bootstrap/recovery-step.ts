@@ -66,9 +66,12 @@ export async function runRecoveryStep(o: RecoveryStepOptions, signal: AbortSigna
     // A replica cluster's designated primary does not promote (CNPG restore.go: "replica cluster -> standby
     // override.conf to the external source, done"): standby.signal, then the files, whose override.conf follows
     // the source (restore_command from its store, primary_conninfo when it has one); the lifecycle starts it.
+    // With its own store it archives what it replays (archive_mode = always), first checking that store is
+    // still empty, as CNPG's concludeRestore leaves the empty-archive flag.
     // eslint-disable-next-line security/detect-non-literal-fs-filename -- PGDATA/standby.signal
     await writeFile(join(o.pgData, 'standby.signal'), '', { mode: 0o600 });
-    await rm(join(o.pgData, PGDATA_FILES.checkEmptyWalArchive), { force: true });
+    if (o.cluster.spec.backup?.barmanObjectStore === undefined) await rm(join(o.pgData, PGDATA_FILES.checkEmptyWalArchive), { force: true });
+    else await writeFile(join(o.pgData, PGDATA_FILES.checkEmptyWalArchive), '', { mode: 0o600 }); // eslint-disable-line security/detect-non-literal-fs-filename -- PGDATA
     await o.writeFiles();
     await clearMarker(o.pgData);
     log.info({ source: o.cluster.spec.replica?.source }, 'backup restored for a replica cluster: starting as a standby of the source');

@@ -2,10 +2,13 @@
 import type { InitStepOptions } from '../bootstrap/init-step.js';
 import type { Prepared } from './prepare.js';
 import { extensionEnv } from '../pgfiles/extension-paths.js';
+import { refuseInitdbReplica } from '../spec/replica-mode.js';
 
 /** Options of runInitStep for this instance; `beside` runs beside initdb (the embedded default's provisioning). */
 export function initStepOptions(p: Prepared, beside: Promise<void>, closeConnections: () => Promise<void>): InitStepOptions {
   const { config } = p;
+  // Only a PGDATA about to be made by initdb: a running primary cluster may be switched into replica mode.
+  refuseInitdbReplica(p.cluster);
   return {
     pgBin: config.pgBin,
     pgData: config.pgData,

@@ -43,7 +43,10 @@ export function promotionGate(p: Prepared): (cluster: Cluster) => Promise<{ go: 
   return async (cluster) => {
     const token = tokenToVerify(cluster.spec.replica?.promotionToken, cluster.status.lastPromotionToken);
     // eslint-disable-next-line security/detect-possible-timing-attacks -- a presence check; the token is no secret
-    if (token === undefined) return { go: true };
+    if (token === undefined) {
+      p.state.heldPhase = undefined;
+      return { go: true };
+    }
     let verdict;
     try {
       const content = parsePromotionToken(token);
@@ -56,6 +59,7 @@ export function promotionGate(p: Prepared): (cluster: Cluster) => Promise<{ go: 
     }
     if (verdict.kind === 'promote') {
       log.info('promotion token verified: the designated primary has replayed up to the demoted cluster\'s last checkpoint');
+      p.state.heldPhase = undefined;
       return { go: true, token };
     }
     if (verdict.reason !== said) {
@@ -63,6 +67,8 @@ export function promotionGate(p: Prepared): (cluster: Cluster) => Promise<{ go: 
       else log.error({ reason: verdict.reason }, 'promotion token does not match this instance: not promoting (fix spec.replica.promotionToken)');
       said = verdict.reason;
       const phase = verdict.kind === 'wait' ? PROMOTION_PHASES.waiting : PROMOTION_PHASES.unrecoverable;
+      // Held: the reconcile of the same Cluster version would otherwise write its own phase over it.
+      p.state.heldPhase = { phase, reason: verdict.reason };
       await p.source.patchStatus({ phase, phaseReason: verdict.reason }).catch(() => undefined);
     }
     return { go: false };

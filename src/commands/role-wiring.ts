@@ -21,6 +21,7 @@ import type { AcquireOutcome, PrimaryLease } from '../kube/primary-lease.js';
 import type { Cluster } from '../spec/cluster.js';
 import type { Reconciler } from '../reconcile/reconciler.js';
 import type { Lifecycle } from '../supervisor/lifecycle.js';
+import { followsAsIsCheck } from './follow-wiring.js';
 import { joinStepOptions } from './join-options.js';
 import { demotionTokenReporter, promotionGate } from './replica-cluster-wiring.js';
 import type { Part } from './part-group.js';
@@ -84,6 +85,7 @@ export async function prepareRole(p: Prepared, provisioned: Promise<void>, signa
           onLine: (line) => log.info({ tool: 'pg_rewind' }, line),
         });
       },
+      followsAsIs: followsAsIsCheck(p, provisioned, log),
       // Loaded on use: the join step loads pg (its replication probe), which an ordinary start loads only after the spawn.
       demotionToken: demotionTokenReporter(p),
       reclone: async () => (await import('../bootstrap/join-step.js')).runJoinStep(await joinStepOptions(p, provisioned), signal),

@@ -65,3 +65,19 @@ export async function identifySystem(target: ReplicationTarget): Promise<Identif
     await client.end().catch(() => undefined);
   }
 }
+
+/** IDENTIFY_SYSTEM and, past timeline 1, TIMELINE_HISTORY of the current timeline, over one replication connection. */
+export async function timelineOf(target: ReplicationTarget): Promise<{ systemId: string; timeline: number; history: string | undefined }> {
+  const client = await replicaClient(target, true);
+  try {
+    const id = (await client.query<{ systemid: string; timeline: number | string }>('IDENTIFY_SYSTEM')).rows[0];
+    if (id === undefined) throw new Error('IDENTIFY_SYSTEM returned no row');
+    const timeline = Number(id.timeline);
+    if (timeline <= 1) return { systemId: String(id.systemid), timeline, history: undefined };
+    // The walsender sends the file's bytes as `content` (walsender.c SendTimeLineHistory); a bytea parse gives a Buffer.
+    const row = (await client.query<{ content: string | Buffer }>(`TIMELINE_HISTORY ${String(timeline)}`)).rows[0];
+    return { systemId: String(id.systemid), timeline, history: row === undefined ? undefined : String(row.content) };
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}

@@ -5,6 +5,7 @@
 // until no replica's WAL receiver runs, then names the most advanced healthy replica; with failoverQuorum only
 // when a quorum of the synchronous standbys is up (replicas_quorum.go). Pure: facts in, a
 // status patch out (test/unit/local-cluster/operator-rules.test.ts).
+import { parseLsn } from '../model/lsn.js';
 import { PENDING_FAILOVER } from '../replication/role-decision.js';
 
 /** One instance as its /pg/status showed it (undefined fields: unreachable). */
@@ -67,9 +68,7 @@ export interface OperatorStep {
 
 /** An LSN ("16/B374D848") as a bigint; 0 when missing or malformed. */
 export function lsnValue(lsn: string | undefined): bigint {
-  const m = /^([0-9A-Fa-f]{1,8})\/([0-9A-Fa-f]{1,8})$/.exec(lsn ?? '');
-  if (!m) return 0n;
-  return (BigInt(`0x${m[1] ?? '0'}`) << 32n) + BigInt(`0x${m[2] ?? '0'}`);
+  return parseLsn(lsn) ?? 0n;
 }
 
 /** CNPG status.go Less: errors last, primaries first, then highest receivedLsn, highest replayLsn, then name. */

@@ -20,6 +20,8 @@ export interface InstanceState {
   role: 'primary' | 'replica';
   /** The backup catalog's times (ms since the epoch), for the backup metrics. */
   backups: BackupTimes;
+  /** A phase a part holds until it clears it (a promotion waiting on its token): each reconcile's status patch keeps it. */
+  heldPhase?: { phase: string; reason: string } | undefined;
 }
 
 /** CNPG's backup metrics: cnpg_collector_first_recoverability_point and its two siblings. */

@@ -28,8 +28,11 @@ export interface CustomConfInput {
   paths: ManagedPaths;
   /** spec.postgresql.shared_preload_libraries, in spec order. */
   sharedPreloadLibraries: readonly string[];
-  /** 'on' with an archive_command when spec.backup.barmanObjectStore is set; 'off' writes no archive_command. */
-  archiveMode: 'off' | 'on';
+  /**
+   * 'on' with an archive_command when spec.backup.barmanObjectStore is set, 'always' on a replica cluster (its
+   * standbys archive what they receive); 'off' writes no archive_command.
+   */
+  archiveMode: 'off' | 'on' | 'always';
   archiveCommand?: string;
   /** spec.postgresql.enableAlterSystem; only written as allow_alter_system on PostgreSQL 17 and later. */
   enableAlterSystem?: boolean;
@@ -91,7 +94,7 @@ function buildSettings(input: CustomConfInput): Map<string, string> {
   });
   for (const [key, value] of Object.entries(mandatory)) settings.set(key, value);
   settings.set('archive_mode', input.archiveMode);
-  if (input.archiveMode === 'on' && input.archiveCommand !== undefined) settings.set('archive_command', input.archiveCommand);
+  if (input.archiveMode !== 'off' && input.archiveCommand !== undefined) settings.set('archive_command', input.archiveCommand);
   settings.set('cluster_name', input.clusterName);
   if (input.synchronousStandbyNames !== undefined) settings.set('synchronous_standby_names', input.synchronousStandbyNames);
   if (input.synchronizedStandbySlots !== undefined) settings.set('synchronized_standby_slots', input.synchronizedStandbySlots);

@@ -140,11 +140,13 @@ async function writeCheckedFiles(files: { path: string; content: string }[], cha
 
 // archive_mode = on and CNPG's archive_command argv when an object store is set (pkg/postgres/configuration.go
 // `/controller/manager wal-archive --log-destination /controller/log/postgres.json %p`), plus --controller-dir:
-// the subcommand finds the manager's local channel there.
-function archiveSettings(cluster: Cluster, controller: ControllerPaths): { archiveMode: 'on' | 'off'; archiveCommand?: string } {
+// the subcommand finds the manager's local channel there. A replica cluster runs with archive_mode = always
+// (CreatePostgresqlConfiguration: "case info.IsReplicaCluster"), so its designated primary, a standby, archives
+// the WAL it receives into its own store; wal-archive is a successful no-op on its other instances.
+function archiveSettings(cluster: Cluster, controller: ControllerPaths): { archiveMode: 'on' | 'off' | 'always'; archiveCommand?: string } {
   if (cluster.spec.backup?.barmanObjectStore === undefined) return { archiveMode: 'off' };
   const args = ['wal-archive', '--log-destination', `${controller.log}/postgres.json`, '--controller-dir', controller.root].map(shellQuote);
-  return { archiveMode: 'on', archiveCommand: `${managerCommand()} ${args.join(' ')} %p` };
+  return { archiveMode: isReplicaCluster(cluster) ? 'always' : 'on', archiveCommand: `${managerCommand()} ${args.join(' ')} %p` };
 }
 
 /** Renders and atomically writes the files; nothing is written when rendering fails, nothing stays when postgres rejects them. */

@@ -1,6 +1,7 @@
 // Which replication slots to create, advance and drop, as CNPG decides it
 // (internal/management/controller/slots/reconciler/replicationslot.go for the primary, .../runner/runner.go
 // for the replicas). Pure: slot lists in, actions out.
+import { parseLsn } from '../model/lsn.js';
 import { slotNameForInstance } from '../pgfiles/replica-conf.js';
 import type { SlotState } from '../db/replication-slots.js';
 
@@ -21,10 +22,9 @@ export interface SlotActions {
 
 const empty = (): SlotActions => ({ create: [], advance: [], drop: [], busy: [] });
 
-/** `X/Y` hex -> a comparable number. */
+/** `X/Y` hex -> a comparable number; -1 when malformed (below every LSN). */
 export function lsnValue(lsn: string): bigint {
-  const m = /^([0-9A-Fa-f]{1,8})\/([0-9A-Fa-f]{1,8})$/.exec(lsn);
-  return m ? (BigInt(`0x${m[1]}`) << 32n) + BigInt(`0x${m[2]}`) : -1n;
+  return parseLsn(lsn) ?? -1n;
 }
 
 function dropOrWait(actions: SlotActions, slot: SlotState): void {

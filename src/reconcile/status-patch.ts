@@ -5,7 +5,7 @@
 // where no operator exists, the file source plays its role (src/source/local-operator.ts).
 import { isoTime } from '../log/iso-time.js';
 import type { Cluster } from '../spec/cluster.js';
-import { isDesignatedPrimary } from '../spec/replica-mode.js';
+import { isDesignatedPrimary, isReplicaCluster } from '../spec/replica-mode.js';
 import type { StatusPatch } from '../model/objects.js';
 import type { InstanceState } from '../model/instance-state.js';
 import { PHASES } from '../model/phases.js';
@@ -19,6 +19,12 @@ export function statusPatch(cluster: Cluster, state: InstanceState): StatusPatch
   if (acting && cluster.status.targetPrimary === state.podName && cluster.status.currentPrimary !== state.podName) {
     patch.currentPrimary = state.podName;
     patch.currentPrimaryTimestamp = isoTime();
+  }
+  // A promotion phase holds only while a promotion token is still asked for (CNPG keeps it until the promotion).
+  if (state.heldPhase && !isReplicaCluster(cluster) && cluster.spec.replica?.promotionToken !== undefined) {
+    patch.phase = state.heldPhase.phase;
+    patch.phaseReason = state.heldPhase.reason;
+    return patch;
   }
   patch.phase = state.pendingRestart ? PHASES.applyingConfiguration : PHASES.healthy;
   patch.phaseReason = state.pendingRestart

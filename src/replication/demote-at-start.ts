@@ -4,7 +4,10 @@
 // new primary, and turns PGDATA into a replica (standby.signal; the caller then regenerates every
 // per-instance file, which pg_rewind replaced with the source's). A rewind that failed after it began writing,
 // or a WAL gap, leads to a re-clone (the join path; the old PGDATA is moved aside, never deleted) instead of
-// blind retries (CNPG #1836, #3698); a failure before it began is retried every 5 s.
+// blind retries (CNPG #1836, #3698); a failure before it began is retried every 5 s. A former primary whose WAL
+// ends before the new timeline's switch point (a clean switchover) follows the new primary as it is, as soon
+// as the new primary's timeline history proves its promotion (follow-check.ts): no pg_rewind, and no wait for
+// the promotion's CHECKPOINT and status patch.
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -13,7 +16,7 @@ import { describeError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Cluster } from '../spec/cluster.js';
 import { isReplicaCluster } from '../spec/replica-mode.js';
-import { decideStart } from './role-decision.js';
+import { decideStart, PENDING_FAILOVER } from './role-decision.js';
 import type { RewindOutcome } from './pg-rewind.js';
 import { dropPgControlCopy, guardPgControl, writeRewindConfig } from './rewind-files.js';
 
@@ -39,6 +42,11 @@ export interface DemoteAtStartOptions {
   archiveReady?: (cluster: Cluster) => Promise<number>;
   /** Before a primary becomes a replica cluster's standby: reports its demotion token (pg_controldata of the clean stop). */
   demotionToken?: (cluster: Cluster) => Promise<void>;
+  /**
+   * Whether this stopped PGDATA can follow `source` as it is (follow-check.ts; false when the source cannot be
+   * asked). Tried before each pg_rewind, and every FOLLOW_PROBE_MS while the promotion is not reported yet.
+   */
+  followsAsIs?: (source: string, cluster: Cluster) => Promise<boolean>;
   /** Clones PGDATA again from `source` (moving the old one aside). */
   reclone: (source: string, cluster: Cluster) => Promise<void>;
   /** Between reads of the Cluster while waiting for the promotion, after the first FAST_WAIT_MS (default 200). */
@@ -51,10 +59,13 @@ export interface DemoteAtStartOptions {
 /** How long the wait for the promotion reads the Cluster every FAST_POLL_MS before slowing down to pollMs. */
 export const FAST_WAIT_MS = 5000;
 export const FAST_POLL_MS = 25;
+/** How often a waiting former primary asks the target whether it already promoted (one replication connection). */
+export const FOLLOW_PROBE_MS = 50;
 
 /** What happened: nothing to do, rewound, or cloned again. Resolves with the Cluster to write the files for. */
-export async function demoteAtStart(o: DemoteAtStartOptions, signal: AbortSignal): Promise<{ outcome: 'none' | 'rewound' | 'recloned' | 'demoted'; cluster: Cluster }> {
+export async function demoteAtStart(o: DemoteAtStartOptions, signal: AbortSignal): Promise<{ outcome: 'none' | 'rewound' | 'followed' | 'recloned' | 'demoted'; cluster: Cluster }> {
   const since = Date.now();
+  let nextProbe = 0;
   let waiting = '';
   let failures = 0;
   let saidLeft: string | undefined;
@@ -63,6 +74,8 @@ export async function demoteAtStart(o: DemoteAtStartOptions, signal: AbortSignal
     const names = Array.isArray(cluster.status.instanceNames) ? cluster.status.instanceNames.filter((n): n is string => typeof n === 'string') : [];
     const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
     const action = decideStart({ me: o.me, onDisk: await o.roleOnDisk(), targetPrimary: str(cluster.status.targetPrimary), currentPrimary: str(cluster.status.currentPrimary), instanceNames: names, replicaCluster: isReplicaCluster(cluster) });
+    // Proven by the target's timeline history while its promotion is not reported yet: follow it, no rewind.
+    let followable = false;
     switch (action.kind) {
       case 'demote-to-replica-cluster': {
         const left = await o.oldPostmasterGone?.();
@@ -82,16 +95,22 @@ export async function demoteAtStart(o: DemoteAtStartOptions, signal: AbortSignal
       case 'unknown-target':
         o.log.error({ targetPrimary: action.target, instanceNames: names }, `status.targetPrimary names ${action.target}, which is not an instance of this Cluster: starting as it is`);
         return { outcome: 'none', cluster };
-      case 'wait-promotion':
+      case 'wait-promotion': {
+        if (o.followsAsIs && action.target !== PENDING_FAILOVER && Date.now() >= nextProbe && (await o.oldPostmasterGone?.()) === undefined) {
+          nextProbe = Date.now() + FOLLOW_PROBE_MS;
+          followable = await o.followsAsIs(action.target, cluster);
+          if (followable) break;
+        }
         if (waiting !== action.target) o.log.info({ targetPrimary: action.target, currentPrimary: str(cluster.status.currentPrimary) }, 'former primary: waiting for the new primary to be promoted before rewinding');
         waiting = action.target;
         // A switchover's promotion takes about a second: read often at first, then every pollMs.
         await sleep(Date.now() - since < FAST_WAIT_MS ? Math.min(FAST_POLL_MS, o.pollMs ?? FAST_POLL_MS) : (o.pollMs ?? 200), undefined, { signal });
         continue;
+      }
       case 'rewind':
         break;
     }
-    const source = action.source;
+    const source = action.kind === 'rewind' ? action.source : action.target;
     const left = await o.oldPostmasterGone?.();
     if (left !== undefined) {
       // One line per change of what is left (a fast shutdown requested, then an immediate one, then children).
@@ -109,6 +128,12 @@ export async function demoteAtStart(o: DemoteAtStartOptions, signal: AbortSignal
         continue;
       }
       if (archived > 0) o.log.info({ files: archived }, 'former primary: its remaining WAL files archived');
+    }
+    if (followable || (await o.followsAsIs?.(source, cluster))) {
+      await markStandby(o.pgData);
+      o.log.info({ source, waitedMs: Date.now() - since }, "former primary: its WAL ends before the new timeline's switch point: following the new primary without pg_rewind");
+      // primary_conninfo names the source even before its promotion is reported (the report then changes nothing).
+      return { outcome: 'followed', cluster: cluster.status.currentPrimary === source ? cluster : { ...cluster, status: { ...cluster.status, currentPrimary: source } } };
     }
     o.log.info({ source }, 'former primary: rewinding from the new primary');
     await guardPgControl(o.pgData);

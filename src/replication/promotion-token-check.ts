@@ -4,6 +4,7 @@
 // standby is a restartpoint) must equal the token's. Behind: wait (retried); ahead or another system: never
 // (the demoted cluster wrote more than the token says, so promoting here would lose it). Pure: a table test
 // covers every row (test/unit/replication/promotion-token-check.test.ts).
+import { parseLsn } from '../model/lsn.js';
 import type { TokenContent } from '../spec/promotion-token.js';
 
 /** The facts pg_controldata gives after the CHECKPOINT. */
@@ -14,12 +15,6 @@ export interface ReplayFacts {
 }
 
 export type TokenVerdict = { kind: 'promote' } | { kind: 'wait'; reason: string } | { kind: 'refuse'; reason: string };
-
-/** `X/Y` (hex) -> a comparable number; undefined when not an LSN. */
-export function parseLsn(text: string): bigint | undefined {
-  const m = /^([0-9A-Fa-f]{1,8})\/([0-9A-Fa-f]{1,8})$/.exec(text);
-  return m ? (BigInt(`0x${m[1] ?? '0'}`) << 32n) + BigInt(`0x${m[2] ?? '0'}`) : undefined;
-}
 
 /** CNPG's three checks, in its order: system identifier, timeline, REDO LSN. */
 export function checkPromotionToken(token: TokenContent, facts: ReplayFacts): TokenVerdict {

@@ -1,9 +1,10 @@
 // spec.replica (CNPG api/v1 ReplicaClusterConfiguration) and spec.bootstrap.pg_basebackup (BootstrapPgBaseBackup),
 // with the webhook's rules (internal/webhook/v1/cluster_webhook.go validateReplicaMode,
 // validateReplicaClusterExternalClusters, validatePromotionToken, validateBootstrapPgBaseBackupSource): `enabled`
-// and `primary` exclude each other; source, self and primary name externalClusters entries; a replica cluster
-// bootstraps by pg_basebackup or recovery; a promotion token is for a primary cluster, parses, and excludes
-// minApplyDelay. Whether the Cluster is a replica is replica-mode.ts's `isReplicaCluster`.
+// and `primary` exclude each other; source, self and primary name externalClusters entries; a promotion token
+// is for a primary cluster, parses, and excludes minApplyDelay. Whether the Cluster is a replica is
+// replica-mode.ts's `isReplicaCluster`; that a new replica cluster is a copy (not initdb) is checked before
+// initdb (replica-mode.ts refuseInitdbReplica), as the webhook checks it at creation only.
 import { ManifestError } from '../errors.js';
 import type { ReplicaSpec } from './cluster.js';
 import type { Fields } from './fields.js';
@@ -24,8 +25,8 @@ function mustName(f: Fields, key: string, names: readonly string[]): string | un
   return value;
 }
 
-/** Validates spec.replica (undefined when absent); `hasBootstrapCopy`: bootstrap is pg_basebackup or recovery. */
-export function validateReplica(spec: Fields, clusterName: string, hasBootstrapCopy: boolean): ReplicaSpec | undefined {
+/** Validates spec.replica (undefined when absent). */
+export function validateReplica(spec: Fields, clusterName: string): ReplicaSpec | undefined {
   const f = spec.child('replica');
   if (f === undefined) return undefined;
   f.onlyKeys(REPLICA_KEYS);
@@ -60,7 +61,6 @@ export function validateReplica(spec: Fields, clusterName: string, hasBootstrapC
     }
     result.promotionToken = token;
   }
-  if (replica && !hasBootstrapCopy) throw new ManifestError(spec.at('bootstrap'), 'a replica cluster bootstraps by pg_basebackup or recovery (a copy of its source), not initdb');
   return result;
 }
 

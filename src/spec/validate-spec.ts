@@ -65,7 +65,7 @@ export function validateClusterSpec(spec: Fields, clusterName: string): ClusterS
   const tablespaces = validateTablespaces(spec);
   if (tablespaces.length > 0) result.tablespaces = tablespaces;
   validateExternalClusters(spec);
-  const replica = validateReplica(spec, clusterName, result.bootstrap.recovery !== undefined || result.bootstrap.pgBasebackup !== undefined);
+  const replica = validateReplica(spec, clusterName);
   if (replica !== undefined) result.replica = replica;
   const logLevel = spec.oneOf('logLevel', LOG_LEVELS);
   if (logLevel !== undefined) result.logLevel = logLevel;

@@ -12,9 +12,12 @@ import type { ChildRegistry } from './child-registry.js';
 import type { Postmaster, PostmasterExit } from './postmaster.js';
 import { realPostmasterControl, type PostmasterControl } from './postmaster-control.js';
 import { PostmasterHold, type Held } from './postmaster-hold.js';
+import { postStartWithRetries } from './post-start-retry.js';
+import { whileRunning } from './running-wait.js';
 import { nextRestart, RESTART_BACKOFF, type BackoffPolicy } from './restart-backoff.js';
 import { stopPostmaster, type StopBudget, type StopMode } from './stop.js';
-import { describeSpace, shortOfSpace, WAL_SEGMENT_BYTES, type VolumeSpace } from './volume-space.js';
+import { describeSpace, shortOfSpace, type VolumeSpace } from './volume-space.js';
+import { waitForWalSpace, walFullError, type WalSpaceGate } from './wal-space-gate.js';
 
 export interface LifecycleOptions {
   pgBin: string;
@@ -121,6 +124,10 @@ export class Lifecycle {
     return this.#hold.request();
   }
 
+  #walGate(): WalSpaceGate {
+    return { control: this.#control, policy: this.#o.policy, log: this.#log, backoff: this.#backoff, onStartHeld: this.#o.onStartHeld, restarting: () => this.#enter('restarting') };
+  }
+
   #enter(phase: LifecyclePhase): void {
     this.#phase = phase;
     this.#lastTick = Date.now();
@@ -158,51 +165,6 @@ export class Lifecycle {
     return full;
   }
 
-  // CNPG refuses to start postgres without room for one WAL segment (MissingWALDiskSpaceExitCode). In 'exit'
-  // mode we do the same (exit 4); in 'restart' mode we wait, with backoff, until space returns. False: stopped.
-  async #waitForWalSpace(stop: AbortSignal): Promise<boolean> {
-    let reported = false;
-    for (let failures = 1; ; ) {
-      const wal = (await this.#control.volumeSpace()).find((s) => s.volume === 'wal');
-      if (wal === undefined || wal.freeBytes >= WAL_SEGMENT_BYTES) {
-        if (reported && wal) this.#log.info(describeSpace(wal), 'WAL volume has space again: starting postgres');
-        return true;
-      }
-      const d = describeSpace(wal);
-      const words = `the WAL volume (${d.path}) has ${d.freeBytes} of ${d.totalBytes} bytes free (${d.usedPercent}% used), less than one WAL segment (${WAL_SEGMENT_BYTES} bytes)`;
-      if (this.#o.policy === 'exit') throw new ManagerError('NO_WAL_SPACE', `${words}: not starting postgres`);
-      if (!reported) this.#log.error({ ...d, neededBytes: WAL_SEGMENT_BYTES }, 'WAL volume full: postgres starts once space is freed');
-      reported = true;
-      this.#o.onStartHeld?.();
-      const next = nextRestart(failures, 0, this.#backoff);
-      failures = next.failures;
-      this.#enter('restarting');
-      await sleep(next.delayMs, undefined, { signal: stop }).catch(() => undefined);
-      if (stop.aborted) return false;
-    }
-  }
-
-  #exitError(full: VolumeSpace | undefined, fallback: Error): Error {
-    if (full?.volume !== 'wal') return fallback;
-    const d = describeSpace(full);
-    return new ManagerError('NO_WAL_SPACE', `${fallback.message}: the WAL volume (${d.path}) is full (${d.freeBytes} of ${d.totalBytes} bytes free)`, { cause: fallback });
-  }
-
-  // Post-start work talks to a server that has just started: a transient failure (a connection reset, a
-  // timeout under load) is retried twice before it counts, as long as postgres runs and no stop was asked.
-  async #postStart(pm: Postmaster, stop: AbortSignal): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.#o.onReady(pm);
-        return;
-      } catch (err) {
-        if (attempt >= 3 || pm.hasExited() || stop.aborted) throw err;
-        this.#log.warn({ err: describeError(err), attempt }, 'post-start tasks failed; retrying');
-        await sleep(attempt * 1000, undefined, { signal: stop }).catch(() => undefined);
-      }
-    }
-  }
-
   /**
    * Runs until `stop` aborts (resolves) or the postmaster dies and the policy says exit (rejects). `handedOver`
    * is a postmaster a bootstrap step started and hands on, already ready: the first round takes it.
@@ -220,7 +182,7 @@ export class Lifecycle {
       if (this.#fenced) return 'immediate';
       this.#enter('starting');
       // A live postmaster found in postmaster.pid is adopted whatever the space: it runs already.
-      if (!initial && !(await this.#control.willAdopt()) && !(await this.#waitForWalSpace(stop))) return 'smart';
+      if (!initial && !(await this.#control.willAdopt()) && !(await waitForWalSpace(this.#walGate(), stop))) return 'smart';
       const pm = initial ?? (await this.#control.start());
       initial = undefined;
       this.#o.onSpawned?.(pm);
@@ -232,7 +194,7 @@ export class Lifecycle {
         const exit = pm.hasExited() ? await pm.exited : undefined;
         if (!exit) throw err;
         const full = await this.#afterCrash(pm, exit);
-        if (this.#o.policy === 'exit') throw this.#exitError(full, err as Error);
+        if (this.#o.policy === 'exit') throw walFullError(full, err as Error);
         if (full === undefined) failedStarts++;
         if (failedStarts >= (this.#o.maxFailedStarts ?? 5)) throw err;
         ({ failures } = await this.#restart(failures, 0, stop));
@@ -243,7 +205,7 @@ export class Lifecycle {
       const readyAt = Date.now();
       this.#enter('post-start');
       try {
-        await this.#postStart(pm, stop);
+        await postStartWithRetries(pm, this.#o.onReady, this.#log, stop);
       } catch (err) {
         if (stop.aborted) return this.#stop(pm);
         if (!pm.hasExited()) {
@@ -254,23 +216,7 @@ export class Lifecycle {
         // The postmaster died under the post-start tasks: handled below as a crash.
       }
       this.#enter('running');
-      // While idle the loop beats, so a stale tick in this phase means the event loop itself is stuck.
-      const heartbeat = setInterval(() => (this.#lastTick = Date.now()), 1000);
-      heartbeat.unref();
-      let onStop = (): void => undefined;
-      const outcome = await Promise.race([
-        pm.exited.then((exit) => ({ kind: 'exit' as const, exit })),
-        new Promise<{ kind: 'stop' }>((resolve) => {
-          onStop = () => resolve({ kind: 'stop' });
-          if (stop.aborted) onStop();
-          stop.addEventListener('abort', onStop, { once: true });
-        }),
-        this.#hold.asked().then(() => ({ kind: 'hold' as const })),
-      ]).finally(() => {
-        clearInterval(heartbeat);
-        // Not left on `stop` after a crash: each restart in place would add one more.
-        stop.removeEventListener('abort', onStop);
-      });
+      const outcome = await whileRunning(pm, stop, this.#hold.asked(), () => (this.#lastTick = Date.now()));
       if (outcome.kind === 'stop') return this.#stop(pm);
       if (outcome.kind === 'hold') {
         const mode = await this.#stop(pm);
@@ -283,7 +229,7 @@ export class Lifecycle {
       const full = await this.#afterCrash(pm, outcome.exit);
       if (this.#o.policy === 'exit') {
         const exit = outcome.exit;
-        throw this.#exitError(full, new ManagerError('POSTMASTER', `postmaster exited unexpectedly (${exit.signal ?? `exit code ${String(exit.exitCode)}`})`));
+        throw walFullError(full, new ManagerError('POSTMASTER', `postmaster exited unexpectedly (${exit.signal ?? `exit code ${String(exit.exitCode)}`})`));
       }
       ({ failures } = await this.#restart(failures, Date.now() - readyAt, stop));
     }

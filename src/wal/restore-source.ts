@@ -34,6 +34,21 @@ export function sourceStoreView(cluster: Cluster, podName: string): Cluster | un
   return view;
 }
 
+/**
+ * Whether PostgreSQL can stream instead of restoring, so a segment missing from the archive sends it to streaming
+ * at once (CNPG walrestore isStreamingAvailable): a replica of a running cluster can; the designated primary of a
+ * replica cluster when its source also has connectionParameters (override.conf then carries both
+ * primary_conninfo and restore_command, and PostgreSQL streams once the archived WAL ends); a primary, or a
+ * bootstrap recovery (no currentPrimary yet), cannot.
+ */
+export function streamingAvailable(cluster: Cluster, podName: string): boolean {
+  const { currentPrimary, targetPrimary } = cluster.status;
+  if (typeof currentPrimary !== 'string' || currentPrimary === '') return false;
+  if (currentPrimary !== podName && targetPrimary !== podName) return true;
+  if (!isDesignatedPrimary(cluster, podName)) return false;
+  return externalCluster(cluster, cluster.spec.replica?.source ?? '')?.connectionParameters !== undefined;
+}
+
 /** The Cluster the WAL restorer reads its store from: the source's view on a designated primary, else the Cluster. */
 export function restoreCluster(cluster: Cluster, podName: string): Cluster {
   return sourceStoreView(cluster, podName) ?? cluster;

@@ -11,6 +11,7 @@ import { PGDATA_FILES } from '../config/constants.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Cluster } from '../spec/cluster.js';
+import { isReplicaCluster } from '../spec/replica-mode.js';
 import type { ChildRegistry } from '../supervisor/child-registry.js';
 import type { ArchivingCondition } from './archiving-condition.js';
 import { barmanError, runBarman } from './barman-tool.js';
@@ -54,7 +55,7 @@ export class WalArchiver {
   /** Archives `name` (a file of pg_wal); resolves once it is in the object store, rejects to make PostgreSQL retry. */
   async archive(name: string): Promise<void> {
     try {
-      await this.#archive(name);
+      if ((await this.#archive(name)) === 'skipped') return;
       this.#o.condition.report(undefined);
     } catch (err) {
       this.#o.condition.report(describeError(err));
@@ -70,16 +71,20 @@ export class WalArchiver {
     await this.#archive(name, true);
   }
 
-  async #archive(name: string, leftover = false): Promise<void> {
+  async #archive(name: string, leftover = false): Promise<'archived' | 'skipped'> {
     if (!isWalFileName(name)) throw new ArchiveRefused(`not a WAL file name: ${JSON.stringify(name)}`);
     const cluster = this.#o.cluster();
     if (!cluster) throw new ArchiveRefused('the Cluster is not loaded yet');
+    // B.1 step 2: a replica cluster runs with archive_mode = always; only its designated primary archives, the
+    // other instances answer success without uploading, so PostgreSQL marks the file done (CNPG archiver.go Run).
+    // Unlike CNPG, the skip leaves the ContinuousArchiving condition alone: it says nothing about the archive.
+    if (!leftover && isReplicaCluster(cluster) && cluster.status.currentPrimary !== this.#o.podName && cluster.status.targetPrimary !== this.#o.podName) return 'skipped';
     // B.1 step 3: only the current primary archives (between a promotion and its status patch, nobody does).
     if (!leftover && cluster.status.currentPrimary !== this.#o.podName) {
       throw new ArchiveRefused(`switchover in progress, refusing archiving (currentPrimary is ${JSON.stringify(cluster.status.currentPrimary ?? '')}, this instance is ${this.#o.podName})`);
     }
     const active = await this.#o.stores.get(cluster);
-    if (!active) return; // no object store: nothing to do (archive_mode is off then anyway)
+    if (!active) return 'archived'; // no object store: nothing to do (archive_mode is off then anyway)
     // The empty-archive check is for a new PGDATA's first WAL. A former primary killed before its first archive
     // still has it pending, while the new primary has already written to this cluster's archive: its leftover
     // WAL goes there all the same (else it would be refused forever and never rewind).
@@ -88,11 +93,12 @@ export class WalArchiver {
     // Every request tops the look-ahead up, a spooled one too: the uploads keep ahead of PostgreSQL's
     // serial archiver, whose own pace is then one short process per segment.
     this.#lookAhead(name, active);
-    if (await rm(marker).then(() => true, () => false)) return;
+    if (await rm(marker).then(() => true, () => false)) return 'archived';
     const running = this.#inflight.get(name);
-    if (running) return running;
+    if (running) return running.then(() => 'archived');
     await this.#upload(name, active);
     await this.#firstArchived();
+    return 'archived';
   }
 
   // B.3: before the first WAL of a new PGDATA, the archive must be empty (another cluster, or a reused one).

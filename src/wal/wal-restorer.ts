@@ -1,7 +1,8 @@
 // The manager's side of `wal-restore` (CNPG internal/cmd/manager/walrestore/cmd.go, barman-cloud
 // pkg/restorer): timeline guard, spool, parallel prefetch sized by pg_control's segment size (CNPG #8874
 // assumed 16 MB), every download to a temporary name then renamed (CNPG #10092: a prefetched file read while
-// still downloading), and the end-of-wal-stream flag that sends a replica back to streaming.
+// still downloading), and the end-of-wal-stream flag that sends a replica (or a designated primary whose source
+// has connectionParameters) back to streaming.
 /* eslint-disable security/detect-non-literal-fs-filename -- PGDATA/pg_wal/<checked WAL name>, the manager's own spool and socket folders */
 import { copyFile, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -10,6 +11,7 @@ import { promisify } from 'node:util';
 import type { Cluster } from '../spec/cluster.js';
 import type { ChildRegistry } from '../supervisor/child-registry.js';
 import { barmanError, runBarman } from './barman-tool.js';
+import { streamingAvailable } from './restore-source.js';
 import { StoreError } from './store-client.js';
 import type { ActiveStore, StoreCache } from './store-cache.js';
 import { historyTimeline, isSegmentName, isWalFileName, nextSegments, walObjectKey } from './wal-names.js';
@@ -65,7 +67,7 @@ export class WalRestorer {
     if (!active) throw new RestoreFailure('not-found', 'no object store is configured (spec.backup.barmanObjectStore)');
     const spooled = join(this.#o.spoolDir, name);
     if (await exists(spooled)) return moveInto(spooled, dest);
-    const streaming = !rewind && typeof status.currentPrimary === 'string' && status.currentPrimary !== '' && !primary;
+    const streaming = !rewind && streamingAvailable(cluster, this.#o.podName);
     const flag = join(this.#o.spoolDir, END_OF_WAL_STREAM);
     if (streaming && (await rm(flag).then(() => true, () => false))) throw new RestoreFailure('end-of-stream', 'end of WAL reached: switching to streaming');
     const ahead = !rewind && isSegmentName(name) ? nextSegments(name, active.settings.store.wal.maxParallel - 1, await this.#o.segmentBytes()) : [];

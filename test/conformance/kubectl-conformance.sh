@@ -5,13 +5,15 @@
 # stale resourceVersion (409), a MicroTime with three fraction digits (400), another Lease's name (403).
 # usage: kubectl-conformance.sh SERVER CA_FILE TOKEN NAMESPACE CLUSTER OTHER_SECRET
 set -euo pipefail
+# A pipe from kubectl ends in `grep >/dev/null`, never `grep -q`: grep -q exits at the first match, kubectl's next
+# write then dies of SIGPIPE, and pipefail fails a check that matched (api-resources lists several kinds).
 server=$1 ca=$2 token=$3 ns=$4 cluster=$5 other_secret=$6
 k() { kubectl --server="$server" --certificate-authority="$ca" --token="$token" -n "$ns" "$@"; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
 res=clusters.postgresql.cnpg.io
 
-k get --raw /api | grep -q '"kind":"APIVersions"' || fail "discovery /api"
-k api-resources --api-group=postgresql.cnpg.io -o name | grep -qx "$res" || fail "api-resources lists $res"
+k get --raw /api | grep '"kind":"APIVersions"' >/dev/null || fail "discovery /api"
+k api-resources --api-group=postgresql.cnpg.io -o name | grep -x "$res" >/dev/null || fail "api-resources lists $res"
 [ "$(k get "$res" "$cluster" -o jsonpath='{.metadata.name}')" = "$cluster" ] || fail "get $cluster"
 
 k patch "$res" "$cluster" --subresource=status --type=merge -p '{"status":{"phase":"kubectl-conformance"}}' >/dev/null
@@ -45,7 +47,7 @@ if err=$(k get secret "$other_secret" 2>&1); then fail "reading $other_secret mu
 echo "$err" | grep -q "secrets \"$other_secret\" is forbidden: User \"system:serviceaccount:$ns:$cluster\" cannot get resource \"secrets\" in API group \"\" in the namespace \"$ns\"" ||
   fail "403 message: $err"
 lease=leases.coordination.k8s.io
-k api-resources --api-group=coordination.k8s.io -o name | grep -qx "$lease" || fail "api-resources lists $lease"
+k api-resources --api-group=coordination.k8s.io -o name | grep -x "$lease" >/dev/null || fail "api-resources lists $lease"
 lease_yaml() { # NAME HOLDER RENEWTIME [RESOURCEVERSION]
   printf 'apiVersion: coordination.k8s.io/v1\nkind: Lease\nmetadata:\n  name: %s\n' "$1"
   if [ -n "${4:-}" ]; then printf '  resourceVersion: "%s"\n' "$4"; fi

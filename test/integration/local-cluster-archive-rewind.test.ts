@@ -1,9 +1,11 @@
 // A former primary's WAL that was never archived is not lost to its rewind: with spec.backup.barmanObjectStore
 // the old primary's `.ready` segments go to the object store before pg_rewind runs (CNPG ArchiveAllReadyWALs),
 // and pg_rewind gets --restore-target-wal with the manager's `wal-restore --rewind`. The object store (s3rver)
-// is down while a segment is closed on the primary, so it stays `.ready`; the primary is killed (kill -9), the
-// replica promoted; the old primary does not rewind while it cannot archive, and once the store is back it
-// archives that segment, rewinds and streams again.
+// is down from the cluster's start, so the primary never archives: its empty-archive check is still pending and
+// every segment it closes stays `.ready`. The primary is killed (kill -9), the replica promoted; the old primary
+// does not rewind while it cannot archive, and once the store is back it archives those segments into the
+// archive the new primary has meanwhile written to (the empty-archive check is for a new PGDATA, not for this
+// cluster's former primary), rewinds and streams again.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -28,6 +30,7 @@ test('a killed primary archives its not yet archived WAL before pg_rewind, then 
     '      accessKeyId: { name: s3-creds, key: ACCESS_KEY_ID }',
     '      secretAccessKey: { name: s3-creds, key: ACCESS_SECRET_KEY }',
   ].join('\n');
+  await s3.stop();
   const c = await startLocalCluster(NAME, 2, `failoverDelay: 0\nswitchoverDelay: 10\n${store}`, (stateDir) => installS3Secret(stateDir));
   const restored = mkdtempSync(join(tmpdir(), 'pgim-lr-'));
   try {
@@ -35,12 +38,7 @@ test('a killed primary archives its not yet archived WAL before pg_rewind, then 
     await allStreaming(c, 60_000);
     const old = primaryOrdinal(c);
     const oldDir = join(c.stateDir, `${NAME}-${old}`);
-    await s3.stop();
-    // As if it had been killed before its first archive (under load the first segment can still be on its way
-    // when the store stops): the empty-archive check is still pending on the old primary, and by the time it
-    // archives its leftover WAL the new primary has written to the archive. That check is for a new PGDATA, not
-    // for this cluster's own former primary, which must archive anyway.
-    execFileSync('runuser', ['-u', 'postgres', '--', 'touch', join(oldDir, 'pgdata', '.check-empty-wal-archive')]);
+    assert.ok(existsSync(join(oldDir, 'pgdata', '.check-empty-wal-archive')), 'the primary never archived: its empty-archive check is pending');
     // One closed segment the archiver cannot ship: it stays .ready on the primary.
     // As postgres over the primary's socket: pg_switch_wal is the superuser's.
     const superSql = (sql: string): string =>
@@ -61,7 +59,8 @@ test('a killed primary archives its not yet archived WAL before pg_rewind, then 
     assert.ok(archived !== undefined && Number(archived.files) >= 1, 'the old primary archived its .ready files');
     assert.equal(await barmanRestore(s3, join(restored, segment), NAME, NAME, segment), 0, `${segment} is in the object store`);
     // The promoted replica was cloned before the first archive: it must not carry the empty-archive check with it.
-    assert.equal(c.lines.some((l) => JSON.stringify(l).includes('is not empty')), false, 'the new primary archives into its own cluster\'s archive');
+    const refused = c.lines.filter((l) => JSON.stringify(l).includes('is not empty'));
+    assert.deepEqual(refused, [], 'the new primary archives into its own cluster\'s archive');
     const conf = readFileSync(join(oldDir, 'controller', 'tmp', 'pg_rewind.conf'), 'utf8');
     assert.match(conf, /^restore_command = '.*wal-restore.*--rewind.* %f %p'$/m, 'pg_rewind read restore_command for --restore-target-wal');
   } finally {

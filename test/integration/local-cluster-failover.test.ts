@@ -86,6 +86,9 @@ test('switchover, failover and a failed rewind on the local three-instance clust
     process.kill(oldPrimary.manager, 0); // still running
     assert.notEqual(instancePids(c, 1).postmaster, oldPrimary.postmaster, 'postgres was started again, as a replica');
     assert.ok(afterSwitch.some((l) => l.logging_pod === `${NAME}-1` && l.msg === 'former primary prepared: starting postgres as a replica'));
+    // A clean stop whose WAL the new primary replayed to its end: followed as it is, pg_rewind never ran.
+    assert.ok(afterSwitch.some((l) => l.logging_pod === `${NAME}-1` && /following the new primary without pg_rewind/.test(String(l.msg))), 'followed without pg_rewind');
+    assert.ok(!afterSwitch.some((l) => l.logging_pod === `${NAME}-1` && (l.tool === 'pg_rewind' || l.msg === 'former primary: rewinding from the new primary')), 'no pg_rewind after a clean switchover');
     const table = await c.command(['status']);
     assert.match(table.stdout, new RegExp(`${NAME}-2\\s+primary\\s+2\\s`));
 

@@ -1,16 +1,20 @@
 // A replica cluster bootstrapped from an object store (cluster-replica-async.yaml's shape): the source archives
 // WAL and takes a backup into the embedded S3 store (real s3rver, real barman-cloud); the replica cluster restores
 // that backup with spec.bootstrap.recovery, does not promote, and its designated primary keeps replaying the
-// source's archived WAL through restore_command (`wal-restore`, served from the source's store).
+// source's archived WAL through restore_command (`wal-restore`, served from the source's store), archiving it
+// again into its own store (archive_mode = always). Then the source's entry gains connectionParameters (first
+// naming a Secret that does not exist: refused, nothing changed): override.conf has both primary_conninfo and
+// restore_command, and at the end of the archived WAL PostgreSQL streams from the source.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, manifest, startManager, tempDir, type ManagerHandle } from '../helpers/manager.js';
 import { cleanupDir, waitUntil } from '../helpers/lifecycle-procs.js';
 import { idsIn, ownerQuery, runManagerCommand } from '../helpers/lifecycle-writer.js';
 import { backupEnded, backupManifest } from '../helpers/backup-stack.js';
+import { archivingCondition, readySocketDir, superSql } from '../helpers/wal-archive-env.js';
 
 const handles: ManagerHandle[] = [];
 after(async () => {
@@ -18,16 +22,36 @@ after(async () => {
   for (const h of handles) await cleanupDir(h.dir);
 });
 
-const replicaManifest = (storePort: number): string =>
+// The source's streaming entry: its streaming_replica certificate and CA, copied as origin-replication / origin-ca.
+const STREAMING = (originPort: number, certSecret: string): string => `  connectionParameters:
+    host: localhost
+    port: "${originPort}"
+    user: streaming_replica
+    sslmode: verify-full
+    dbname: postgres
+  sslKey: { name: origin-replication, key: tls.key }
+  sslCert: { name: ${certSecret}, key: tls.crt }
+  sslRootCert: { name: origin-ca, key: ca.crt }
+`;
+
+const replicaManifest = (storePort: number, streaming = ''): string =>
   manifest('t1', `bootstrap:
   recovery:
     source: origin
 replica:
   enabled: true
   source: origin
+backup:
+  barmanObjectStore:
+    destinationPath: s3://backups/replica
+    endpointURL: http://127.0.0.1:${storePort}
+    serverName: replica
+    s3Credentials:
+      accessKeyId: { name: origin-objectstore, key: ACCESS_KEY_ID }
+      secretAccessKey: { name: origin-objectstore, key: ACCESS_SECRET_KEY }
 externalClusters:
 - name: origin
-  barmanObjectStore:
+${streaming}  barmanObjectStore:
     destinationPath: s3://backups/origin
     endpointURL: http://127.0.0.1:${storePort}
     serverName: origin
@@ -54,6 +78,8 @@ test('a replica cluster restored from the source\'s backup stays a standby and r
   mkdirSync(join(secrets, 'origin-objectstore'), { recursive: true });
   for (const key of ['ACCESS_KEY_ID', 'ACCESS_SECRET_KEY']) writeFileSync(join(secrets, 'origin-objectstore', key), readFileSync(join(origin.stateDir, 'secrets', 't1-objectstore', key)));
   cpSync(join(origin.stateDir, 'secrets', 't1-app'), join(secrets, 't1-app'), { recursive: true });
+  cpSync(join(origin.stateDir, 'secrets', 't1-replication'), join(secrets, 'origin-replication'), { recursive: true });
+  cpSync(join(origin.stateDir, 'secrets', 't1-ca'), join(secrets, 'origin-ca'), { recursive: true });
   execFileSync('chown', ['-R', 'postgres:postgres', join(dir, 'state')]);
   const replica = await startManager({ dir, manifestText: replicaManifest(storePort) });
   handles.push(replica);
@@ -70,4 +96,30 @@ test('a replica cluster restored from the source\'s backup stays a standby and r
   // The owner may not call pg_switch_wal(): a segment's worth of other WAL pushes the last commits out.
   await ownerQuery(origin, "CREATE TABLE filler AS SELECT repeat('x', 1000) AS pad FROM generate_series(1, 20000)");
   await waitUntil(async () => (await idsIn(replica, 't')).size === 60 || undefined, 90_000, 'rows 51-60 replayed from the archive', 500);
+
+  // What it replayed, it archived again into its own store (after checking that store was empty).
+  assert.deepEqual((await ownerQuery<{ m: string }>(replica, "SELECT current_setting('archive_mode') AS m")).rows, [{ m: 'always' }]);
+  const archived = await waitUntil(async () => (await ownerQuery<{ wal: string | null }>(replica, 'SELECT last_archived_wal AS wal FROM pg_stat_archiver')).rows[0]?.wal ?? undefined, 30_000, 'a WAL archived by the designated primary', 500);
+  assert.equal(archivingCondition(replica)?.status, 'True');
+  const key = (k: string): string => readFileSync(join(origin.stateDir, 'secrets', 't1-objectstore', k), 'utf8');
+  const restore = spawnSync('barman-cloud-wal-restore', ['--endpoint-url', `http://127.0.0.1:${storePort}`, '--cloud-provider', 'aws-s3', 's3://backups/replica', 'replica', archived, join(replica.dir, 'restored-wal')], {
+    env: { ...process.env, AWS_ACCESS_KEY_ID: key('ACCESS_KEY_ID'), AWS_SECRET_ACCESS_KEY: key('ACCESS_SECRET_KEY'), AWS_DEFAULT_REGION: 'us-east-1' },
+    encoding: 'utf8',
+  });
+  assert.equal(restore.status, 0, `the WAL is in the replica cluster's own store: ${restore.stderr}`);
+
+  // connectionParameters naming a Secret that does not exist: refused with its name, nothing changed.
+  writeFileSync(replica.manifestPath, replicaManifest(storePort, STREAMING(origin.port, 'origin-nope')));
+  const refused = await replica.waitForLine((l) => l.msg === 'reconcile failed; the previous configuration stays in force', 20_000, 'reconcile refused');
+  assert.match(String(refused.err), /origin-nope/);
+  assert.doesNotMatch(readFileSync(join(replica.stateDir, 'pgdata', 'override.conf'), 'utf8'), /primary_conninfo/);
+  // Fixed: both settings, and once the archived WAL ends PostgreSQL streams from the source.
+  writeFileSync(replica.manifestPath, replicaManifest(storePort, STREAMING(origin.port, 'origin-replication')));
+  await waitUntil(() => /primary_conninfo = /.test(readFileSync(join(replica.stateDir, 'pgdata', 'override.conf'), 'utf8')) || undefined, 20_000, 'primary_conninfo written');
+  assert.match(readFileSync(join(replica.stateDir, 'pgdata', 'override.conf'), 'utf8'), /restore_command = '.*wal-restore/);
+  // pg_stat_wal_receiver's details are for superusers (pg_read_all_stats): read over the local socket.
+  const socketDir = await readySocketDir(replica);
+  await waitUntil(() => superSql(replica, socketDir, 'SELECT status FROM pg_stat_wal_receiver') === 'streaming' || undefined, 30_000, 'streaming from the source', 500);
+  await ownerQuery(origin, 'INSERT INTO t VALUES (61)');
+  await waitUntil(async () => (await idsIn(replica, 't')).has(61) || undefined, 15_000, 'row 61 streamed (no segment switch)', 200);
 });

@@ -106,9 +106,12 @@ export const archiveCheck: SampleCheck = {
   name: 'WAL archiving',
   covers: ['spec.backup.barmanObjectStore.destinationPath', 'spec.backup.barmanObjectStore.endpointURL', 'spec.backup.barmanObjectStore.s3Credentials', 'spec.backup.barmanObjectStore.azureCredentials', 'spec.backup.barmanObjectStore.serverName', 'spec.backup.barmanObjectStore.wal.compression'],
   async run(r) {
-    // A replica cluster's designated primary is in recovery: it archives only with archive_mode = always (CNPG), not built here.
-    if ((await sql(r.sql, 'postgres', 'SELECT pg_is_in_recovery()')) === 't') return ['not checked: spec.backup.barmanObjectStore (a replica cluster archives only with archive_mode = always, not built)'];
-    const segment = await switchAndArchive(r.sql, 90_000).catch(async (err: Error) => {
+    // A replica cluster's designated primary is in recovery (no WAL switch): with archive_mode = always it archives
+    // the WAL it restores or receives from its source.
+    const replica = (await sql(r.sql, 'postgres', 'SELECT pg_is_in_recovery()')) === 't';
+    const archived = (): Promise<string> =>
+      waitUntil(async () => (await sql(r.sql, 'postgres', "SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver")) || undefined, 90_000, 'a WAL archived by the designated primary', 500);
+    const segment = await (replica ? archived() : switchAndArchive(r.sql, 90_000)).catch(async (err: Error) => {
       const failed = await sql(r.sql, 'postgres', "SELECT failed_count || ' failed, last ' || coalesce(last_failed_wal, '-') FROM pg_stat_archiver");
       throw notInForce('spec.backup.barmanObjectStore', `${err.message} (${failed})`);
     });
@@ -119,6 +122,6 @@ export const archiveCheck: SampleCheck = {
     if (files.length === 0) throw notInForce('spec.backup.barmanObjectStore', `segment ${segment} is not in s3://${r.s3.bucket}/${r.s3.prefix}/${server}/wals`);
     const gzip = at(store, 'wal', 'compression') === 'gzip';
     if (gzip && !files.some((f) => f.includes(`${segment}.gz`))) throw notInForce('spec.backup.barmanObjectStore.wal.compression', `segment ${segment} is stored as ${files.join(', ')}, not .gz`);
-    return [`segment ${segment} archived into s3://${r.s3.bucket}/${r.s3.prefix}/${server}/wals${gzip ? ' (gzip)' : ''}`];
+    return [`${replica ? 'replica cluster: ' : ''}segment ${segment} archived into s3://${r.s3.bucket}/${r.s3.prefix}/${server}/wals${gzip ? ' (gzip)' : ''}`];
   },
 };

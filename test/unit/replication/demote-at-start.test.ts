@@ -7,11 +7,16 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { archiveReadyWal, readyWalFiles } from '../../../src/replication/archive-ready-wal.js';
-import { demoteAtStart } from '../../../src/replication/demote-at-start.js';
+import { demoteAtStart, type DemoteAtStartOptions } from '../../../src/replication/demote-at-start.js';
 import type { Cluster } from '../../../src/spec/cluster.js';
 import { captureLogger } from '../log/capture-logger.js';
 
 const CLUSTER = { name: 'pg', spec: {}, status: { instanceNames: ['pg-1', 'pg-2'], targetPrimary: 'pg-2', currentPrimary: 'pg-2' } } as unknown as Cluster;
+
+/** pg-1, a primary on disk, reading `cluster`; the rest of the options per test. */
+function formerPrimary(dir: string, pgData: string, cluster: Cluster): Pick<DemoteAtStartOptions, 'me' | 'pgData' | 'log' | 'roleOnDisk' | 'load' | 'configFile'> {
+  return { me: 'pg-1', pgData, log: captureLogger().root, roleOnDisk: () => Promise.resolve('primary'), load: () => Promise.resolve(cluster), configFile: join(dir, 'pg_rewind.conf') };
+}
 
 test('old processes waited for, .ready WAL archived (failures retried, never re-cloned), then one rewind', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'pgim-demote-'));
@@ -25,12 +30,7 @@ test('old processes waited for, .ready WAL archived (failures retried, never re-
   try {
     const result = await demoteAtStart(
       {
-        me: 'pg-1',
-        pgData,
-        log: captureLogger().root,
-        roleOnDisk: () => Promise.resolve('primary'),
-        load: () => Promise.resolve(CLUSTER),
-        configFile: join(dir, 'pg_rewind.conf'),
+        ...formerPrimary(dir, pgData, CLUSTER),
         oldPostmasterGone: () => Promise.resolve(leftovers-- > 0 ? (calls.push('old processes'), 'pid 42') : undefined),
         archiveReady: () => {
           calls.push('archive');
@@ -65,6 +65,46 @@ test('archiveReadyWal: every .ready file in name order, each marked .done once s
     assert.deepEqual(readdirSync(status).sort(), ['000000010000000000000003.done', '000000010000000000000004.done', '000000010000000000000005.ready', '00000002.history.ready']);
     assert.deepEqual(await archiveReadyWal(dir, () => Promise.resolve()), ['000000010000000000000005', '00000002.history']);
     assert.deepEqual(await readyWalFiles(dir), []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a former primary follows a target whose promotion is not reported yet, without pg_rewind, once its WAL is archived', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pgim-follow-'));
+  const pgData = join(dir, 'pgdata');
+  mkdirSync(pgData, { recursive: true });
+  const calls: string[] = [];
+  let promoted = false;
+  let archiveFailures = 1;
+  // The operator has named pg-2; pg-2 has not reported its promotion (currentPrimary is still this instance).
+  const waiting = { ...CLUSTER, status: { ...CLUSTER.status, currentPrimary: 'pg-1' } } as unknown as Cluster;
+  try {
+    const result = await demoteAtStart(
+      {
+        ...formerPrimary(dir, pgData, waiting),
+        oldPostmasterGone: () => Promise.resolve(undefined),
+        archiveReady: () => (calls.push('archive'), archiveFailures-- > 0 ? Promise.reject(new Error('store down')) : Promise.resolve(0)),
+        // The first probes find the target still on the old timeline; then its history proves the promotion.
+        followsAsIs: (source) => {
+          calls.push(`probe ${source}`);
+          const answer = promoted;
+          promoted = true;
+          return Promise.resolve(answer);
+        },
+        rewind: () => (calls.push('rewind'), Promise.resolve({ kind: 'done' })),
+        reclone: () => (calls.push('reclone'), Promise.resolve()),
+        retryMs: 1,
+        pollMs: 1,
+      },
+      new AbortController().signal,
+    );
+    assert.equal(result.outcome, 'followed');
+    assert.equal(result.cluster.status.currentPrimary, 'pg-2', 'the files are written to follow pg-2');
+    assert.equal(waiting.status.currentPrimary, 'pg-1', 'the Cluster read is not changed');
+    assert.deepEqual(calls, ['probe pg-2', 'probe pg-2', 'archive', 'probe pg-2', 'archive']);
+    assert.equal(readFileSync(join(pgData, 'standby.signal'), 'utf8'), '');
+    assert.equal(readdirSync(dir).includes('pg_rewind.conf'), false, 'pg_rewind was not prepared');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

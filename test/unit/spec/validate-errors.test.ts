@@ -85,7 +85,6 @@ const cases: [string, Record<string, unknown>, string, string][] = [
   ['replica source unknown', { replica: { enabled: true, source: 'x' }, bootstrap: { pg_basebackup: { source: 'src' } }, externalClusters: [{ name: 'src', connectionParameters: { host: 'h' } }] }, 'spec.replica.source', 'names "x", which is not in spec.externalClusters'],
   ['replica without source', { replica: { enabled: true }, externalClusters: [{ name: 'src', connectionParameters: { host: 'h' } }] }, 'spec.replica.source', 'is required'],
   ['replica enabled with primary', { replica: { enabled: true, primary: 'src', source: 'src' }, bootstrap: { pg_basebackup: { source: 'src' } }, externalClusters: [{ name: 'src', connectionParameters: { host: 'h' } }] }, 'spec.replica.enabled', 'cannot be used together with replica.primary'],
-  ['replica cluster by initdb', { replica: { enabled: true, source: 'src' }, externalClusters: [{ name: 'src', connectionParameters: { host: 'h' } }] }, 'spec.bootstrap', 'bootstraps by pg_basebackup or recovery'],
   ['replica minApplyDelay', { replica: { enabled: true, source: 'src', minApplyDelay: '5 minutes' }, bootstrap: { pg_basebackup: { source: 'src' } }, externalClusters: [{ name: 'src', connectionParameters: { host: 'h' } }] }, 'spec.replica.minApplyDelay', 'is not a duration'],
   ['promotionToken on a replica', { replica: { enabled: true, source: 'src', promotionToken: 'e30=' }, bootstrap: { pg_basebackup: { source: 'src' } }, externalClusters: [{ name: 'src', connectionParameters: { host: 'h' } }] }, 'spec.replica.promotionToken', 'only allowed for primary clusters'],
   ['promotionToken garbage', { replica: { enabled: false, source: 'src', promotionToken: 'e30=' }, externalClusters: [{ name: 'src', connectionParameters: { host: 'h' } }] }, 'spec.replica.promotionToken', 'is empty'],
@@ -144,6 +143,8 @@ const accepted: [string, Record<string, unknown>][] = [
   ['empty lists of refused features', { tablespaces: [], plugins: [], managed: { roles: [], services: {} }, minSyncReplicas: 0 }],
   ['externalClusters not used by anything', { externalClusters: [{ name: 'old', connectionParameters: { host: 'h' } }] }],
   ['explicit nulls are absent fields', { instances: null, postgresql: { parameters: null } }],
+  // A running primary cluster switched into replica mode (it is demoted); a new one is refused before initdb (replica-mode.test.ts).
+  ['replica mode on an initdb cluster', { replica: { enabled: true, source: 'src' }, externalClusters: [{ name: 'src', connectionParameters: { host: 'h' } }] }],
   ['pod selector reference', { podSelectorRefs: [{ name: 'app' }], ...pg({ pg_hba: ['host all all ${podselector:app} md5'] }) }],
 ];
 for (const [name, spec] of accepted) {

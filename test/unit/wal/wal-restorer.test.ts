@@ -33,12 +33,12 @@ function fakeStore(objects: Map<string, Buffer>, opts: { down?: boolean; gate?: 
   };
 }
 
-function setup(status: Record<string, unknown>, store: ObjectStore, maxParallel = 3): { restorer: WalRestorer; dir: string; spool: string } {
+function setup(status: Record<string, unknown>, store: ObjectStore, maxParallel = 3, spec: Record<string, unknown> = {}): { restorer: WalRestorer; dir: string; spool: string } {
   const dir = mkdtempSync(join(tmpdir(), 'pgim-walrestore-'));
   const spool = join(dir, 'spool');
   const backup = validateBackup(Fields.of({ backup: { barmanObjectStore: { destinationPath: 's3://b/p', s3Credentials: { inheritFromIAMRole: true }, wal: { compression: 'gzip', maxParallel } } } }, 'spec'));
   const active: ActiveStore = { settings: { store: backup!.barmanObjectStore!, serverName: 'pg', bucket: 'b', prefix: 'p', env: {}, barmanOptions: [] }, client: store }; // eslint-disable-line @typescript-eslint/no-non-null-assertion
-  const cluster = { name: 'pg', status } as unknown as Cluster;
+  const cluster = { name: 'pg', status, spec, raw: { spec } } as unknown as Cluster;
   const stores = { get: () => Promise.resolve(active) } as unknown as StoreCache;
   const restorer = new WalRestorer({ pgData: dir, spoolDir: spool, podName: 'pg-2', cluster: () => cluster, stores, segmentBytes: () => Promise.resolve(SEG), registry: {} as ChildRegistry });
   return { restorer, dir, spool };
@@ -91,6 +91,25 @@ test('exit kinds: missing -> not-found, store down -> connectivity, bad name -> 
   const rewind = setup({ currentPrimary: 'pg-1' }, fakeStore(objects));
   await rewind.restorer.restore('000000010000000000000020', join(rewind.dir, 'a'), true);
   assert.equal(existsSync(rewind.spool), false);
+});
+
+test('a designated primary flags the end of the archived stream only when its source also has connectionParameters', async () => {
+  const objects = new Map([[key('000000010000000000000030'), gzipSync(Buffer.from('x'))]]);
+  const status = { currentPrimary: 'pg-2', targetPrimary: 'pg-2' };
+  const store = { destinationPath: 's3://b/src', s3Credentials: { inheritFromIAMRole: true } };
+  const both = setup(status, fakeStore(objects), 3, { replica: { enabled: true, source: 'src' }, externalClusters: [{ name: 'src', connectionParameters: { host: 'h' }, barmanObjectStore: store }] });
+  await both.restorer.restore('000000010000000000000030', join(both.dir, 'a'), false);
+  await waitFor(() => existsSync(join(both.spool, 'end-of-wal-stream')));
+  await assert.rejects(both.restorer.restore('000000010000000000000031', join(both.dir, 'b'), false), rejectsWith('end-of-stream'));
+  // Store only: PostgreSQL has nothing to stream from, so it keeps asking the archive.
+  const storeOnly = setup(status, fakeStore(objects), 3, { replica: { enabled: true, source: 'src' }, externalClusters: [{ name: 'src', barmanObjectStore: store }] });
+  await storeOnly.restorer.restore('000000010000000000000030', join(storeOnly.dir, 'a'), false);
+  await assert.rejects(storeOnly.restorer.restore('000000010000000000000031', join(storeOnly.dir, 'b'), false), rejectsWith('not-found'));
+  assert.equal(existsSync(join(storeOnly.spool, 'end-of-wal-stream')), false);
+  // The primary of a primary cluster never streams.
+  const primary = setup(status, fakeStore(objects));
+  await primary.restorer.restore('000000010000000000000030', join(primary.dir, 'a'), false);
+  await assert.rejects(primary.restorer.restore('000000010000000000000031', join(primary.dir, 'b'), false), rejectsWith('not-found'));
 });
 
 async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
