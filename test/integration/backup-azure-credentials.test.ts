@@ -36,7 +36,7 @@ async function cluster(name: string, store: string[], secrets: Record<string, st
   for (const [key, value] of Object.entries(secrets)) writeFileSync(join(stateDir, 'secrets', 'azure-creds', key), value, { mode: 0o644 });
   execFileSync('chown', ['-R', 'postgres:postgres', stateDir]); // the manager reads it as the run user
   const spec = ['backup:', '  barmanObjectStore:', ...store.map((l) => `    ${l}`), `    serverName: ${name}`, '    wal: { compression: gzip }', '    data: { immediateCheckpoint: true }'];
-  const h = await startManager({ dir, manifestText: manifest(name, spec.join('\n')), env });
+  const h = await startManager({ dir, manifestText: manifest('t1', spec.join('\n')) /* ownerQuery reads the t1-app Secret */, env });
   handles.push(h);
   return h;
 }
