@@ -2,7 +2,11 @@
 // is answered once the Backup is `running` (archiving checked, the tool started), and the tool runs on in the
 // background; its end is written to the Backup (`completed` with barman's catalog entry, or `failed` with the
 // error) and to the Cluster (lastSuccessfulBackup / lastFailedBackup, condition LastBackupSucceeded). The
-// catalog upkeep (retention, recoverability window) runs after it whatever the outcome (maintenance.ts).
+// catalog upkeep (retention, recoverability window) runs after that whatever the outcome (maintenance.ts),
+// once the next backup may already start. Nothing the manager does is added in series with barman where it
+// can overlap: the `running` patch, the archiving check and the credentials go together, the Cluster's
+// condition is written while barman starts, and the catalog entry is barman's backup.info read in-process
+// (store-catalog.ts) rather than by barman-cloud-backup-show, which stays for the stores it cannot read.
 import { ManagerError, describeError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Cluster } from '../spec/cluster.js';
@@ -10,13 +14,14 @@ import type { ChildRegistry } from '../supervisor/child-registry.js';
 import type { Client } from '../db/pool.js';
 import { ensureArchivingWorks } from '../db/archiver-check.js';
 import { backupArgs, backupShowArgs, barmanBackupName } from '../barman/barman-argv.js';
-import { parseBackupShow } from '../barman/barman-catalog.js';
-import { credentialEnv, runBarman, type SecretReader } from '../barman/barman-run.js';
+import { parseBackupShow, type CatalogBackup } from '../barman/barman-catalog.js';
+import { credentialEnv, runBarman, type BarmanRunOptions, type SecretReader } from '../barman/barman-run.js';
 import { clusterObjectStore, type ObjectStore } from '../barman/object-store.js';
 import type { StatusPatch } from '../model/objects.js';
 import type { BackupTimes } from '../model/instance-state.js';
 import type { BackupObjects, BackupStatus } from './backup-objects.js';
 import { backupCondition } from './backup-conditions.js';
+import type { CatalogReader } from './store-catalog.js';
 
 export interface BackupRunnerDeps {
   cluster: () => Cluster;
@@ -31,6 +36,8 @@ export interface BackupRunnerDeps {
   patchCluster: (patch: StatusPatch) => Promise<void>;
   /** The catalog upkeep after each backup (retention, recoverability window); never throws. */
   afterBackup: () => Promise<void>;
+  /** Reads the finished backup's catalog entry in-process; without it (or when it cannot) barman-cloud-backup-show does. */
+  catalog?: CatalogReader;
   /** Where the metrics read the last failure's time. */
   times: BackupTimes;
   log: Logger;
@@ -53,6 +60,7 @@ export class BackupBusyError extends ManagerError {
 /** Runs barman-cloud-backup for Backup objects, one at a time. */
 export class BackupRunner {
   #running: { name: string; done: Promise<void> } | undefined;
+  #upkeep: Promise<void> = Promise.resolve();
 
   constructor(private readonly d: BackupRunnerDeps) {}
 
@@ -61,9 +69,10 @@ export class BackupRunner {
     return this.#running?.name;
   }
 
-  /** Resolves when the current backup (if any) has finished; for shutdown and tests. */
+  /** Resolves when the current backup (if any) and the upkeep after it have finished; for shutdown and tests. */
   async idle(): Promise<void> {
     await this.#running?.done;
+    await this.#upkeep;
   }
 
   /**
@@ -79,7 +88,9 @@ export class BackupRunner {
     let release: () => void = () => undefined;
     this.#running = { name, done: new Promise<void>((r) => (release = r)) };
     try {
-      await this.d.objects.patch(name, {
+      // The archiving check and the credentials do not depend on the `running` patch: all three at once. A
+      // failure is written only after that patch (one Backup file, read-modify-write).
+      const running = this.d.objects.patch(name, {
         phase: 'running',
         method: 'barmanObjectStore',
         backupName: barmanName,
@@ -91,19 +102,28 @@ export class BackupRunner {
         instanceID: { podName: this.d.podName },
         error: null,
       });
-      try {
-        await this.d.withDb((c) => ensureArchivingWorks(c, this.d.archiveCheckMs ?? 60_000, this.d.signal));
-      } catch (err) {
-        await this.#failed(name, 'walArchivingFailing', err);
-        throw new ManagerError('BACKUP', `backup "${name}": ${describeError(err)}`, { cause: err });
+      const checked = settle(this.d.withDb((c) => ensureArchivingWorks(c, this.d.archiveCheckMs ?? 60_000, this.d.signal)));
+      const credentials = settle(credentialEnv(store, this.d.getSecret, this.d.socketDir));
+      await running;
+      const check = await checked;
+      if (!check.ok) {
+        await this.#failed(name, 'walArchivingFailing', check.error);
+        throw new ManagerError('BACKUP', `backup "${name}": ${describeError(check.error)}`, { cause: check.error });
       }
-      const env = { ...(await credentialEnv(store, this.d.getSecret, this.d.socketDir)), PGHOST: this.d.socketDir, PGPORT: String(this.d.port) };
+      const creds = await credentials;
+      if (!creds.ok) throw creds.error;
+      const env = { ...creds.value, PGHOST: this.d.socketDir, PGPORT: String(this.d.port) };
       this.d.log.info({ backup: name, backupName: barmanName, destinationPath: store.destinationPath, serverName: store.serverName }, 'backup starting');
-      await this.#patchCluster(cluster, {}, backupCondition('started'));
-      void this.#take(name, barmanName, store, env).finally(() => {
+      // The Cluster's condition is written while barman starts, and before any outcome of it is. Its failure
+      // does not stop a backup that runs already: the outcome's patches come later.
+      const started = this.#patchCluster(cluster, {}, backupCondition('started')).catch((err: unknown) => {
+        this.d.log.warn({ backup: name, err: describeError(err) }, 'could not write the backup start to the Cluster status');
+      });
+      void this.#take(name, barmanName, store, env, started).finally(() => {
         this.#running = undefined;
         release();
       });
+      await started;
       return barmanName;
     } catch (err) {
       this.#running = undefined;
@@ -112,11 +132,12 @@ export class BackupRunner {
     }
   }
 
-  async #take(name: string, barmanName: string, store: ObjectStore, env: Record<string, string | undefined>): Promise<void> {
+  async #take(name: string, barmanName: string, store: ObjectStore, env: Record<string, string | undefined>, started: Promise<void>): Promise<void> {
     const run = { registry: this.d.registry, env, signal: this.d.signal };
     try {
-      await runBarman('barman-cloud-backup', backupArgs(store, barmanName, { host: this.d.socketDir, port: this.d.port }), { ...run, timeoutMs: this.d.backupTimeoutMs ?? 24 * 3600_000 });
-      const shown = parseBackupShow(await runBarman('barman-cloud-backup-show', backupShowArgs(store, barmanName), { ...run, timeoutMs: 120_000 }));
+      const tool = runBarman('barman-cloud-backup', backupArgs(store, barmanName, { host: this.d.socketDir, port: this.d.port }), { ...run, timeoutMs: this.d.backupTimeoutMs ?? 24 * 3600_000 });
+      await Promise.all([tool, started]);
+      const shown = await this.#catalogEntry(store, barmanName, run);
       const status: BackupStatus = {
         phase: 'completed',
         backupId: shown.backupId,
@@ -133,10 +154,25 @@ export class BackupRunner {
       this.d.log.info({ backup: name, backupId: shown.backupId, beginWal: shown.beginWal, endWal: shown.endWal }, 'backup completed');
       await this.#patchCluster(this.d.cluster(), { lastSuccessfulBackup: shown.endTime?.toISOString() }, backupCondition('succeeded'));
     } catch (err) {
+      await started;
       await this.#failed(name, 'failed', err);
-    } finally {
-      await this.d.afterBackup();
     }
+    // The upkeep follows the report, and does not hold the next backup (maintenance runs one at a time).
+    this.#upkeep = this.d.afterBackup().catch(() => undefined);
+  }
+
+  // barman's entry of the backup just taken: its backup.info read in-process, else barman-cloud-backup-show
+  // (a Python process) where the in-process client cannot go (silently) or failed to find it (a warning).
+  async #catalogEntry(store: ObjectStore, barmanName: string, run: Omit<BarmanRunOptions, 'timeoutMs'>): Promise<CatalogBackup> {
+    if (this.d.catalog) {
+      try {
+        const found = await this.d.catalog.findByName(this.d.cluster(), barmanName);
+        if (found) return found;
+      } catch (err) {
+        this.d.log.warn({ backupName: barmanName, err: describeError(err) }, 'could not read backup.info in-process: asking barman-cloud-backup-show');
+      }
+    }
+    return parseBackupShow(await runBarman('barman-cloud-backup-show', backupShowArgs(store, barmanName), { ...run, timeoutMs: 120_000 }));
   }
 
   async #failed(name: string, phase: 'failed' | 'walArchivingFailing', err: unknown): Promise<void> {
@@ -169,4 +205,11 @@ function storeReferences(cluster: Cluster): Record<string, unknown> {
     if (typeof value === 'object' && value !== null) out[key] = value; // eslint-disable-line security/detect-object-injection -- fixed keys
   }
   return out;
+}
+
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+// A promise that never rejects, so one started early leaves no unhandled rejection while others are awaited.
+function settle<T>(p: Promise<T>): Promise<Settled<T>> {
+  return p.then((value) => ({ ok: true as const, value }), (error: unknown) => ({ ok: false as const, error }));
 }

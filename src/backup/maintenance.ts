@@ -10,9 +10,10 @@ import type { ChildRegistry } from '../supervisor/child-registry.js';
 import { backupDeleteArgs, backupListArgs } from '../barman/barman-argv.js';
 import { isDone, parseBackupList, type CatalogBackup } from '../barman/barman-catalog.js';
 import { credentialEnv, runBarman, type SecretReader } from '../barman/barman-run.js';
-import { clusterObjectStore, retentionPolicy } from '../barman/object-store.js';
+import { clusterObjectStore, retentionPolicy, type ObjectStore } from '../barman/object-store.js';
 import type { StatusPatch } from '../model/objects.js';
 import type { BackupTimes } from '../model/instance-state.js';
+import type { CatalogReader } from './store-catalog.js';
 
 export interface MaintenanceDeps {
   cluster: () => Cluster;
@@ -25,6 +26,22 @@ export interface MaintenanceDeps {
   signal: AbortSignal;
   /** Where endpointCA's PEM is written for the tools (the run folder). */
   caDir: string;
+  /** Lists the catalog in-process; without it (or where it cannot) barman-cloud-backup-list does. */
+  catalog?: CatalogReader;
+}
+
+/**
+ * The whole catalog, oldest first: in-process where the store client can read it, else (or when that fails)
+ * with barman-cloud-backup-list and the tool environment `env()`.
+ */
+export async function listBackups(d: Pick<MaintenanceDeps, 'catalog' | 'registry' | 'signal' | 'log'>, cluster: Cluster, store: ObjectStore, env: () => Promise<Record<string, string | undefined>>): Promise<CatalogBackup[]> {
+  try {
+    const listed = await d.catalog?.list(cluster);
+    if (listed) return listed;
+  } catch (err) {
+    d.log.warn({ err: describeError(err) }, 'could not list the backups in-process: asking barman-cloud-backup-list');
+  }
+  return parseBackupList(await runBarman('barman-cloud-backup-list', backupListArgs(store), { registry: d.registry, env: await env(), signal: d.signal, timeoutMs: 600_000 }));
 }
 
 /** Retention, then the recoverability window; every failure is logged (a warning), never thrown. */
@@ -58,7 +75,7 @@ export async function maintainCatalog(d: MaintenanceDeps): Promise<CatalogBackup
     }
   }
   try {
-    const backups = parseBackupList(await runBarman('barman-cloud-backup-list', backupListArgs(store), run)).filter(isDone);
+    const backups = (await listBackups(d, cluster, store, () => Promise.resolve(env))).filter(isDone);
     const first = backups[0]?.endTime;
     const last = backups[backups.length - 1]?.endTime;
     d.times.firstRecoverabilityPoint = first?.getTime();

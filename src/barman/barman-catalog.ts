@@ -53,7 +53,8 @@ function str(v: unknown): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
-function toBackup(raw: Record<string, unknown>): CatalogBackup {
+/** One catalog entry from barman's JSON fields (`backup_id`, `begin_time`, `end_xlog`...). */
+export function catalogBackup(raw: Record<string, unknown>): CatalogBackup {
   return {
     backupId: str(raw.backup_id) ?? '',
     backupName: str(raw.backup_name),
@@ -73,14 +74,14 @@ function toBackup(raw: Record<string, unknown>): CatalogBackup {
 /** `backup-list --format json` -> backups sorted by end time (oldest first). */
 export function parseBackupList(json: string): CatalogBackup[] {
   const parsed = JSON.parse(json) as { backups_list?: Record<string, unknown>[] };
-  const list = (parsed.backups_list ?? []).map(toBackup);
+  const list = (parsed.backups_list ?? []).map(catalogBackup);
   return list.sort((a, b) => (a.endTime?.getTime() ?? 0) - (b.endTime?.getTime() ?? 0));
 }
 
 /** `backup-show --format json` -> the one backup. */
 export function parseBackupShow(json: string): CatalogBackup {
   const parsed = JSON.parse(json) as { cloud?: Record<string, unknown> };
-  return toBackup(parsed.cloud ?? {});
+  return catalogBackup(parsed.cloud ?? {});
 }
 
 /** A backup is usable iff both times parsed and barman says DONE (catalog.go IsDone). */

@@ -6,16 +6,17 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EXIT } from '../config/constants.js';
 import { describeError } from '../errors.js';
-import { child } from '../log/logger.js';
+import { child, type Logger } from '../log/logger.js';
 import type { Cluster } from '../spec/cluster.js';
-import { backupListArgs } from '../barman/barman-argv.js';
-import { isDone, parseBackupList } from '../barman/barman-catalog.js';
-import { credentialEnv, runBarman } from '../barman/barman-run.js';
+import { isDone } from '../barman/barman-catalog.js';
+import { credentialEnv } from '../barman/barman-run.js';
 import { clusterObjectStore } from '../barman/object-store.js';
 import { BackupFiles, type BackupObjects } from '../backup/backup-objects.js';
 import { BackupRunner } from '../backup/backup-runner.js';
 import { BACKUP_SOCKET, serveBackupSocket } from '../backup/backup-socket.js';
-import { maintainCatalog } from '../backup/maintenance.js';
+import { listBackups, maintainCatalog } from '../backup/maintenance.js';
+import { StoreCatalog, type CatalogReader } from '../backup/store-catalog.js';
+import { StoreCache } from '../wal/store-cache.js';
 import type { Held } from '../supervisor/postmaster-hold.js';
 import type { BackupRequestOptions } from '../backup/backup-request-spec.js';
 import type { Part } from './part-group.js';
@@ -45,7 +46,10 @@ export function backupPart(p: Prepared, cluster: () => Cluster, hold?: () => Pro
       const log = child(p.root, 'backup');
       const objects = backupObjects(p);
       const patchCluster = (patch: Record<string, unknown>): Promise<void> => p.source.patchStatus(patch);
-      const common = { cluster, getSecret: (n: string) => p.source.getSecret(n), registry: p.registry, patchCluster, times: p.state.backups, log, signal, caDir: p.config.controller.run };
+      // barman's catalog read in-process (backup.info files), with the WAL archiver's client code.
+      const stores = new StoreCache(p.source, p.config.controller.run);
+      const catalog = new StoreCatalog(stores);
+      const common = { cluster, getSecret: (n: string) => p.source.getSecret(n), registry: p.registry, patchCluster, times: p.state.backups, log, signal, caDir: p.config.controller.run, catalog };
       // One upkeep at a time: the timer's and the one after a backup never run two barman-cloud-backup-delete at once.
       let upkeep: Promise<unknown> = Promise.resolve();
       const maintain = (): Promise<unknown> => (upkeep = upkeep.then(() => maintainCatalog(common), () => maintainCatalog(common)));
@@ -61,7 +65,7 @@ export function backupPart(p: Prepared, cluster: () => Cluster, hold?: () => Pro
       const snapshots = snapshotRunner(p, cluster, objects.local, patchCluster, hold, log, signal);
       const endpoints = {
         start: (name: string, options: BackupRequestOptions) => dispatchBackup({ p, cluster, barman: runner, snapshots, local: objects.local }, name, options),
-        list: () => listCatalog(p, cluster()),
+        list: () => listCatalog(p, cluster(), { catalog, log, signal }),
       };
       const { closed } = await serveBackupSocket(join(p.config.controller.run, BACKUP_SOCKET), endpoints, log, signal);
       ready();
@@ -76,16 +80,17 @@ export function backupPart(p: Prepared, cluster: () => Cluster, hold?: () => Pro
       await timer;
       await runner.idle();
       await snapshots?.idle();
+      await stores.close();
     },
   };
 }
 
 /** barman's catalog, newest last, with the recoverability window (first point .. now, while archiving works). */
-async function listCatalog(p: Prepared, cluster: Cluster): Promise<unknown> {
+async function listCatalog(p: Prepared, cluster: Cluster, o: { catalog: CatalogReader; log: Logger; signal: AbortSignal }): Promise<unknown> {
   const store = clusterObjectStore(cluster);
   if (!store) throw new Error('spec.backup.barmanObjectStore is not set');
-  const env = await credentialEnv(store, (n) => p.source.getSecret(n), p.config.controller.run);
-  const backups = parseBackupList(await runBarman('barman-cloud-backup-list', backupListArgs(store), { registry: p.registry, env, timeoutMs: 120_000 }));
+  const env = (): Promise<Record<string, string | undefined>> => credentialEnv(store, (n) => p.source.getSecret(n), p.config.controller.run);
+  const backups = await listBackups({ ...o, registry: p.registry }, cluster, store, env);
   const done = backups.filter(isDone);
   return {
     destinationPath: store.destinationPath,

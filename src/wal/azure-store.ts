@@ -45,7 +45,13 @@ export async function createAzureStore(s: StoreSettings): Promise<ObjectStore | 
   if (plan.kind === 'default') return undefined;
   const { ContainerClient, StorageSharedKeyCredential } = await import('@azure/storage-blob');
   // Two tries, then PostgreSQL's own archiver retries: an outage fails fast instead of holding the archiver.
-  const options = { retryOptions: { maxTries: 2, tryTimeoutInMs: 60_000, retryDelayInMs: 500, maxRetryDelayInMs: 2000 } };
+  // endpointCA: core-rest-pipeline's tlsOptions (createPipelineFromOptions adds its tlsPolicy; the Node HTTP
+  // client builds an https.Agent with them, for https:// only). StoragePipelineOptions does not declare the
+  // field, which the pipeline passes through whole (storage-blob Pipeline.ts getCoreClientOptions).
+  const options = {
+    retryOptions: { maxTries: 2, tryTimeoutInMs: 60_000, retryDelayInMs: 500, maxRetryDelayInMs: 2000 },
+    ...(s.ca ? { tlsOptions: { ca: s.ca } } : {}),
+  };
   const client =
     plan.kind === 'connection-string'
       ? new ContainerClient(plan.connectionString, plan.container, options)
@@ -70,6 +76,17 @@ export async function createAzureStore(s: StoreSettings): Promise<ObjectStore | 
         if (err instanceof StoreError) throw err;
         throw classifyAzureError(err, `downloading ${where(key)}`, s.bucket);
       }
+    },
+    async listFolders(prefix) {
+      const names: string[] = [];
+      try {
+        for await (const item of client.listBlobsByHierarchy('/', { prefix })) {
+          if (item.kind === 'prefix' && item.name.startsWith(prefix)) names.push(item.name.slice(prefix.length).replace(/\/$/, ''));
+        }
+      } catch (err) {
+        throw classifyAzureError(err, `listing ${prefix} in container ${s.bucket}`, s.bucket);
+      }
+      return names;
     },
     close() {
       // The SDK keeps no sockets beyond Node's keep-alive agent; nothing to release.

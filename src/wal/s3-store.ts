@@ -23,7 +23,7 @@ export async function createS3Store(s: StoreSettings): Promise<ObjectStore> {
   // A CommonJS package: bundled, its exports may sit under `default`.
   const loaded = await import('@aws-sdk/client-s3');
   const sdk = (typeof loaded.S3Client === 'function' ? loaded : (loaded as unknown as { default: typeof loaded }).default);
-  const { S3Client, PutObjectCommand, GetObjectCommand } = sdk;
+  const { S3Client, PutObjectCommand, GetObjectCommand, ListObjectsV2Command } = sdk;
   const env = s.env;
   const client = new S3Client({
     region: env.AWS_DEFAULT_REGION ?? process.env.AWS_DEFAULT_REGION ?? process.env.AWS_REGION ?? 'us-east-1',
@@ -52,6 +52,20 @@ export async function createS3Store(s: StoreSettings): Promise<ObjectStore> {
         if (err instanceof StoreError) throw err;
         throw classify(err, `downloading s3://${s.bucket}/${key}`, s.bucket);
       }
+    },
+    async listFolders(prefix) {
+      const names: string[] = [];
+      try {
+        let token: string | undefined;
+        do {
+          const r = await client.send(new ListObjectsV2Command({ Bucket: s.bucket, Prefix: prefix, Delimiter: '/', ...(token ? { ContinuationToken: token } : {}) }));
+          for (const p of r.CommonPrefixes ?? []) if (p.Prefix?.startsWith(prefix)) names.push(p.Prefix.slice(prefix.length).replace(/\/$/, ''));
+          token = r.IsTruncated ? r.NextContinuationToken : undefined;
+        } while (token);
+      } catch (err) {
+        throw classify(err, `listing s3://${s.bucket}/${prefix}`, s.bucket);
+      }
+      return names;
     },
     close() {
       client.destroy();

@@ -14,6 +14,11 @@ export interface ActiveStore {
   client?: ObjectStore;
 }
 
+/** True when the Azure SDK would send https requests through a proxy (its variables, upper or lower case). */
+export function proxyConfigured(env: Readonly<Record<string, string | undefined>>): boolean {
+  return ['HTTPS_PROXY', 'ALL_PROXY', 'HTTP_PROXY'].some((n) => Boolean(env[n] ?? env[n.toLowerCase()])); // eslint-disable-line security/detect-object-injection -- fixed names
+}
+
 /** Caches the active store per Cluster object. */
 export class StoreCache {
   #for: Cluster | undefined;
@@ -51,9 +56,10 @@ export class StoreCache {
     if (!settings) return undefined;
     // The tools read the CA from a file named by a variable (the in-process client takes settings.ca itself).
     if (settings.ca && this.#caDir) settings.env = { ...settings.env, ...(await caBundleEnv(settings.ca, settings.store.provider, this.#caDir)) };
-    // The in-process Azure client does not take a private CA: such a store goes through barman's tools, which
-    // get it (REQUESTS_CA_BUNDLE above), instead of failing every upload on TLS.
-    if (settings.store.provider === 'azure' && settings.ca) return { settings };
+    // The in-process Azure client takes endpointCA (azure-store.ts), except through a proxy: the SDK's proxy
+    // agent drops its TLS settings (ts-http-runtime proxyPolicy.ts setProxyAgentOnRequest). Such a store goes
+    // through barman's tools, which get the CA (REQUESTS_CA_BUNDLE above), instead of failing on TLS.
+    if (settings.store.provider === 'azure' && settings.ca && proxyConfigured(process.env)) return { settings };
     const client = settings.store.provider === 's3' ? await createS3Store(settings) : await createAzureStore(settings);
     return client ? { settings, client } : { settings };
   }

@@ -1,5 +1,6 @@
 // The one interface of the in-process object store clients (s3-store.ts, azure-store.ts): the WAL archiver and
-// restorer put and get whole objects at barman-cloud's keys (wal-names.ts) and never see which cloud holds them.
+// restorer put and get whole objects at barman-cloud's keys (wal-names.ts), and the backup runner lists the
+// backup folders and reads their backup.info (barman/backup-info.ts), and never see which cloud holds them.
 
 /** Where a WAL store call failed, mapped to barman-cloud-wal-restore's exit codes (1 not found, 2 connectivity, 4 other). */
 export class StoreError extends Error {
@@ -16,6 +17,8 @@ export interface ObjectStore {
   put(key: string, body: Buffer, opts?: { encryption?: string }): Promise<void>;
   /** The object's bytes; throws StoreError('not-found') when it does not exist. */
   get(key: string): Promise<Buffer>;
+  /** The names of the "folders" right under `prefix` (which ends with '/'): a delimiter '/' listing, every page. */
+  listFolders(prefix: string): Promise<string[]>;
   close(): void;
 }
 

@@ -24,27 +24,39 @@ export interface AzuriteServer {
   stop(): Promise<void>;
 }
 
-/** Starts Azurite's blob service with `container` created, within `startMs` (a loaded machine needs more than 30 s). */
-export async function startAzurite(container = 'backups', startMs = 30_000): Promise<AzuriteServer> {
+/** HTTPS for Azurite (its --cert/--key): PEM files, and the CA that signed the certificate, for the client here. */
+export interface AzuriteTls {
+  certFile: string;
+  keyFile: string;
+  ca: string;
+}
+
+/**
+ * Starts Azurite's blob service with `container` created, within `startMs` (a loaded machine needs more than
+ * 30 s); over HTTPS with `tls`.
+ */
+export async function startAzurite(container = 'backups', startMs = 30_000, tls?: AzuriteTls): Promise<AzuriteServer> {
   const port = await freePort();
   const dir = join(tempDir('pgim-azurite-'), 'data');
   mkdirSync(dir, { recursive: true });
-  const accountUrl = `http://127.0.0.1:${port}/${AZURITE_ACCOUNT}`;
+  const scheme = tls ? 'https' : 'http';
+  const accountUrl = `${scheme}://127.0.0.1:${port}/${AZURITE_ACCOUNT}`;
   const handle: AzuriteServer = {
     port,
     accountUrl,
     dir,
-    connectionString: (key = AZURITE_KEY) => `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${key};BlobEndpoint=${accountUrl};`,
+    connectionString: (key = AZURITE_KEY) => `DefaultEndpointsProtocol=${scheme};AccountName=${AZURITE_ACCOUNT};AccountKey=${key};BlobEndpoint=${accountUrl};`,
     // --loose and --skipApiVersionCheck: the Python SDK of Debian 12 (azure-storage-blob 12.15) and the npm one
     // send API versions and headers newer or older than this Azurite knows.
-    ...childServer('azurite', port, [AZURITE_BLOB_BIN, '--blobHost', '127.0.0.1', '--blobPort', String(port), '--location', dir, '--loose', '--skipApiVersionCheck', '--disableTelemetry', '--silent'], startMs),
+    ...childServer('azurite', port, [AZURITE_BLOB_BIN, '--blobHost', '127.0.0.1', '--blobPort', String(port), '--location', dir, '--loose', '--skipApiVersionCheck', '--disableTelemetry', '--silent', ...(tls ? ['--cert', tls.certFile, '--key', tls.keyFile] : [])], startMs),
   };
   // A start that times out leaves the child running: stopped here, or it would hold the test process open.
   await handle.start().catch(async (err: unknown) => {
     await handle.stop();
     throw err;
   });
-  await new ContainerClient(handle.connectionString(), container).createIfNotExists();
+  // tlsOptions: core-rest-pipeline's own option, which StoragePipelineOptions does not declare.
+  await new ContainerClient(handle.connectionString(), container, (tls ? { tlsOptions: { ca: tls.ca } } : {}) as object).createIfNotExists();
   return handle;
 }
 

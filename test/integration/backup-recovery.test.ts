@@ -78,6 +78,10 @@ describe('backups and point-in-time recovery', () => {
       assert.ok(done[field] !== undefined && done[field] !== '', `Backup status has ${field}`); // eslint-disable-line security/detect-object-injection
     }
     assert.match(String(done.backupName), /^backup-\d{14}$/);
+    // barman's fields come from its backup.info, read in-process; barman-cloud-backup-show is only the fallback.
+    assert.ok(!origin.lines.some((l) => /asking barman-cloud-backup-show/.test(String(l.msg))), 'the backup.info was read in-process');
+    assert.match(String(done.backupId), /^\d{8}T\d{6}$/);
+    assert.match(String(done.startedAt), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/, 'whole seconds, as barman-cloud-backup-show gave them');
     // The catalog upkeep after the backup writes the recoverability window.
     const status = await waitUntil(() => {
       const s = JSON.parse(readFileSync(join(origin.stateDir, 'status.json'), 'utf8')) as Record<string, unknown>;

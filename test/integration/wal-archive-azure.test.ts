@@ -85,6 +85,7 @@ describe('WAL archiving, backup and recovery on Azure Blob Storage (Azurite)', (
     const done = await backupEnded(origin.stateDir, 'first');
     assert.equal(done.phase, 'completed', JSON.stringify(done));
     assert.equal(done.destinationPath, `${az.accountUrl}/backups/origin`);
+    assert.ok(!origin.lines.some((l) => /asking barman-cloud-backup-show/.test(String(l.msg))), 'the backup.info was read in-process');
     await writer.waitForAcked(writer.acked.length + 20, 30_000);
     await writer.stop();
     const writerIds = new Set(writer.acked);

@@ -27,6 +27,7 @@ function setup(podName: string, status: Record<string, unknown>, spec: Record<st
   const client: ObjectStore = {
     put: (key) => (uploads.push(key), Promise.resolve()),
     get: () => Promise.reject(new Error('not used')),
+    listFolders: () => Promise.reject(new Error('not used')),
     close: () => undefined,
   };
   const backup = validateBackup(Fields.of({ backup: { barmanObjectStore: { destinationPath: 's3://b/p', s3Credentials: { inheritFromIAMRole: true }, wal: { maxParallel: 1 } } } }, 'spec'));

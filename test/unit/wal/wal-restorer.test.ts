@@ -28,6 +28,7 @@ function fakeStore(objects: Map<string, Buffer>, opts: { down?: boolean; gate?: 
       if (!found) throw new StoreError('not-found', `${key}: not found`);
       return found;
     },
+    listFolders: () => Promise.reject(new Error('not used by the restorer')),
     close() {},
   };
 }
