@@ -76,8 +76,9 @@ image_node_suite() {
 join_side image-node
 side image-node-suite image_node_suite
 
-# Three integration files at a time: most of their time is spent waiting on postgres, signals, fsync, deadlines
-# and barman's Python starts, and each uses its own random ports (claimed across the test processes,
-# port-claims.ts) and temporary folders. PGIM_TEST_CONCURRENCY overrides it.
-node --test --test-concurrency="${PGIM_TEST_CONCURRENCY:-3}" dist/test/integration/
+# Two integration files at a time, beside the image's Node lane (three test files at once): most of their time
+# is spent waiting on postgres, signals, fsync, deadlines and barman's Python starts, and each uses its own
+# random ports (claimed across the test processes, port-claims.ts) and temporary folders. Three at a time (plus
+# the lane) failed an Azure credentials deadline once on this 2-core machine. PGIM_TEST_CONCURRENCY overrides it.
+node --test --test-concurrency="${PGIM_TEST_CONCURRENCY:-2}" dist/test/integration/
 join_side image-node-suite
