@@ -4,13 +4,11 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createHash, X509Certificate } from 'node:crypto';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PG_BIN, processesMentioning, secretValue, startManager, type ManagerHandle } from '../helpers/manager.js';
+import { PG_BIN, processesMentioning, startManager, type ManagerHandle } from '../helpers/manager.js';
 import { waitUntil } from '../helpers/lifecycle-procs.js';
-import { errorOf, statusRequest, waitForStatus, type StatusRequest } from '../helpers/status-client.js';
-import { createCa, createClientCert } from '../../src/tls/generate.js';
+import { errorOf, statusRequest, waitForStatus } from '../helpers/status-client.js';
+import { operatorBackupRequest } from '../helpers/online-backup.js';
 
 let h: ManagerHandle | undefined;
 after(async () => {
@@ -33,23 +31,14 @@ interface BackupData {
 test('online backup through /pg/mode/backup: start, held session, stop with the label, start again', { skip: process.getuid?.() !== 0 && 'needs root (psql as postgres)' }, async () => {
   h = await startManager();
   await h.waitForLine((l) => l.msg === 'instance ready', 60_000, 'instance ready');
-  const ca = secretValue(h.stateDir, 't1-ca', 'ca.crt');
-  const operatorCa = await createCa({ commonName: 'operator-ca' });
-  const operator = await createClientCert({ ca: operatorCa, commonName: 'cnpg-operator' });
-  const statusPath = join(h.stateDir, 'status.json');
-  const current = JSON.parse(readFileSync(statusPath, 'utf8')) as Record<string, unknown>;
-  const fingerprint = createHash('sha256').update(new X509Certificate(operator.certPem).publicKey.export({ type: 'spki', format: 'der' })).digest('hex');
-  writeFileSync(`${statusPath}.tmp`, JSON.stringify({ ...current, operatorCertificateFingerprint: fingerprint }));
-  renameSync(`${statusPath}.tmp`, statusPath);
-  const base: StatusRequest = { port: h.statusPort, path: '/pg/mode/backup', ca, cert: operator.certPem, key: operator.keyPem };
-  await waitForStatus(base, (r) => r.status === 200, 15_000, 'the registered fingerprint');
+  const base = await operatorBackupRequest(h, 't1');
   const call = async (method: string, body?: unknown): Promise<{ status: number; json: { data?: BackupData & { data?: BackupData }; error?: { code: string; message: string } } }> => {
     const r = await statusRequest({ ...base, method, body: body === undefined ? undefined : JSON.stringify(body) });
     return { status: r.status, json: JSON.parse(r.body) as never };
   };
 
   // Anyone else is refused, whatever the method.
-  const anonymous = await statusRequest({ port: h.statusPort, path: '/pg/mode/backup', ca, method: 'POST', body: '{"backupName":"x"}' });
+  const anonymous = await statusRequest({ port: h.statusPort, path: '/pg/mode/backup', ca: base.ca, method: 'POST', body: '{"backupName":"x"}' });
   assert.equal(anonymous.status, 401);
   assert.deepEqual((await call('GET')).json, { data: {} });
 
