@@ -75,15 +75,16 @@ describe('lifecycle: manager as PID 1', { skip: skipReason() }, () => {
 
     // A grandchild orphaned inside postgres: only PID 1 can reap it once it exits.
     const socketDir = join(dir, 'state', 'controller', 'run');
-    const copy = `COPY (SELECT 1) TO PROGRAM 'sh -c "(sleep 1.337 &) ; exit 0"'`;
+    // It lives 4.3 s: long enough to be found after psql returns on a loaded machine (1.3 s was not, once, in CI).
+    const copy = `COPY (SELECT 1) TO PROGRAM 'sh -c "(sleep 4.337 &) ; exit 0"'`;
     await run('runuser', ['-u', 'postgres', '--', join(PG_BIN, 'psql'), '-h', socketDir, '-p', String(h.port), '-U', 'postgres', '-d', 'postgres', '-Atc', copy], { timeout: 10_000 });
-    const orphan = descendants(manager).find((p) => cmdline(p.pid) === 'sleep 1.337');
+    const orphan = descendants(manager).find((p) => cmdline(p.pid) === 'sleep 4.337');
     assert.ok(orphan, 'the double-forked sleep is running');
     assert.equal(orphan.ppid, manager, 'the orphan was reparented to PID 1, the manager');
     const exitedAt = await waitUntil(() => {
       const now = procInfo(orphan.pid);
       return !now || now.startTime !== orphan.startTime || now.state === 'Z' ? Date.now() : false;
-    }, 5000, 'the orphan to exit', 5);
+    }, 10_000, 'the orphan to exit', 5);
     const gone = await waitUntil(() => (stillPresent([orphan]).length === 0 ? Date.now() : false), 2000, 'the orphan to be reaped').catch(() => undefined);
     assert.ok(gone !== undefined, `the exited orphan is reaped within 2 s: ${JSON.stringify(stillPresent([orphan]))}`);
     t.diagnostic(`PID 1: orphan reaped ${gone - exitedAt} ms after it was seen exiting`);
