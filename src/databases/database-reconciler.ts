@@ -12,6 +12,7 @@ import type { Client, PoolClient } from '../db/pool.js';
 import { databaseFromObject, objectName, type DatabaseSpec } from '../spec/database.js';
 import type { DatabaseObjectJson, DatabaseObjectStatus, DatabaseSource, DatabaseStatusPatch } from '../source/database-source.js';
 import { planDatabase, planExtension, planSchema } from './database-plan.js';
+import { reconcileForeign } from './foreign-objects.js';
 
 export type Queryable = Client | PoolClient;
 
@@ -102,16 +103,19 @@ export class DatabaseReconciler {
       return planned;
     });
     if ('refusal' in plan) return { status: { applied: false, message: plan.refusal }, retry: true };
-    if (spec.ensure === 'absent' || (spec.schemas.length === 0 && spec.extensions.length === 0)) {
-      return { status: { applied: true, message: null, schemas: null, extensions: null }, retry: false };
+    if (spec.ensure === 'absent' || spec.schemas.length + spec.extensions.length + spec.fdws.length + spec.servers.length === 0) {
+      return { status: { applied: true, message: null, schemas: null, extensions: null, fdws: null, servers: null }, retry: false };
     }
-    // Schemas first, then extensions (an extension may be created into a declared schema), as CNPG.
-    const { schemas, extensions } = await this.#o.session(spec.name, async (db) => ({
+    // Schemas first, then extensions (an extension may be created into a declared schema, and may bring a
+    // foreign data wrapper), then wrappers and servers, as CNPG.
+    const { schemas, extensions, fdws, servers } = await this.#o.session(spec.name, async (db) => ({
       schemas: await this.#objects(db, spec.schemas, (s) => readSchema(db, s.name), planSchema, 'schema'),
       extensions: await this.#objects(db, spec.extensions, (e) => readExtension(db, e.name), planExtension, 'extension'),
+      ...(await reconcileForeign(db, spec.fdws, spec.servers, this.#o.log)),
     }));
-    const ok = [...schemas, ...extensions].every((s) => s.applied);
-    const status = { applied: ok, message: ok ? null : 'database object reconciliation failed', schemas: schemas.length > 0 ? schemas : null, extensions: extensions.length > 0 ? extensions : null };
+    const ok = [...schemas, ...extensions, ...fdws, ...servers].every((s) => s.applied);
+    const list = (l: DatabaseObjectStatus[]): DatabaseObjectStatus[] | null => (l.length > 0 ? l : null);
+    const status = { applied: ok, message: ok ? null : 'database object reconciliation failed', schemas: list(schemas), extensions: list(extensions), fdws: list(fdws), servers: list(servers) };
     return { status, retry: !ok };
   }
 
