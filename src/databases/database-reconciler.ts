@@ -40,6 +40,13 @@ function failure(err: unknown, doing: string): string {
   return `while ${doing}: ${describeError(err)}${code ? ` (SQLSTATE ${code})` : ''}`;
 }
 
+// The entries of the status lists that failed, with their messages, for the log line (the status has them too).
+function failedObjects(status: DatabaseStatusPatch): { failed?: string[] } {
+  const lists = [status.schemas, status.extensions, status.fdws, status.servers];
+  const failed = lists.flatMap((l) => (l ?? []).filter((o) => !o.applied).map((o) => `${o.name}: ${o.message ?? ''}`));
+  return failed.length > 0 ? { failed } : {};
+}
+
 export class DatabaseReconciler {
   readonly #o: DatabaseReconcilerOptions;
   /** Per object name: the spec+generation applied (or refused for good), skipped until it changes. */
@@ -140,7 +147,7 @@ export class DatabaseReconciler {
     const changed = name === undefined || this.#written.get(name) !== text;
     if (changed && status.applied) this.#o.log.info({ object: name, generation: status.observedGeneration }, 'Database applied');
     // Logged once per distinct refusal, not on every retry.
-    else if (changed) this.#o.log.error({ object: name ?? '(no metadata.name)', reason: status.message }, 'Database not applied');
+    else if (changed) this.#o.log.error({ object: name ?? '(no metadata.name)', reason: status.message, ...failedObjects(status) }, 'Database not applied');
     if (name === undefined) return;
     if (!outcome.retry) this.#done.set(name, key);
     else this.#done.delete(name);

@@ -27,7 +27,7 @@ export interface ExistingServer {
 const OPTIONS = (column: string): string =>
   `COALESCE((SELECT pg_catalog.json_agg(pg_catalog.json_build_array(o.option_name, o.option_value)) FROM pg_catalog.pg_options_to_table(${column}) o), '[]') AS options`;
 const USAGE = (acl: string, kind: string, owner: string): string =>
-  `ARRAY(SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.pg_get_userbyid(a.grantee) END
+  `ARRAY(SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.pg_get_userbyid(a.grantee)::text END
            FROM pg_catalog.aclexplode(COALESCE(${acl}, pg_catalog.acldefault('${kind}', ${owner}))) a WHERE a.privilege_type = 'USAGE') AS usage`;
 
 interface Row {
