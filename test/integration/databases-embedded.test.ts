@@ -40,7 +40,8 @@ const icu = database('db-icu', ['name: declarative-icu', 'owner: app', 'encoding
 
 // postgres_fdw (from its extension) with a loopback server on this instance's socket, a wrapper of our own
 // with no handler and no validator, and bad inputs: a handler that does not exist, a server of that broken
-// wrapper; and a Database whose server names a wrapper not declared in spec.fdws (refused at load, as CNPG's webhook).
+// wrapper, an option postgres_fdw refuses; and a Database whose server names a wrapper not declared in
+// spec.fdws (refused at load, as CNPG's webhook).
 type FdwStep = 'v1' | 'v2' | 'absent' | 'absent-again';
 const fdwDb = (step: FdwStep): string => {
   const loopbackOptions =
@@ -51,7 +52,7 @@ const fdwDb = (step: FdwStep): string => {
   const broken = step === 'v1' ? ['  - { name: broken_fdw, handler: no_such_handler }'] : [];
   const servers =
     step === 'v1' || step === 'v2'
-      ? [`  - { name: loopback, fdw: postgres_fdw, options: ${loopbackOptions}, usage: [{ name: app, type: ${step === 'v1' ? 'grant' : 'revoke'} }] }`, ...(step === 'v1' ? ['  - { name: orphan, fdw: broken_fdw }'] : [])]
+      ? [`  - { name: loopback, fdw: postgres_fdw, options: ${loopbackOptions}, usage: [{ name: app, type: ${step === 'v1' ? 'grant' : 'revoke'} }] }`, ...(step === 'v1' ? ['  - { name: orphan, fdw: broken_fdw }', '  - { name: odd, fdw: postgres_fdw, options: [{ name: no_such_option, value: x }] }'] : [])]
       : ['  - { name: loopback, fdw: postgres_fdw, ensure: absent }'];
   return database('db-fdw', [
     'name: fdwdb',
@@ -130,9 +131,11 @@ test('foreign data wrappers and servers: created, used through the loopback serv
   const [pgFdw, plain, broken] = st.fdws as { name: string; applied: boolean; message?: string }[];
   assert.deepEqual([pgFdw, plain], [{ name: 'postgres_fdw', applied: true }, { name: 'plain_wrapper', applied: true }]);
   assert.match(String(broken?.message), /^spec\.fdws\[2\]: while reconciling foreign data wrapper "broken_fdw": function no_such_handler\(\) does not exist \(SQLSTATE 42883\)/);
-  const [loopback, orphan] = st.servers as { name: string; applied: boolean; message?: string }[];
+  const [loopback, orphan, odd] = st.servers as { name: string; applied: boolean; message?: string }[];
   assert.deepEqual(loopback, { name: 'loopback', applied: true });
   assert.match(String(orphan?.message), /^spec\.servers\[1\]\.fdw: foreign data wrapper "broken_fdw" does not exist/);
+  assert.match(String(odd?.message), /^spec\.servers\[2\]: while reconciling server "odd": invalid option "no_such_option".*\(SQLSTATE HV00D\)/);
+  assert.equal(await q("SELECT count(*) FROM pg_foreign_server WHERE srvname IN ('orphan', 'odd')"), '0');
   assert.ok(h.lines.some((l) => l.msg === 'Database not applied' && l.object === 'db-fdw' && String(l.failed).includes('no_such_handler')), 'the failure is logged with its detail');
   assert.equal(status('db-fdw-bad')?.applied, false);
   assert.match(String(status('db-fdw-bad')?.message), /^spec\.servers\[0\]\.fdw: foreign data wrapper "missing_fdw" is not declared in spec\.fdws/);
