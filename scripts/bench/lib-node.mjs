@@ -84,9 +84,9 @@ export function pgFolder(path) { mkdirSync(path, { recursive: true, mode: 0o700 
 export const BARE_CONF = ['listen_addresses = \'127.0.0.1\'', 'wal_level = logical', 'wal_log_hints = on', 'hot_standby = on', 'max_wal_senders = 10',
   'max_replication_slots = 32', 'wal_keep_size = 512MB', 'shared_buffers = 128MB', 'logging_collector = off', 'ssl = off', 'fsync = on'];
 
-/** Starts a bare postgres on PGDATA `pgdata` with port and socket folder; waits until it accepts connections. */
-export function pgCtlStart(pgdata, port, sockDir, logFile) {
-  asPostgres(join(PG_BIN, 'pg_ctl'), ['-D', pgdata, '-l', logFile, '-w', '-t', '120', '-o', `-p ${port} -k ${sockDir}`, 'start']);
+/** Starts a bare postgres on PGDATA `pgdata` with port and socket folder (on the CPUs `cpus` when given); waits until it accepts connections. */
+export function pgCtlStart(pgdata, port, sockDir, logFile, cpus) {
+  asPostgres(...onCpus(cpus, join(PG_BIN, 'pg_ctl'), ['-D', pgdata, '-l', logFile, '-w', '-t', '120', '-o', `-p ${port} -k ${sockDir}`, 'start']));
 }
 export function pgCtlStop(pgdata, mode = 'fast') { try { asPostgres(join(PG_BIN, 'pg_ctl'), ['-D', pgdata, '-w', '-m', mode, 'stop']); } catch { /* not running */ } }
 export function postmasterPid(pgdata) { try { return Number(readFileSync(join(pgdata, 'postmaster.pid'), 'utf8').split('\n')[0]); } catch { return 0; } }

@@ -85,6 +85,11 @@ export async function prepareRole(p: Prepared, provisioned: Promise<void>, signa
           onLine: (line) => log.info({ tool: 'pg_rewind' }, line),
         });
       },
+      archiveLast: async (cluster) => {
+        if (!archives(cluster)) return undefined;
+        await provisioned;
+        return (await import('./archive-leftover-wal.js')).archiveLastWal(p, cluster, log);
+      },
       followsAsIs: followsAsIsCheck(p, provisioned, log),
       // Loaded on use: the join step loads pg (its replication probe), which an ordinary start loads only after the spawn.
       demotionToken: demotionTokenReporter(p),

@@ -40,6 +40,12 @@ export interface DemoteAtStartOptions {
    * every retryMs and never leads to a re-clone, which would move the unarchived WAL aside with PGDATA.
    */
   archiveReady?: (cluster: Cluster) => Promise<number>;
+  /**
+   * Before a primary becomes a replica cluster's standby, with an object store: archives its `.ready` WAL and its
+   * last segment as `.partial` (archive-partial-wal.ts), so that a replica cluster reading only the store can
+   * replay up to the token's checkpoint. A failure is retried every retryMs before the token is reported.
+   */
+  archiveLast?: (cluster: Cluster) => Promise<string | undefined>;
   /** Before a primary becomes a replica cluster's standby: reports its demotion token (pg_controldata of the clean stop). */
   demotionToken?: (cluster: Cluster) => Promise<void>;
   /**
@@ -85,6 +91,13 @@ export async function demoteAtStart(o: DemoteAtStartOptions, signal: AbortSignal
           await sleep(100, undefined, { signal });
           continue;
         }
+        const partial = await o.archiveLast?.(cluster).catch((err: unknown) => err as Error);
+        if (partial instanceof Error) {
+          o.log.warn({ err: describeError(partial) }, 'demoted primary: archiving its last WAL failed; retrying before reporting the demotion token');
+          await sleep(o.retryMs ?? 5000, undefined, { signal });
+          continue;
+        }
+        if (partial !== undefined) o.log.info({ wal: partial }, 'demoted primary: its last WAL segment archived as .partial');
         await o.demotionToken?.(cluster);
         await markStandby(o.pgData);
         o.log.info({ source: cluster.spec.replica?.source }, 'the Cluster is a replica cluster: this primary is demoted (standby.signal) and follows the source');

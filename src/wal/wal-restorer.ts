@@ -125,20 +125,23 @@ async function download(registry: ChildRegistry, active: ActiveStore, name: stri
 }
 
 // The configured compression first, then the other names barman may have used (a change of wal.compression).
+// A segment that is not archived may be there as `<segment>.partial`, the last one of a primary demoted into a
+// replica cluster (src/replication/archive-partial-wal.ts): handed out in its place, as barman-cloud-wal-restore
+// does (its prefix match in barman/clients/cloud_walrestore.py).
 async function fetchAnyCompression(active: ActiveStore, name: string): Promise<Buffer> {
   const { settings, client } = active;
   const order: ('gzip' | undefined)[] = settings.store.wal.compression === 'gzip' ? ['gzip', undefined] : [undefined, 'gzip'];
-  let last: unknown;
-  for (const compression of order) {
-    try {
-      const bytes = await client!.get(walObjectKey(settings.prefix, settings.serverName, name, compression)); // eslint-disable-line @typescript-eslint/no-non-null-assertion -- checked by the caller
-      return compression === 'gzip' ? await gunzipAsync(bytes) : bytes;
-    } catch (err) {
-      if (!(err instanceof StoreError && err.kind === 'not-found')) throw err;
-      last = err;
+  for (const candidate of isSegmentName(name) ? [name, `${name}.partial`] : [name]) {
+    for (const compression of order) {
+      try {
+        const bytes = await client!.get(walObjectKey(settings.prefix, settings.serverName, candidate, compression)); // eslint-disable-line @typescript-eslint/no-non-null-assertion -- checked by the caller
+        return compression === 'gzip' ? await gunzipAsync(bytes) : bytes;
+      } catch (err) {
+        if (!(err instanceof StoreError && err.kind === 'not-found')) throw err;
+      }
     }
   }
-  throw new RestoreFailure('not-found', `${name} is not in the archive ${settings.store.destinationPath}/${settings.serverName}${last ? '' : ''}`);
+  throw new RestoreFailure('not-found', `${name} is not in the archive ${settings.store.destinationPath}/${settings.serverName}`);
 }
 
 async function exists(path: string): Promise<boolean> {

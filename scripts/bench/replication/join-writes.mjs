@@ -5,17 +5,19 @@
 // against bare `pg_basebackup -X stream -c fast` from the same primary with the same TLS client certificate and
 // conninfo (read from the first join's override.conf), alternating which goes first. Then pgbench TPC-B
 // (-c 8 -j 2 -T PGBENCH_SECONDS) on the primary with the joined replica running and streaming, against the same
-// primary with the replica stopped, in alternating pairs. Targets: join <= 1.10x; writes >= 0.95x.
+// primary with the replica stopped, in alternating pairs, and the same pairs on a bare PostgreSQL primary and
+// standby of the same scale beside it (pg_ctl, the manager's settings without TLS): what streaming costs the
+// writer on this machine without any manager. Targets: join <= 1.10x; writes >= 0.95x.
 // CPUS=split (the default) runs the primary's manager (with its postgres) and pgbench on CPU 0 and the replica's
 // on CPU 1, as on two machines: on one shared pair of CPUs the replica's replay takes CPU from the writer (bare
 // PostgreSQL measured 0.89x with an async standby so, 2026-12-03), which is the machine, not the manager.
 // CPUS=shared runs everything on every CPU.
 // Run as root from a built checkout: node scripts/bench/replication/join-writes.mjs (RUNS=3 SCALE=15 PGBENCH_SECONDS=10)
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync, chmodSync, mkdtempSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync, chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MAIN, V8_FLAGS, PG_BIN, RUNS, asPostgres, cleanup, load, median, now, pgbench, portBase, psql, startManager, stats, stopProcess, until, freePort, children } from '../lib-node.mjs';
+import { BARE_CONF, MAIN, V8_FLAGS, PG_BIN, RUNS, asPostgres, cleanup, load, median, now, pgCtlStart, pgCtlStop, pgFolder, pgbench, portBase, psql, startManager, stats, stopProcess, until, freePort, children } from '../lib-node.mjs';
 
 const SCALE = Number(process.env.SCALE ?? 15);
 const SECONDS = Number(process.env.PGBENCH_SECONDS ?? 10);
@@ -94,28 +96,56 @@ try {
   const ratios = joinMs.map((m, i) => m / bareMs[i]);
   out.join = { managerMs: stats(joinMs), bareMs: stats(bareMs), ratio: +median(ratios).toFixed(3), ratios: stats(ratios, 3), managerBeforeCloneAfterMs: phases.join(' ') };
 
-  // Writes: the last joined PGDATA runs as jb-2; pgbench with it streaming, then with it stopped.
+  // Writes: the last joined PGDATA runs as jb-2; pgbench with it streaming, then with it stopped. The bare pair
+  // does the same beside it: its own initdb at the same scale with the manager's settings (BARE_CONF: no TLS),
+  // primary and pgbench on the primary's CPUs, standby (pg_basebackup, a slot) on the replica's, run by pg_ctl.
   const rState = stateOf(lastJoin);
   pgdatas.push(join(rState, 'pgdata'));
-  const streaming = () => psql(sock, base, `SELECT count(*) FROM pg_stat_replication WHERE application_name = '${names[1]}' AND state = 'streaming' AND replay_lsn = pg_current_wal_lsn()`) === '1';
-  const withReplica = [];
-  const without = [];
+  const caughtUp = (host, port, app) => psql(host, port, `SELECT count(*) FROM pg_stat_replication WHERE application_name = '${app}' AND state = 'streaming' AND replay_lsn = pg_current_wal_lsn()`) === '1';
   let replica;
-  const startReplica = async () => {
-    replica = startManager(['instance', 'run', ...(await instanceArgs(rState, 2))], join(dir, 'replica.log'), replicaCpus);
-    await until(streaming, 180_000, 'replica streaming and caught up', 200);
+  const managerSide = {
+    name: 'manager', sock, port: base, withTps: [], withoutTps: [],
+    start: async () => {
+      replica = startManager(['instance', 'run', ...(await instanceArgs(rState, 2))], join(dir, 'replica.log'), replicaCpus);
+      await until(() => caughtUp(sock, base, names[1]), 180_000, 'replica streaming and caught up', 200);
+    },
+    stop: async () => { await stopProcess(replica.proc, 'SIGTERM'); children.splice(children.indexOf(replica.proc), 1); },
   };
-  const stopReplica = async () => { await stopProcess(replica.proc, 'SIGTERM'); children.splice(children.indexOf(replica.proc), 1); };
-  const measure = (list) => { psql(sock, base, 'CHECKPOINT'); list.push(pgbench(sock, base, SECONDS, primaryCpus)); };
-  await startReplica();
+  const bBase = await portBase(2);
+  const bp = [1, 2].map((n) => ({ port: bBase + n - 1, sock: pgFolder(join(dir, `bare-w${n}`)), pgdata: join(dir, `bare-w${n}`, 'pgdata'), log: join(dir, `bare-w${n}`, 'log') }));
+  pgdatas.push(...bp.map((x) => x.pgdata));
+  asPostgres(join(PG_BIN, 'initdb'), ['-A', 'trust', '-E', 'UTF8', '--locale=C', '-D', bp[0].pgdata]);
+  appendFileSync(join(bp[0].pgdata, 'postgresql.conf'), [...BARE_CONF, 'wal_receiver_timeout = 5s', 'wal_sender_timeout = 5s', ''].join('\n'));
+  pgCtlStart(bp[0].pgdata, bp[0].port, bp[0].sock, bp[0].log, primaryCpus);
+  asPostgres(join(PG_BIN, 'pgbench'), ['-q', '-i', '-s', String(SCALE), '-h', bp[0].sock, '-p', String(bp[0].port), 'postgres']);
+  asPostgres(join(PG_BIN, 'pg_basebackup'), ['-h', bp[0].sock, '-p', String(bp[0].port), '-U', 'postgres', '-X', 'stream', '-c', 'fast', '-C', '-S', 'bare_standby', '-D', bp[1].pgdata]);
+  appendFileSync(join(bp[1].pgdata, 'postgresql.conf'), `primary_conninfo = 'host=127.0.0.1 port=${bp[0].port} user=postgres application_name=bare-standby'\nprimary_slot_name = 'bare_standby'\n`);
+  writeFileSync(join(bp[1].pgdata, 'standby.signal'), '');
+  execFileSync('chown', ['-R', 'postgres:postgres', bp[1].pgdata]);
+  const bareSide = {
+    name: 'bare', sock: bp[0].sock, port: bp[0].port, withTps: [], withoutTps: [],
+    start: async () => { pgCtlStart(bp[1].pgdata, bp[1].port, bp[1].sock, bp[1].log, replicaCpus); await until(() => caughtUp(bp[0].sock, bp[0].port, 'bare-standby'), 180_000, 'bare standby streaming and caught up', 200); },
+    stop: async () => pgCtlStop(bp[1].pgdata, 'fast'),
+  };
+  const measure = (side, list) => { psql(side.sock, side.port, 'CHECKPOINT'); list.push(pgbench(side.sock, side.port, SECONDS, primaryCpus)); };
+  // A pair with its standby running first, then stopped (even i), or the reverse (odd i); the standby is (re)started
+  // and caught up before its half. The two sides take turns going first.
+  const pair = async (side, i) => {
+    if (i % 2 === 0) { measure(side, side.withTps); await side.stop(); measure(side, side.withoutTps); } else { measure(side, side.withoutTps); await side.start(); measure(side, side.withTps); }
+  };
+  await managerSide.start();
+  await bareSide.start();
   for (let i = 0; i < RUNS; i++) {
-    // Alternating which goes first; the replica is (re)started and caught up before its half.
-    if (i % 2 === 0) { measure(withReplica); await stopReplica(); measure(without); } else { measure(without); await startReplica(); measure(withReplica); }
-    console.log(`writes pair ${i}: with a replica ${withReplica.at(-1).toFixed(0)} tps, without ${without.at(-1).toFixed(0)} tps, load ${load()}`);
+    for (const side of i % 2 === 0 ? [managerSide, bareSide] : [bareSide, managerSide]) await pair(side, i);
+    const line = (x) => `${x.name} ${x.withTps.at(-1).toFixed(0)}/${x.withoutTps.at(-1).toFixed(0)} tps (${(x.withTps.at(-1) / x.withoutTps.at(-1)).toFixed(3)}x)`;
+    console.log(`writes pair ${i}, with a replica/without: ${line(managerSide)}, ${line(bareSide)}, load ${load()}`);
   }
-  if (replica.proc.exitCode === null) await stopReplica();
-  const w = withReplica.map((x, i) => x / without[i]);
-  out.writes = { withReplicaTps: stats(withReplica), withoutTps: stats(without), ratio: +median(w).toFixed(3), ratios: stats(w, 3), seconds: SECONDS };
+  if (replica.proc.exitCode === null) await managerSide.stop();
+  await bareSide.stop();
+  const summary = (x) => { const r = x.withTps.map((w, i) => w / x.withoutTps[i]); return { withReplicaTps: stats(x.withTps), withoutTps: stats(x.withoutTps), ratio: +median(r).toFixed(3), ratios: stats(r, 3) }; };
+  out.writes = { seconds: SECONDS, manager: summary(managerSide), bare: summary(bareSide),
+    managerToBareWithReplica: +(median(managerSide.withTps) / median(bareSide.withTps)).toFixed(3), managerToBareWithout: +(median(managerSide.withoutTps) / median(bareSide.withoutTps)).toFixed(3) };
+  pgCtlStop(bp[0].pgdata, 'fast');
   await stopProcess(primary.proc, 'SIGTERM');
   out.loadAtEnd = load();
   console.log(JSON.stringify(out));

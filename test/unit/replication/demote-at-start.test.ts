@@ -109,3 +109,30 @@ test('a former primary follows a target whose promotion is not reported yet, wit
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a primary demoted into a replica cluster archives its last WAL (a failure retried) before it reports its token, then marks itself a standby', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pgim-demote-rc-'));
+  const pgData = join(dir, 'pgdata');
+  mkdirSync(pgData, { recursive: true });
+  const cluster = { name: 'pg', spec: { replica: { enabled: true, source: 'other' } }, status: { instanceNames: ['pg-1'], targetPrimary: 'pg-1', currentPrimary: 'pg-1' } } as unknown as Cluster;
+  const calls: string[] = [];
+  let failures = 1;
+  try {
+    const result = await demoteAtStart(
+      {
+        ...formerPrimary(dir, pgData, cluster),
+        archiveLast: () => (calls.push('archive last'), failures-- > 0 ? Promise.reject(new Error('store down')) : Promise.resolve('000000010000000000000005.partial')),
+        demotionToken: () => (calls.push('token'), Promise.resolve()),
+        rewind: () => (calls.push('rewind'), Promise.resolve({ kind: 'done' })),
+        reclone: () => (calls.push('reclone'), Promise.resolve()),
+        retryMs: 1,
+      },
+      new AbortController().signal,
+    );
+    assert.equal(result.outcome, 'demoted');
+    assert.deepEqual(calls, ['archive last', 'archive last', 'token']);
+    assert.equal(readFileSync(join(pgData, 'standby.signal'), 'utf8'), '');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -119,3 +119,14 @@ async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
     await new Promise((r) => setTimeout(r, 5));
   }
 }
+
+test('a segment that is not archived is served from its .partial (a demoted primary\'s last one); the whole segment wins when both exist', async () => {
+  const seg = '000000010000000000000030';
+  const objects = new Map([[key(`${seg}.partial`), gzipSync(Buffer.from('partial'))]]);
+  const { restorer, dir } = setup({ currentPrimary: 'pg-2' }, fakeStore(objects), 1);
+  await restorer.restore(seg, join(dir, 'a'), false);
+  assert.equal(readFileSync(join(dir, 'a'), 'utf8'), 'partial');
+  objects.set(key(seg), gzipSync(Buffer.from('whole')));
+  await restorer.restore(seg, join(dir, 'b'), false);
+  assert.equal(readFileSync(join(dir, 'b'), 'utf8'), 'whole');
+});
