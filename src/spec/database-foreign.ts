@@ -107,8 +107,8 @@ function usage(f: Fields): UsageSpec[] {
 
 const name = sqlIdentifier;
 
-// The webhook's field.Duplicate: the second entry with a name already used is named.
-function unique(list: readonly Fields[], key: string): void {
+/** The webhook's field.Duplicate: the second entry of `list` whose `key` is already used is named. */
+export function unique(list: readonly Fields[], key: string): void {
   const seen = new Set<string>();
   for (const item of list) {
     const value = item.get(key);

@@ -1,9 +1,10 @@
 // A postgresql.cnpg.io/v1 Database object, validated (CNPG api/v1/database_types.go DatabaseSpec). The CRD's
 // own checks are repeated here, since the embedded default has no API server to run them: the reserved
-// names, ensure/databaseReclaimPolicy enums, and the locale-provider rules of its XValidation markers.
+// names, ensure/databaseReclaimPolicy enums, the locale-provider rules of its XValidation markers, and the
+// admission webhook's unique names (internal/webhook/v1/database_webhook.go).
 import { ManifestError } from '../errors.js';
 import { Fields, describeType, isMapping } from './fields.js';
-import { fdwsFrom, serversFrom, type FdwSpec, type ServerSpec } from './database-foreign.js';
+import { fdwsFrom, serversFrom, unique, type FdwSpec, type ServerSpec } from './database-foreign.js';
 import { sqlIdentifier } from './sql-identifier.js';
 
 export type Ensure = 'present' | 'absent';
@@ -110,8 +111,8 @@ function databaseSpec(s: Fields): DatabaseSpec {
     name,
     owner: identifier(s, 'owner', false) ?? '',
     reclaimPolicy: s.oneOf('databaseReclaimPolicy', ['delete', 'retain'] as const) ?? 'retain',
-    schemas: (s.objectList('schemas') ?? []).map((f) => ({ ...objectSpec(f), ...opt('owner', identifier(f, 'owner', false)) })),
-    extensions: (s.objectList('extensions') ?? []).map((f) => ({ ...objectSpec(f), ...opt('version', identifier(f, 'version', false)), ...opt('schema', identifier(f, 'schema', false)) })),
+    schemas: objects(s, 'schemas').map((f) => ({ ...objectSpec(f), ...opt('owner', identifier(f, 'owner', false)) })),
+    extensions: objects(s, 'extensions').map((f) => ({ ...objectSpec(f), ...opt('version', identifier(f, 'version', false)), ...opt('schema', identifier(f, 'schema', false)) })),
     fdws,
     servers: serversFrom(s, fdws),
   };
@@ -124,6 +125,12 @@ function databaseSpec(s: Fields): DatabaseSpec {
     if (spec[field] !== undefined && spec.localeProvider !== provider) throw new ManifestError(s.at(field), `is only available when localeProvider is set to \`${provider}\``);
   }
   return spec;
+}
+
+function objects(s: Fields, key: string): Fields[] {
+  const list = s.objectList(key) ?? [];
+  unique(list, 'name');
+  return list;
 }
 
 function objectSpec(f: Fields): { name: string; ensure: Ensure } {

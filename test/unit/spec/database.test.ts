@@ -39,6 +39,8 @@ const bad: [string, Record<string, unknown>, RegExp][] = [
   ['a name too long for PostgreSQL', { name: 'x'.repeat(64) }, /spec\.name: is longer than 63 bytes/],
   ['a NUL in a name', { owner: 'a\0b' }, /spec\.owner: must not contain a NUL/],
   ['no cluster', { cluster: undefined }, /spec\.cluster\.name: required/],
+  ['a duplicate extension (CNPG webhook)', { extensions: [{ name: 'hstore' }, { name: 'hstore', ensure: 'absent' }] }, /spec\.extensions\[1\]\.name: duplicate name "hstore"/],
+  ['a duplicate schema (CNPG webhook)', { schemas: [{ name: 's' }, { name: 's' }] }, /spec\.schemas\[1\]\.name: duplicate name "s"/],
 ];
 for (const [what, spec, message] of bad) {
   test(`refused: ${what}`, () => assert.throws(() => databaseFromObject(object(spec)), message));
