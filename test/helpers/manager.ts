@@ -232,6 +232,17 @@ export function followJsonLines(proc: ChildProcess): JsonLineFollower {
   proc.stderr?.setEncoding('utf8');
   proc.stderr?.on('data', (c: string) => (stderr += c));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => proc.once('exit', (code, signal) => res({ code, signal })));
+  // 'exit' can come before the last stdout chunk (a loaded machine): a waiter gives up only once stdout has ended
+  // too, so the line the manager exited with (its refusal) is in `lines` by then. Bounded, in case a grandchild
+  // still holds the pipe.
+  const drained = exited.then(
+    () =>
+      new Promise<void>((res) => {
+        if (!proc.stdout || proc.stdout.readableEnded) return res();
+        const timer = setTimeout(res, 2000);
+        proc.stdout.once('end', () => (clearTimeout(timer), res()));
+      }),
+  );
   return {
     lines,
     stderr: () => stderr,
@@ -243,7 +254,7 @@ export function followJsonLines(proc: ChildProcess): JsonLineFollower {
         const timer = setTimeout(() => rej(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; stderr: ${stderr.slice(-2000)}`)), timeoutMs);
         const w = { pred, resolve: (l: LogLine) => (clearTimeout(timer), res(l)) };
         waiters.add(w);
-        void exited.then(() => {
+        void drained.then(() => {
           if (!waiters.delete(w)) return;
           clearTimeout(timer);
           rej(new Error(`manager exited while waiting for ${what}; stderr: ${stderr.slice(-2000)}`));
