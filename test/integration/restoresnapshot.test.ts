@@ -1,0 +1,118 @@
+// `instance restoresnapshot`, with this test playing CloudNativePG's operator: an online "volume snapshot" of a
+// running primary (PGDATA copied while /pg/mode/backup holds the backup, as the operator holds one while the CSI
+// driver snapshots), the copy put where the new instance's PGDATA is (the PVC made from the VolumeSnapshot), and
+// the command run with the backup_label in base64, as the VolumeSnapshot's annotation hands it to the Job. With
+// recovery.source naming the origin's object store, the WAL archived after the snapshot is replayed too, and
+// `instance run` then serves a primary on a new timeline with every row. Bad input first: a label that is not
+// base64 exits 2 naming the flag, PGDATA untouched.
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort, startManager, tempDir, type ManagerHandle } from '../helpers/manager.js';
+import { cleanupDir, waitUntil } from '../helpers/lifecycle-procs.js';
+import { idsIn, ownerQuery, runManagerCommand } from '../helpers/lifecycle-writer.js';
+import { backupManifest } from '../helpers/backup-stack.js';
+import { holdOnlineBackup, operatorBackupRequest } from '../helpers/online-backup.js';
+import { readySocketDir, superSql } from '../helpers/wal-archive-env.js';
+
+function recoveryManifest(storePort: number): string {
+  return [
+    'apiVersion: postgresql.cnpg.io/v1',
+    'kind: Cluster',
+    'metadata:',
+    '  name: t1',
+    'spec:',
+    '  instances: 1',
+    '  smartShutdownTimeout: 5',
+    '  stopDelay: 30',
+    '  bootstrap:',
+    '    recovery:',
+    '      source: origin',
+    '      volumeSnapshots:',
+    '        storage: { name: snap, kind: VolumeSnapshot, apiGroup: snapshot.storage.k8s.io }',
+    '  externalClusters:',
+    '    - name: origin',
+    '      barmanObjectStore:',
+    '        destinationPath: s3://backups/origin',
+    `        endpointURL: http://127.0.0.1:${storePort}`,
+    '        serverName: origin',
+    '        s3Credentials:',
+    '          accessKeyId: { name: origin-objectstore, key: ACCESS_KEY_ID }',
+    '          secretAccessKey: { name: origin-objectstore, key: ACCESS_SECRET_KEY }',
+  ].join('\n') + '\n';
+}
+
+describe('instance restoresnapshot', () => {
+  const dirs: string[] = [];
+  const handles: ManagerHandle[] = [];
+  after(async () => {
+    for (const h of handles) await h.stop(20_000);
+    for (const d of dirs) await cleanupDir(d);
+  });
+
+  test('an online snapshot recovers with its backup_label and the source\'s archive: a primary on a new timeline with every row', { timeout: 120_000 }, async (t) => {
+    const t0 = Date.now();
+    const mark = (what: string): void => t.diagnostic(`${what}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const storePort = await freePort();
+    const origin = await startManager({ manifestText: backupManifest('t1', storePort, 'origin') });
+    handles.push(origin);
+    dirs.push(origin.dir);
+    const socketDir = await readySocketDir(origin);
+    mark('origin ready');
+    await ownerQuery(origin, 'CREATE TABLE t (id int PRIMARY KEY)');
+    await ownerQuery(origin, 'INSERT INTO t SELECT generate_series(1, 100)');
+
+    // The operator's part: the "PVC from the VolumeSnapshot" is the new instance's PGDATA.
+    const restoreDir = tempDir('pgim-restoresnapshot-');
+    dirs.push(restoreDir);
+    const stateDir = join(restoreDir, 'state');
+    const pgData = join(stateDir, 'pgdata');
+    mkdirSync(pgData, { recursive: true, mode: 0o700 });
+    const from = join(origin.stateDir, 'pgdata');
+    const req = await operatorBackupRequest(origin, 't1');
+    const held = await holdOnlineBackup(req, 'snap', async () => {
+      // A live PGDATA: files that vanish during the copy (statistics, recycled WAL) are no error for a snapshot.
+      await new Promise<void>((resolve) => execFile('cp', ['-a', ...readdirSync(from).map((e) => join(from, e)), pgData], () => resolve()));
+    });
+    mark('snapshot taken');
+    assert.match(held.labelFile.toString(), /^START WAL LOCATION: /);
+    // Written after the snapshot: only the archive has them.
+    await ownerQuery(origin, 'INSERT INTO t SELECT generate_series(101, 150)');
+    const last = superSql(origin, socketDir, 'SELECT pg_walfile_name(pg_switch_wal())');
+    await waitUntil(() => superSql(origin, socketDir, 'SELECT last_archived_wal FROM pg_stat_archiver') >= last, 30_000, `WAL ${last} archived`, 250);
+
+    mark('archived');
+    writeFileSync(join(restoreDir, 'cluster.yaml'), recoveryManifest(storePort));
+    const secret = join(stateDir, 'secrets', 'origin-objectstore');
+    mkdirSync(secret, { recursive: true, mode: 0o700 });
+    for (const key of ['ACCESS_KEY_ID', 'ACCESS_SECRET_KEY']) writeFileSync(join(secret, key), readFileSync(join(origin.stateDir, 'secrets', 't1-objectstore', key)));
+    execFileSync('chown', ['-R', 'postgres:postgres', stateDir]);
+    const port = await freePort();
+
+    // Bad input: refused before anything is written.
+    const before = readdirSync(pgData).sort();
+    const bad = await runManagerCommand(['instance', 'restoresnapshot', '--backuplabel=bm90IGEgbGFiZWw*'], { dir: restoreDir, port });
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, /--backuplabel: not base64/);
+    assert.deepEqual(readdirSync(pgData).sort(), before, 'PGDATA untouched');
+
+    const started = Date.now();
+    const done = await runManagerCommand(['instance', 'restoresnapshot', `--backuplabel=${held.labelFile.toString('base64')}`], { dir: restoreDir, port }, 90_000);
+    assert.equal(done.code, 0, done.stderr);
+    assert.ok(done.lines.some((l) => l.msg === 'recovery finished: postgres promoted'), 'postgres ran through the recovery');
+    assert.ok(!existsSync(join(pgData, 'pgim.bootstrap-pending')), 'the snapshot marker is gone');
+    assert.ok(!existsSync(join(pgData, 'recovery.signal')));
+    mark(`restoresnapshot done (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+
+    const restored = await startManager({ dir: restoreDir, port });
+    handles.push(restored);
+    const restoredSocket = await readySocketDir(restored);
+    mark('restored ready');
+    const ids = await idsIn(restored, 't');
+    assert.deepEqual([...ids].sort((a, b) => a - b), Array.from({ length: 150 }, (_, i) => i + 1), 'rows from before the snapshot and from the archive after it');
+    assert.equal(superSql(restored, restoredSocket, 'SELECT pg_is_in_recovery()'), 'f', 'a primary');
+    assert.equal(superSql(restored, restoredSocket, 'SELECT timeline_id FROM pg_control_checkpoint()'), '2', 'on a new timeline');
+  });
+});
