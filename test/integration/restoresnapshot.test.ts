@@ -1,54 +1,55 @@
 // `instance restoresnapshot`, with this test playing CloudNativePG's operator: an online "volume snapshot" of a
 // running primary (PGDATA copied while /pg/mode/backup holds the backup, as the operator holds one while the CSI
 // driver snapshots), the copy put where the new instance's PGDATA is (the PVC made from the VolumeSnapshot), and
-// the command run with the backup_label in base64, as the VolumeSnapshot's annotation hands it to the Job. With
-// recovery.source naming the origin's object store, the WAL archived after the snapshot is replayed too, and
-// `instance run` then serves a primary on a new timeline with every row. Bad input first: a label that is not
-// base64 exits 2 naming the flag, PGDATA untouched.
+// the command run in Kubernetes mode against the in-repo API server with the backup_label in base64, as the
+// VolumeSnapshot's annotation hands it to the Job. With recovery.source naming the origin's object store (its
+// Secret read through the API), the WAL archived after the snapshot is replayed too, and `instance run` then
+// serves a primary on a new timeline with every row. Bad input first: a label that is not base64 exits 2 naming
+// the flag, PGDATA untouched.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, startManager, tempDir, type ManagerHandle } from '../helpers/manager.js';
+import { PG_BIN, freePort, startManager } from '../helpers/manager.js';
+import { kubeFixture, runKubeManager, typeOf, type KubeFixture } from '../helpers/kube-api-server-fixture.js';
 import { cleanupDir, waitUntil } from '../helpers/lifecycle-procs.js';
-import { idsIn, ownerQuery, runManagerCommand } from '../helpers/lifecycle-writer.js';
+import { ownerQuery } from '../helpers/lifecycle-writer.js';
 import { backupManifest } from '../helpers/backup-stack.js';
 import { holdOnlineBackup, operatorBackupRequest } from '../helpers/online-backup.js';
 import { readySocketDir, superSql } from '../helpers/wal-archive-env.js';
 
-function recoveryManifest(storePort: number): string {
+// The new Cluster's spec (under `spec:`): the snapshot, and the origin's archive as the recovery source.
+function recoverySpec(storePort: number): string {
   return [
-    'apiVersion: postgresql.cnpg.io/v1',
-    'kind: Cluster',
-    'metadata:',
-    '  name: t1',
-    'spec:',
-    '  instances: 1',
-    '  smartShutdownTimeout: 5',
-    '  stopDelay: 30',
-    '  bootstrap:',
-    '    recovery:',
-    '      source: origin',
-    '      volumeSnapshots:',
-    '        storage: { name: snap, kind: VolumeSnapshot, apiGroup: snapshot.storage.k8s.io }',
-    '  externalClusters:',
-    '    - name: origin',
-    '      barmanObjectStore:',
-    '        destinationPath: s3://backups/origin',
-    `        endpointURL: http://127.0.0.1:${storePort}`,
-    '        serverName: origin',
-    '        s3Credentials:',
-    '          accessKeyId: { name: origin-objectstore, key: ACCESS_KEY_ID }',
-    '          secretAccessKey: { name: origin-objectstore, key: ACCESS_SECRET_KEY }',
-  ].join('\n') + '\n';
+    'bootstrap:',
+    '  recovery:',
+    '    source: origin',
+    '    volumeSnapshots:',
+    '      storage: { name: snap, kind: VolumeSnapshot, apiGroup: snapshot.storage.k8s.io }',
+    'externalClusters:',
+    '  - name: origin',
+    '    barmanObjectStore:',
+    '      destinationPath: s3://backups/origin',
+    `      endpointURL: http://127.0.0.1:${storePort}`,
+    '      serverName: origin',
+    '      s3Credentials:',
+    '        accessKeyId: { name: origin-objectstore, key: ACCESS_KEY_ID }',
+    '        secretAccessKey: { name: origin-objectstore, key: ACCESS_SECRET_KEY }',
+  ].join('\n');
+}
+
+function sql(f: KubeFixture, port: number, text: string): string {
+  return execFileSync('runuser', ['-u', 'postgres', '--', join(PG_BIN, 'psql'), '-X', '-At', '-h', join(f.dir, 'controller', 'run'), '-p', String(port), '-d', 'app', '-c', text], { encoding: 'utf8' }).trim();
 }
 
 describe('instance restoresnapshot', () => {
   const dirs: string[] = [];
-  const handles: ManagerHandle[] = [];
+  const handles: { stop: () => Promise<unknown> }[] = [];
+  let server: KubeFixture['server'] | undefined;
   after(async () => {
-    for (const h of handles) await h.stop(20_000);
+    for (const h of handles) await h.stop();
+    await server?.stop();
     for (const d of dirs) await cleanupDir(d);
   });
 
@@ -65,11 +66,11 @@ describe('instance restoresnapshot', () => {
     await ownerQuery(origin, 'INSERT INTO t SELECT generate_series(1, 100)');
 
     // The operator's part: the "PVC from the VolumeSnapshot" is the new instance's PGDATA.
-    const restoreDir = tempDir('pgim-restoresnapshot-');
-    dirs.push(restoreDir);
-    const stateDir = join(restoreDir, 'state');
-    const pgData = join(stateDir, 'pgdata');
-    mkdirSync(pgData, { recursive: true, mode: 0o700 });
+    const f = await kubeFixture({ clusterName: 't1', specYaml: recoverySpec(storePort) });
+    server = f.server;
+    dirs.push(f.dir);
+    const pgData = join(f.dir, 'pgdata');
+    mkdirSync(pgData, { mode: 0o700 });
     const from = join(origin.stateDir, 'pgdata');
     const req = await operatorBackupRequest(origin, 't1');
     const held = await holdOnlineBackup(req, 'snap', async () => {
@@ -84,35 +85,31 @@ describe('instance restoresnapshot', () => {
     await waitUntil(() => superSql(origin, socketDir, 'SELECT last_archived_wal FROM pg_stat_archiver') >= last, 30_000, `WAL ${last} archived`, 250);
 
     mark('archived');
-    writeFileSync(join(restoreDir, 'cluster.yaml'), recoveryManifest(storePort));
-    const secret = join(stateDir, 'secrets', 'origin-objectstore');
-    mkdirSync(secret, { recursive: true, mode: 0o700 });
-    for (const key of ['ACCESS_KEY_ID', 'ACCESS_SECRET_KEY']) writeFileSync(join(secret, key), readFileSync(join(origin.stateDir, 'secrets', 't1-objectstore', key)));
-    execFileSync('chown', ['-R', 'postgres:postgres', stateDir]);
-    const port = await freePort();
+    const key = (k: string): string => readFileSync(join(origin.stateDir, 'secrets', 't1-objectstore', k)).toString('base64');
+    f.server.store.create(typeOf('secrets'), f.namespace, { metadata: { name: 'origin-objectstore' }, type: 'Opaque', data: { ACCESS_KEY_ID: key('ACCESS_KEY_ID'), ACCESS_SECRET_KEY: key('ACCESS_SECRET_KEY') } });
+    execFileSync('chown', ['-R', 'postgres:postgres', pgData]);
 
     // Bad input: refused before anything is written.
     const before = readdirSync(pgData).sort();
-    const bad = await runManagerCommand(['instance', 'restoresnapshot', '--backuplabel=bm90IGEgbGFiZWw*'], { dir: restoreDir, port });
-    assert.equal(bad.code, 2, bad.stderr);
-    assert.match(bad.stderr, /--backuplabel: not base64/);
+    const bad = await runKubeManager(f, 'restoresnapshot', ['--backuplabel=bm90IGEgbGFiZWw*']);
+    assert.equal(await bad.exited, 2, bad.stderr());
+    assert.match(bad.stderr(), /--backuplabel: not base64/);
     assert.deepEqual(readdirSync(pgData).sort(), before, 'PGDATA untouched');
 
     const started = Date.now();
-    const done = await runManagerCommand(['instance', 'restoresnapshot', `--backuplabel=${held.labelFile.toString('base64')}`], { dir: restoreDir, port }, 90_000);
-    assert.equal(done.code, 0, done.stderr);
+    const done = await runKubeManager(f, 'restoresnapshot', [`--backuplabel=${held.labelFile.toString('base64')}`]);
+    assert.equal(await done.exited, 0, done.stderr());
     assert.ok(done.lines.some((l) => l.msg === 'recovery finished: postgres promoted'), 'postgres ran through the recovery');
     assert.ok(!existsSync(join(pgData, 'pgim.bootstrap-pending')), 'the snapshot marker is gone');
     assert.ok(!existsSync(join(pgData, 'recovery.signal')));
     mark(`restoresnapshot done (${((Date.now() - started) / 1000).toFixed(1)} s)`);
 
-    const restored = await startManager({ dir: restoreDir, port });
+    const restored = await runKubeManager(f, 'run');
     handles.push(restored);
-    const restoredSocket = await readySocketDir(restored);
+    await restored.waitForLine((l) => l.msg === 'instance ready', 60_000, 'restored ready');
     mark('restored ready');
-    const ids = await idsIn(restored, 't');
-    assert.deepEqual([...ids].sort((a, b) => a - b), Array.from({ length: 150 }, (_, i) => i + 1), 'rows from before the snapshot and from the archive after it');
-    assert.equal(superSql(restored, restoredSocket, 'SELECT pg_is_in_recovery()'), 'f', 'a primary');
-    assert.equal(superSql(restored, restoredSocket, 'SELECT timeline_id FROM pg_control_checkpoint()'), '2', 'on a new timeline');
+    assert.equal(sql(f, restored.port, 'SELECT string_agg(id::text, \',\' ORDER BY id) FROM t'), Array.from({ length: 150 }, (_, i) => i + 1).join(','), 'rows from before the snapshot and from the archive after it');
+    assert.equal(sql(f, restored.port, 'SELECT pg_is_in_recovery()'), 'f', 'a primary');
+    assert.equal(sql(f, restored.port, 'SELECT timeline_id FROM pg_control_checkpoint()'), '2', 'on a new timeline');
   });
 });
