@@ -59,6 +59,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await (await import('./commands/instance-restore.js')).instanceRestore(config, root);
       case 'instance restoresnapshot':
         return await (await import('./commands/instance-restoresnapshot.js')).instanceRestoreSnapshot(config, parsed.flags, root);
+      case 'instance pgbasebackup':
+        return await (await import('./commands/instance-pgbasebackup.js')).instancePgBasebackup(config, root);
       case 'rbac':
         return await (await import('./commands/rbac.js')).rbacCommand(parsed.flags, process.env, process.cwd(), (t) => process.stdout.write(t));
     }

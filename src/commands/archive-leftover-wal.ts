@@ -14,7 +14,10 @@ import { StoreCache } from '../wal/store-cache.js';
 import { WalArchiver } from '../wal/wal-archiver.js';
 import type { Prepared } from './prepare.js';
 
-async function withArchiver<T>(p: Prepared, cluster: Cluster, log: Logger, use: (archiver: WalArchiver) => Promise<T>): Promise<T> {
+/** What archiving the leftover WAL needs of a prepared instance. */
+export type ArchiverNeeds = Pick<Prepared, 'config' | 'source' | 'state' | 'registry'>;
+
+async function withArchiver<T>(p: ArchiverNeeds, cluster: Cluster, log: Logger, use: (archiver: WalArchiver) => Promise<T>): Promise<T> {
   const { config } = p;
   // The run folder holds the endpointCA file barman's tools are given (bzip2, Azure AD), as for archive_command.
   const stores = new StoreCache(p.source, config.controller.run);
@@ -37,7 +40,7 @@ async function withArchiver<T>(p: Prepared, cluster: Cluster, log: Logger, use: 
 }
 
 /** Archives every `.ready` WAL file of PGDATA into `cluster`'s object store; returns how many. */
-export async function archiveLeftoverWal(p: Prepared, cluster: Cluster, log: Logger): Promise<number> {
+export async function archiveLeftoverWal(p: ArchiverNeeds, cluster: Cluster, log: Logger): Promise<number> {
   return withArchiver(p, cluster, log, async (archiver) => (await archiveReadyWal(p.config.pgData, (name) => archiver.archiveLeftover(name))).length);
 }
 
@@ -45,7 +48,7 @@ export async function archiveLeftoverWal(p: Prepared, cluster: Cluster, log: Log
  * Archives the `.ready` files, then the last segment of a cleanly stopped PGDATA as `.partial`; returns its name
  * (undefined after a crash: no shutdown checkpoint, so no token either, and the REDO segment is not the end of WAL).
  */
-export async function archiveLastWal(p: Prepared, cluster: Cluster, log: Logger): Promise<string | undefined> {
+export async function archiveLastWal(p: ArchiverNeeds, cluster: Cluster, log: Logger): Promise<string | undefined> {
   const r = await readControlData(p.config.pgBin, p.config.pgData, p.registry);
   if (!r.ok) throw new Error(`pg_controldata failed: ${r.text}`);
   const control = parseControlData(r.text);
@@ -54,4 +57,9 @@ export async function archiveLastWal(p: Prepared, cluster: Cluster, log: Logger)
     if (control['Database cluster state'] !== 'shut down') return undefined;
     return archivePartialWal(p.config.pgData, control["Latest checkpoint's REDO WAL file"] ?? '', (name) => archiver.archiveLeftover(name));
   });
+}
+
+/** Archives `redoWalFile` of the stopped PGDATA as `.partial` (the operator's /pg/archive/partial); returns the name. */
+export async function archivePartialSegment(p: ArchiverNeeds, cluster: Cluster, log: Logger, redoWalFile: string): Promise<string> {
+  return withArchiver(p, cluster, log, (archiver) => archivePartialWal(p.config.pgData, redoWalFile, (name) => archiver.archiveLeftover(name)));
 }

@@ -1,6 +1,7 @@
 // `instance run`: wiring only. Prepare (load, check, become the run user), start the reaper and the log pipes,
 // run the one-shot bootstrap step when PGDATA needs one (embedded default) or write the files, then the
 // postmaster's lifecycle, the servers and the spec watch; wait until stopped and map the outcome to an exit code.
+import { isFenced } from '../spec/fencing.js';
 import { EXIT } from '../config/constants.js';
 import type { Config } from '../config/config.js';
 import { ManagerError, PartFailedError, describeError } from '../errors.js';
@@ -136,7 +137,7 @@ export async function instanceRun(config: Config, root: Logger, emergency: { sto
           .catch((err: unknown) => log.error({ err: describeError(err) }, 'reload: Cluster invalid, files left as they were'))
           .finally(() => lifecycle.current()?.signal('SIGHUP'));
       await group.start(lifecyclePart(lifecycle, spawned, handedOver || undefined, log));
-      const servers = { config, state: p.state, lifecycle, cluster: () => reconciler.cluster(), source: p.source, registry: p.registry, root, stopAsked: signals.stop };
+      const servers = { config, state: p.state, lifecycle, cluster: () => reconciler.cluster(), source: p.source, registry: p.registry, root, stopAsked: signals.stop, fencing: p.fencing };
       await group.start(serversPart(servers, holder));
       const { SlotKeeper } = await import('../reconcile/slot-keeper.js');
       const keeper = new SlotKeeper({
@@ -168,6 +169,7 @@ export async function instanceRun(config: Config, root: Logger, emergency: { sto
             followChanges({
               changes: p.source.watch(signal, onInvalid),
               apply: async (next) => {
+                p.fencing.set(isFenced(next, p.state.podName));
                 roleRef.controller?.offer(next);
                 // A version that demotes this primary is applied by the demotion in place (the replica's files, its start).
                 if (roleRef.controller?.demotes(next) === true) return true;
@@ -223,6 +225,7 @@ async function buildLifecycle(
     policy: config.onPostmasterExit,
     extraEnv: extensionEnv(p.cluster.spec.postgresql.extensions ?? [], process.env),
     budget,
+    fencing: p.fencing,
     onSpawned: () => {
       void db.load();
       spawned.ready?.();

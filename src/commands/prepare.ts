@@ -1,6 +1,8 @@
 // What `instance run` and `instance init` do before any part starts: load the Cluster, check the ports,
 // become the run user, and build the objects the parts share (instance state, reconciler, database access).
 // Every refusal here comes before anything is written.
+import { isFenced } from '../spec/fencing.js';
+import { FenceSwitch } from '../supervisor/fence-switch.js';
 import type { Config } from '../config/config.js';
 import { ManagerError } from '../errors.js';
 import { child, type Logger } from '../log/logger.js';
@@ -45,6 +47,8 @@ export interface Prepared {
   warnOnce: (cluster: Cluster) => Cluster;
   /** The shutdown and start-up budget of the Cluster in force. */
   budget: () => StopBudget & { startDelay: number };
+  /** This instance's fencing (cnpg.io/fencedInstances), set from each Cluster version; the lifecycle keeps postgres down while on. */
+  fencing: FenceSwitch;
 }
 
 /** Loads, checks and becomes the run user; `serves` is false for `instance init` (no status port). */
@@ -88,6 +92,8 @@ export async function prepareInstance(config: Config, root: Logger, serves: bool
       ([pgMajor, { Reconciler }]) =>
         (current = new Reconciler({ source, pgData: config.pgData, controller: config.controller, port: config.port, listenAddresses: config.listenAddresses, pgMajor, osUser: user.name, replication: replicationContext(config, state.podName), state, root, onPasswordApplied: localSecretUpkeep(source, root), tablespacesDir: config.tablespacesDir, sharedMachine: config.source === 'file' })),
     ));
+  const fencing = new FenceSwitch();
+  fencing.set(isFenced(cluster, state.podName));
   return {
     config,
     root,
@@ -100,6 +106,7 @@ export async function prepareInstance(config: Config, root: Logger, serves: bool
     reconciler: made,
     preload: () => void reconcilerModule().catch(() => undefined),
     warnOnce,
+    fencing,
     budget: () => {
       const spec = current?.cluster()?.spec ?? cluster.spec;
       return { smartShutdownTimeout: spec.smartShutdownTimeout, stopDelay: spec.stopDelay, startDelay: spec.startDelay };

@@ -35,13 +35,14 @@ export interface Demotion {
 }
 
 /**
- * The stop budget while demoting: no CHECKPOINT first (the fast stop's own checkpoint writes the same buffers; a
+ * The stop budget while demoting or fenced: no CHECKPOINT first (the fast stop's own checkpoint writes the same buffers; a
  * separate one only lengthens the switchover), no smart phase, fast within min(switchoverDelay, stopDelay),
  * then immediate.
  */
 export function demotionBudget(p: Prepared, demotion: Demotion): ReturnType<Prepared['budget']> {
   const budget = p.budget();
-  if (!demotion.active) return budget;
+  // Fencing stops postgres the same way: fast within switchoverDelay, then immediate (CNPG reconcileFencing).
+  if (!demotion.active && !p.fencing.on) return budget;
   // Fenced: the Lease may expire for the others soon, so fast gets 1 s before immediate.
   if (demotion.fenced !== undefined) return { ...budget, smartShutdownTimeout: 0, stopDelay: 1, checkpointFirst: false };
   return { ...budget, smartShutdownTimeout: 0, stopDelay: Math.max(1, Math.min(p.cluster.spec.switchoverDelay, budget.stopDelay)), checkpointFirst: false };

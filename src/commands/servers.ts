@@ -10,7 +10,9 @@ import type { Cluster } from '../spec/cluster.js';
 import type { SpecSource } from '../source/spec-source.js';
 import type { ChildRegistry } from '../supervisor/child-registry.js';
 import { readControlData } from '../supervisor/controldata.js';
+import type { FenceSwitch } from '../supervisor/fence-switch.js';
 import type { Lifecycle } from '../supervisor/lifecycle.js';
+import { archivePartialRoute } from './archive-partial-route.js';
 
 export interface ServersOptions {
   config: Config;
@@ -22,6 +24,8 @@ export interface ServersOptions {
   root: Logger;
   /** A stop was asked: servers still loading then never start listening (the manager is about to exit). */
   stopAsked?: AbortSignal;
+  /** This instance's fencing, for /pg/archive/partial. */
+  fencing?: FenceSwitch;
 }
 
 export interface Servers {
@@ -54,6 +58,7 @@ export async function startServers(options: ServersOptions, signal: AbortSignal)
     root,
     ...(isolation ? { isolationCheck: (c: Cluster) => isolation.check(c) } : {}),
     ...backupObjectState(source),
+    ...(options.fencing ? { archivePartial: archivePartialRoute({ config, source, state, registry, root, fencing: options.fencing, lifecycle }) } : {}),
   });
   const metrics = new MetricsExporter({ config, state, lifecycle, cluster, source, root });
   if (options.stopAsked?.aborted) return NOT_STARTED;

@@ -51,7 +51,7 @@ export const FLAG_SPEC = {
 export type FlagName = keyof typeof FLAG_SPEC;
 export type Flags = Partial<Record<FlagName, string | boolean>>;
 
-export const COMMANDS = ['instance init', 'instance join', 'instance restore', 'instance restoresnapshot', 'instance run', 'instance status', 'rbac', 'backup', 'backups', 'local-cluster up', 'local-cluster switchover', 'local-cluster status'] as const;
+export const COMMANDS = ['instance init', 'instance join', 'instance pgbasebackup', 'instance restore', 'instance restoresnapshot', 'instance run', 'instance status', 'rbac', 'backup', 'backups', 'local-cluster up', 'local-cluster switchover', 'local-cluster status'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export interface ParsedArgv {
@@ -129,6 +129,7 @@ export function usageText(): string {
     '  --wait-for-archive true|false   (volumeSnapshot: copies into --volume-snapshots-dir; docs/backups.md)',
     'pg-instance-manager backups [--state-dir DIR]       list the backups and the recoverability window',
     'pg-instance-manager instance restore     bootstrap PGDATA from spec.bootstrap.recovery, then exit',
+    'pg-instance-manager instance pgbasebackup   clone spec.bootstrap.pg_basebackup.source into PGDATA, then exit',
     'pg-instance-manager instance restoresnapshot [--backuplabel B64 --tablespacemap B64]   recover a PGDATA the',
     '                            operator restored from VolumeSnapshots, then exit (docs/backups.md)',
     '',

@@ -12,6 +12,7 @@ import type { Client, PoolClient } from '../db/pool.js';
 import { databaseFromObject, objectName, type DatabaseSpec } from '../spec/database.js';
 import type { DatabaseObjectJson, DatabaseObjectStatus, DatabaseSource, DatabaseStatusPatch } from '../source/database-source.js';
 import { planDatabase, planExtension, planSchema } from './database-plan.js';
+import { reconcileForeign } from './foreign-objects.js';
 
 export type Queryable = Client | PoolClient;
 
@@ -37,6 +38,13 @@ function generationOf(raw: DatabaseObjectJson): number {
 function failure(err: unknown, doing: string): string {
   const code = sqlState(err);
   return `while ${doing}: ${describeError(err)}${code ? ` (SQLSTATE ${code})` : ''}`;
+}
+
+// The entries of the status lists that failed, with their messages, for the log line (the status has them too).
+function failedObjects(status: DatabaseStatusPatch): { failed?: string[] } {
+  const lists = [status.schemas, status.extensions, status.fdws, status.servers];
+  const failed = lists.flatMap((l) => (l ?? []).filter((o) => !o.applied).map((o) => `${o.name}: ${o.message ?? ''}`));
+  return failed.length > 0 ? { failed } : {};
 }
 
 export class DatabaseReconciler {
@@ -102,16 +110,19 @@ export class DatabaseReconciler {
       return planned;
     });
     if ('refusal' in plan) return { status: { applied: false, message: plan.refusal }, retry: true };
-    if (spec.ensure === 'absent' || (spec.schemas.length === 0 && spec.extensions.length === 0)) {
-      return { status: { applied: true, message: null, schemas: null, extensions: null }, retry: false };
+    if (spec.ensure === 'absent' || spec.schemas.length + spec.extensions.length + spec.fdws.length + spec.servers.length === 0) {
+      return { status: { applied: true, message: null, schemas: null, extensions: null, fdws: null, servers: null }, retry: false };
     }
-    // Schemas first, then extensions (an extension may be created into a declared schema), as CNPG.
-    const { schemas, extensions } = await this.#o.session(spec.name, async (db) => ({
+    // Schemas first, then extensions (an extension may be created into a declared schema, and may bring a
+    // foreign data wrapper), then wrappers and servers, as CNPG.
+    const { schemas, extensions, fdws, servers } = await this.#o.session(spec.name, async (db) => ({
       schemas: await this.#objects(db, spec.schemas, (s) => readSchema(db, s.name), planSchema, 'schema'),
       extensions: await this.#objects(db, spec.extensions, (e) => readExtension(db, e.name), planExtension, 'extension'),
+      ...(await reconcileForeign(db, spec.fdws, spec.servers, this.#o.log)),
     }));
-    const ok = [...schemas, ...extensions].every((s) => s.applied);
-    const status = { applied: ok, message: ok ? null : 'database object reconciliation failed', schemas: schemas.length > 0 ? schemas : null, extensions: extensions.length > 0 ? extensions : null };
+    const ok = [...schemas, ...extensions, ...fdws, ...servers].every((s) => s.applied);
+    const list = (l: DatabaseObjectStatus[]): DatabaseObjectStatus[] | null => (l.length > 0 ? l : null);
+    const status = { applied: ok, message: ok ? null : 'database object reconciliation failed', schemas: list(schemas), extensions: list(extensions), fdws: list(fdws), servers: list(servers) };
     return { status, retry: !ok };
   }
 
@@ -136,7 +147,7 @@ export class DatabaseReconciler {
     const changed = name === undefined || this.#written.get(name) !== text;
     if (changed && status.applied) this.#o.log.info({ object: name, generation: status.observedGeneration }, 'Database applied');
     // Logged once per distinct refusal, not on every retry.
-    else if (changed) this.#o.log.error({ object: name ?? '(no metadata.name)', reason: status.message }, 'Database not applied');
+    else if (changed) this.#o.log.error({ object: name ?? '(no metadata.name)', reason: status.message, ...failedObjects(status) }, 'Database not applied');
     if (name === undefined) return;
     if (!outcome.retry) this.#done.set(name, key);
     else this.#done.delete(name);

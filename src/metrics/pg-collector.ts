@@ -1,6 +1,7 @@
 // One refresh of the built-in `cnpg_collector_*` metrics, in CNPG's order (section 8.4): count the
 // collection, honour fencing, ping, then the facts query (version, recovery, WAL settings, sync standbys),
 // pg_stat_wal, and the WAL directory. Each failing step increments collection_errors_total{collector}.
+import { isFenced } from '../spec/fencing.js';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MonitoringOutcome, TextResult } from '../db/metrics-pool.js';
@@ -168,19 +169,6 @@ function firstRow(outcome: MonitoringOutcome): Map<string, string | null> {
   const result: TextResult = outcome.result;
   const row = result.rows[0] ?? [];
   return new Map(result.columns.map((c, i) => [c.name, row.at(i) ?? null] as const));
-}
-
-/** CNPG's `cnpg.io/fencedInstances` annotation: a JSON list of pod names, or ["*"]. */
-export function isFenced(cluster: Cluster, podName: string): boolean {
-  const metadata = (cluster.raw.metadata ?? {}) as { annotations?: Record<string, unknown> };
-  const value = metadata.annotations?.['cnpg.io/fencedInstances'];
-  if (typeof value !== 'string' || value.trim() === '') return false;
-  try {
-    const list: unknown = JSON.parse(value);
-    return Array.isArray(list) && list.some((p) => p === '*' || p === podName);
-  } catch {
-    return false;
-  }
 }
 
 function isReplicaCluster(cluster: Cluster): boolean {

@@ -12,6 +12,8 @@ export interface DatabaseStatusPatch {
   message: string | null;
   schemas?: DatabaseObjectStatus[] | null;
   extensions?: DatabaseObjectStatus[] | null;
+  fdws?: DatabaseObjectStatus[] | null;
+  servers?: DatabaseObjectStatus[] | null;
 }
 
 /** CNPG api/v1 DatabaseObjectStatus. */

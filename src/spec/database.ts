@@ -1,8 +1,11 @@
 // A postgresql.cnpg.io/v1 Database object, validated (CNPG api/v1/database_types.go DatabaseSpec). The CRD's
 // own checks are repeated here, since the embedded default has no API server to run them: the reserved
-// names, ensure/databaseReclaimPolicy enums, and the locale-provider rules of its XValidation markers.
+// names, ensure/databaseReclaimPolicy enums, the locale-provider rules of its XValidation markers, and the
+// admission webhook's unique names (internal/webhook/v1/database_webhook.go).
 import { ManifestError } from '../errors.js';
-import { Fields, checkSingleLine, describeType, isMapping } from './fields.js';
+import { Fields, describeType, isMapping } from './fields.js';
+import { fdwsFrom, serversFrom, unique, type FdwSpec, type ServerSpec } from './database-foreign.js';
+import { sqlIdentifier } from './sql-identifier.js';
 
 export type Ensure = 'present' | 'absent';
 
@@ -45,6 +48,8 @@ export interface DatabaseSpec extends CreationOptions {
   reclaimPolicy: 'delete' | 'retain';
   schemas: SchemaSpec[];
   extensions: ExtensionSpec[];
+  fdws: FdwSpec[];
+  servers: ServerSpec[];
 }
 
 /** A Database object: its metadata.name (where status goes), generation and spec. */
@@ -96,19 +101,20 @@ export function databaseFromObject(value: unknown): DatabaseObject {
 
 function databaseSpec(s: Fields): DatabaseSpec {
   s.onlyKeys(SPEC_KEYS);
-  s.refuse('fdws', 'foreign data wrappers of a declarative Database are not built');
-  s.refuse('servers', 'foreign servers of a declarative Database are not built');
   const cluster = Fields.of(s.get('cluster') ?? {}, s.at('cluster')).requiredString('name');
   const name = identifier(s, 'name', true) ?? '';
   if (RESERVED_DATABASE_NAMES.includes(name)) throw new ManifestError(s.at('name'), `the name ${name} is reserved`);
+  const fdws = fdwsFrom(s);
   const spec: DatabaseSpec = {
     cluster,
     ensure: s.oneOf('ensure', ENSURE) ?? 'present',
     name,
     owner: identifier(s, 'owner', false) ?? '',
     reclaimPolicy: s.oneOf('databaseReclaimPolicy', ['delete', 'retain'] as const) ?? 'retain',
-    schemas: (s.objectList('schemas') ?? []).map((f) => ({ ...objectSpec(f), ...opt('owner', identifier(f, 'owner', false)) })),
-    extensions: (s.objectList('extensions') ?? []).map((f) => ({ ...objectSpec(f), ...opt('version', identifier(f, 'version', false)), ...opt('schema', identifier(f, 'schema', false)) })),
+    schemas: objects(s, 'schemas').map((f) => ({ ...objectSpec(f), ...opt('owner', identifier(f, 'owner', false)) })),
+    extensions: objects(s, 'extensions').map((f) => ({ ...objectSpec(f), ...opt('version', identifier(f, 'version', false)), ...opt('schema', identifier(f, 'schema', false)) })),
+    fdws,
+    servers: serversFrom(s, fdws),
   };
   for (const key of CREATION_FIELDS) Object.assign(spec, opt(key, identifier(s, key, false)));
   Object.assign(spec, opt('tablespace', identifier(s, 'tablespace', false)), opt('isTemplate', s.bool('isTemplate')), opt('allowConnections', s.bool('allowConnections')));
@@ -121,19 +127,19 @@ function databaseSpec(s: Fields): DatabaseSpec {
   return spec;
 }
 
+function objects(s: Fields, key: string): Fields[] {
+  const list = s.objectList(key) ?? [];
+  unique(list, 'name');
+  return list;
+}
+
 function objectSpec(f: Fields): { name: string; ensure: Ensure } {
   f.onlyKeys(new Set(['name', 'ensure', 'owner', 'version', 'schema']));
   return { name: identifier(f, 'name', true) ?? '', ensure: f.oneOf('ensure', ENSURE) ?? 'present' };
 }
 
-// Names and option values go into SQL quoted (src/db/sql-text.ts); NUL cannot be sent at all, and
-// PostgreSQL truncates identifiers past NAMEDATALEN-1 (63 bytes), which would silently name another object.
 function identifier(f: Fields, key: string, required: boolean): string | undefined {
-  const value = required ? f.requiredString(key) : f.string(key);
-  if (value === undefined || value === '') return undefined;
-  checkSingleLine(value, f.at(key));
-  if (Buffer.byteLength(value) > 63 && key !== 'icuRules') throw new ManifestError(f.at(key), `is longer than 63 bytes (PostgreSQL's NAMEDATALEN), got ${Buffer.byteLength(value)}`);
-  return value;
+  return sqlIdentifier(f, key, required, key === 'icuRules');
 }
 
 function opt<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {

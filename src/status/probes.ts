@@ -63,6 +63,7 @@ export class Probes {
       case 'post-start':
         return 300_000;
       case 'running':
+      case 'fenced':
         return 30_000; // it beats every second
       case 'stopping':
         return (stopDelay + 60) * 1000;

@@ -27,6 +27,8 @@ export interface StatusAppOptions {
   deadlineMs: number;
   /** /pg/mode/backup's state machine (backup-mode.ts). */
   backupMode: () => BackupMode;
+  /** POST /pg/archive/partial: the archived segment's name, or an HttpError (commands/archive-partial-route.ts). */
+  archivePartial?: () => Promise<string>;
 }
 
 const NOT_BUILT = 'not implemented yet by this instance manager';
@@ -98,7 +100,10 @@ export function createStatusApp(options: StatusAppOptions): express.Express {
       .handle(req.method as 'GET' | 'POST' | 'PUT', typeof req.body === 'string' ? req.body : '')
       .then((answer) => res.status(answer.status).json(answer.body), next);
   route('/pg/mode/backup', { get: [operator, backup], post: [operator, body, backup], put: [operator, body, backup] });
-  route('/pg/archive/partial', { post: [operator, notBuilt] });
+  const archivePartial = options.archivePartial;
+  route('/pg/archive/partial', {
+    post: [operator, archivePartial ? (_req, res, next) => void archivePartial().then((data) => res.status(200).json({ data }), next) : notBuilt],
+  });
   route('/update', { put: [operator, notBuilt] });
   app.use((_req, _res, next) => next(new HttpError(404, 'NOT_FOUND', 'page not found')));
   // Four arguments: express recognises an error middleware by its arity.

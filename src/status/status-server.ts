@@ -42,6 +42,8 @@ export interface StatusServerOptions {
   isolationCheck?: IsolationCheck;
   /** The state of a Backup object (Kubernetes), for /pg/mode/backup's janitor. */
   backupObject?: (name: string) => Promise<'gone' | 'done' | 'present' | 'unknown'>;
+  /** POST /pg/archive/partial's work (status-app.ts). */
+  archivePartial?: () => Promise<string>;
 }
 
 /** Owns the :8000 listener, its certificate and its probe pool. */
@@ -128,7 +130,7 @@ export class StatusServer {
   }
 
   #statusApp(): Promise<ReturnType<typeof createStatusApp>> {
-    const options = { hot: this.#hot, cluster: this.#o.cluster, controlData: this.#o.controlData, deadlineMs: STATUS_DEADLINES.controlDataMs, backupMode: () => this.#backupMode };
+    const options = { hot: this.#hot, cluster: this.#o.cluster, controlData: this.#o.controlData, deadlineMs: STATUS_DEADLINES.controlDataMs, backupMode: () => this.#backupMode, archivePartial: this.#o.archivePartial };
     this.#app ??= import('./status-app.js').then((m) => m.createStatusApp(options));
     return this.#app;
   }

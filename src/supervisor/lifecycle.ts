@@ -11,6 +11,7 @@ import { child, type Logger } from '../log/logger.js';
 import type { ChildRegistry } from './child-registry.js';
 import type { Postmaster, PostmasterExit } from './postmaster.js';
 import { realPostmasterControl, type PostmasterControl } from './postmaster-control.js';
+import { whileFenced, type FenceSwitch } from './fence-switch.js';
 import { PostmasterHold, type Held } from './postmaster-hold.js';
 import { postStartWithRetries } from './post-start-retry.js';
 import { whileRunning } from './running-wait.js';
@@ -48,10 +49,12 @@ export interface LifecycleOptions {
   control?: PostmasterControl;
   /** Restart backoff; default RESTART_BACKOFF (restart-backoff.ts). */
   backoff?: BackoffPolicy;
+  /** The Cluster's fencing of this instance (fence-switch.ts): postgres is kept down while it is on. */
+  fencing?: FenceSwitch;
 }
 
 /** Where the loop is; the liveness probe bounds how long each phase may last. */
-export type LifecyclePhase = 'starting' | 'post-start' | 'running' | 'stopping' | 'restarting' | 'stopped';
+export type LifecyclePhase = 'starting' | 'post-start' | 'running' | 'stopping' | 'restarting' | 'stopped' | 'fenced';
 
 /** Owns the postmaster. `run(stop)` resolves with the stop mode after a requested stop. */
 export class Lifecycle {
@@ -180,6 +183,7 @@ export class Lifecycle {
     for (;;) {
       if (stop.aborted) return 'smart';
       if (this.#fenced) return 'immediate';
+      if (!initial && !(await whileFenced(this.#o.fencing, stop, this.#log, () => this.#enter('fenced')))) return 'smart';
       this.#enter('starting');
       // A live postmaster found in postmaster.pid is adopted whatever the space: it runs already.
       if (!initial && !(await this.#control.willAdopt()) && !(await waitForWalSpace(this.#walGate(), stop))) return 'smart';
@@ -216,8 +220,13 @@ export class Lifecycle {
         // The postmaster died under the post-start tasks: handled below as a crash.
       }
       this.#enter('running');
-      const outcome = await whileRunning(pm, stop, this.#hold.asked(), () => (this.#lastTick = Date.now()));
+      const outcome = await whileRunning(pm, stop, this.#hold.asked(), () => (this.#lastTick = Date.now()), this.#o.fencing?.whenOn());
       if (outcome.kind === 'stop') return this.#stop(pm);
+      // Fenced: stopped (the budget is the fencing one, see fencingBudget); the next round waits for the unfence.
+      if (outcome.kind === 'fence') {
+        await this.#stop(pm);
+        continue;
+      }
       if (outcome.kind === 'hold') {
         const mode = await this.#stop(pm);
         this.#enter('restarting');

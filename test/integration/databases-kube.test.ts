@@ -1,7 +1,8 @@
-// Kubernetes mode: a Database object in the test API server is reconciled by the primary and its status
-// patched through the Role `rbac` prints and nothing else; a spec edit (a new generation) is applied, a
-// deletion with databaseReclaimPolicy delete drops the database, and a Database of another Cluster in the
-// same namespace is left to that Cluster's instances (no status written, as CNPG).
+// Kubernetes mode: a Database object in the test API server is reconciled by the primary (with an extension's
+// foreign data wrapper and a foreign server) and its status patched through the Role `rbac` prints and
+// nothing else; a spec edit (a new generation) is applied, a deletion with databaseReclaimPolicy delete drops
+// the database, and a Database of another Cluster in the same namespace is left to that Cluster's instances
+// (no status written, as CNPG).
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
@@ -34,7 +35,12 @@ test('a Database object is applied and its status patched through the printed Ro
     apiVersion: 'postgresql.cnpg.io/v1',
     kind: 'Database',
     metadata: { name: 'kdb' },
-    spec: { cluster: { name: fx.clusterName }, name: 'kdb', owner: 'app', databaseReclaimPolicy: 'delete', extensions: [{ name: 'citext' }] },
+    spec: {
+      cluster: { name: fx.clusterName }, name: 'kdb', owner: 'app', databaseReclaimPolicy: 'delete',
+      extensions: [{ name: 'citext' }, { name: 'postgres_fdw' }],
+      fdws: [{ name: 'postgres_fdw', usage: [{ name: 'app', type: 'grant' }] }],
+      servers: [{ name: 'elsewhere', fdw: 'postgres_fdw', options: [{ name: 'host', value: 'elsewhere.example' }] }],
+    },
   });
   fx.server.store.create(databases, fx.namespace, { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Database', metadata: { name: 'theirs' }, spec: { cluster: { name: 'another' }, name: 'theirs', owner: 'app' } });
   const init = await runKubeManager(fx, 'init');
@@ -43,7 +49,14 @@ test('a Database object is applied and its status patched through the printed Ro
   const mm = m;
   await mm.waitForLine((l) => l.msg === 'instance ready', 60_000, 'instance ready');
   await waitUntil(() => status('kdb')?.applied === true, 20_000, 'kdb applied');
-  assert.deepEqual(status('kdb'), { observedGeneration: 1, applied: true, extensions: [{ name: 'citext', applied: true }] });
+  assert.deepEqual(status('kdb'), {
+    observedGeneration: 1,
+    applied: true,
+    extensions: [{ name: 'citext', applied: true }, { name: 'postgres_fdw', applied: true }],
+    fdws: [{ name: 'postgres_fdw', applied: true }],
+    servers: [{ name: 'elsewhere', applied: true }],
+  });
+  assert.equal(sql(fx, mm.port, "SELECT array_to_string(srvoptions, ',') || ' ' || has_server_privilege('app', 'elsewhere', 'USAGE')::text || ' ' || has_foreign_data_wrapper_privilege('app', 'postgres_fdw', 'USAGE')::text FROM pg_foreign_server", 'kdb'), 'host=elsewhere.example false true');
   assert.equal(sql(fx, mm.port, "SELECT extname FROM pg_extension WHERE extname = 'citext'", 'kdb'), 'citext');
 
   // A spec edit: generation 2, applied at once through the watch.

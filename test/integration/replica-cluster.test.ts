@@ -7,7 +7,7 @@
 // listens on, which is reported in the log and the status while the manager keeps retrying with no PGDATA, then
 // at the right one. Last, CNPG's demotion/promotion round trip: src1 switched into replica mode reports
 // status.demotionToken and follows rc1; rc1 refuses a token of another system, then is promoted with src1's
-// token, and src1 replays rc1's writes.
+// token, and src1 replays rc1's writes. Also `instance pgbasebackup`, the operator's clone Job, run on its own.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,6 +19,7 @@ import { freePort, manifest, ownerConnection, secretValue, startManager, tempDir
 import { waitUntil } from '../helpers/lifecycle-procs.js';
 import { S3_KEY, startS3Server, type S3Server } from '../helpers/s3-server.js';
 import { archivingCondition, barmanRestore, readySocketDir, superSql } from '../helpers/wal-archive-env.js';
+import { runManagerCommand } from '../helpers/lifecycle-writer.js';
 
 const started: ManagerHandle[] = [];
 let source: ManagerHandle;
@@ -212,6 +213,28 @@ test('a clone with a password waits for an unreachable source (log, status, no P
   assert.equal(clone0?.id, source0?.id, 'a physical copy of the source');
   await query(cl, 'cl1', 'INSERT INTO t (id) VALUES (1000)', true);
   assert.deepEqual(await query(cl, 'cl1', 'SELECT pg_is_in_recovery() AS r, count(*)::int >= 101 AS all FROM t', true), [{ r: false, all: true }]);
+});
+
+test('instance pgbasebackup clones the source into PGDATA and exits (the operator\'s Job); again, it has nothing to do; without pg_basebackup it is refused', async () => {
+  const dir = withSourceSecrets(['src1-superuser']);
+  try {
+    writeFileSync(join(dir, 'cluster.yaml'), cloneManifest(source.port));
+    const port = await freePort();
+    const first = await runManagerCommand(['instance', 'pgbasebackup'], { dir, port }, 120_000);
+    assert.equal(first.code, 0, first.stderr);
+    assert.ok(first.lines.some((l) => l.msg === 'PGDATA cloned from spec.bootstrap.pg_basebackup.source'));
+    assert.ok(existsSync(join(dir, 'state', 'pgdata', 'PG_VERSION')), 'a complete PGDATA');
+    assert.equal(existsSync(join(dir, 'state', 'pgdata', 'postmaster.pid')), false, 'nothing left running');
+    const again = await runManagerCommand(['instance', 'pgbasebackup'], { dir, port });
+    assert.equal(again.code, 0, again.stderr);
+    assert.ok(again.lines.some((l) => l.msg === 'PGDATA already initialised: nothing to clone'));
+    writeFileSync(join(dir, 'cluster.yaml'), manifest('cl1'));
+    const refused = await runManagerCommand(['instance', 'pgbasebackup'], { dir, port });
+    assert.equal(refused.code, 2);
+    assert.match(JSON.stringify(refused.lines) + refused.stderr, /spec\.bootstrap\.pg_basebackup is not set/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('demotion and promotion round trip: the demoted source reports its token, the replica cluster is promoted with it (not with another system\'s)', async () => {

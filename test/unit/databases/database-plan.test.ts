@@ -5,7 +5,7 @@ import { planDatabase, planExtension, planSchema, type Plan } from '../../../src
 import type { ExistingDatabase } from '../../../src/db/database-catalog.js';
 import type { DatabaseSpec } from '../../../src/spec/database.js';
 
-const spec = (over: Partial<DatabaseSpec> = {}): DatabaseSpec => ({ cluster: 'c1', ensure: 'present', name: 'app', owner: 'app', reclaimPolicy: 'retain', schemas: [], extensions: [], ...over });
+const spec = (over: Partial<DatabaseSpec> = {}): DatabaseSpec => ({ cluster: 'c1', ensure: 'present', name: 'app', owner: 'app', reclaimPolicy: 'retain', schemas: [], extensions: [], fdws: [], servers: [], ...over });
 const existing = (over: Partial<ExistingDatabase> = {}): ExistingDatabase => ({
   owner: 'app', allowConnections: true, connectionLimit: -1, isTemplate: false, tablespace: 'pg_default', encoding: 'UTF8', collate: 'C', ctype: 'C', localeProvider: 'libc', ...over,
 });

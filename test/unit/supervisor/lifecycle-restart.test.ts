@@ -1,13 +1,14 @@
 // The lifecycle loop's restarts against a hand-written fake postmaster (no postgres): the waits it logs are
 // the waits it takes, the backoff starts over once a postmaster has served, a full volume holds or retries
 // the start instead of counting towards giving up, and a hold (a demotion in place) keeps postgres down until
-// it is resumed, or until a stop, which then ends the loop with postgres down.
+// it is resumed, or until a stop, which then ends the loop with postgres down; so does fencing, until unfenced.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { ManagerError } from '../../../src/errors.js';
 import { createRootLogger } from '../../../src/log/logger.js';
 import { createChildRegistry } from '../../../src/supervisor/child-registry.js';
+import { FenceSwitch } from '../../../src/supervisor/fence-switch.js';
 import { Lifecycle, type LifecycleOptions } from '../../../src/supervisor/lifecycle.js';
 import type { Postmaster, PostmasterExit } from '../../../src/supervisor/postmaster.js';
 import type { PostmasterControl } from '../../../src/supervisor/postmaster-control.js';
@@ -266,4 +267,39 @@ test('a stop during a hold ends the loop with postgres down; a hold asked once t
   assert.equal(control.starts.length, 1, 'never started again');
   assert.equal(lifecycle.current(), undefined);
   assert.equal(await lifecycle.hold(), undefined);
+});
+
+test('fencing: fenced at the start postgres is never started; fenced while running it is stopped and kept down, the phase "fenced"; unfenced it starts again', async () => {
+  const control = new FakeControl([{ serveMs: Infinity }]);
+  const fencing = new FenceSwitch();
+  fencing.set(true);
+  const { lifecycle, lines, readies } = setUp(control, { fencing });
+  const stop = new AbortController();
+  const run = lifecycle.run(stop.signal);
+  await until(() => lines.some((l) => l.msg === 'fenced (cnpg.io/fencedInstances): postgres stays down until the instance is unfenced'), 'the fenced line');
+  assert.equal(lifecycle.phase(), 'fenced');
+  assert.equal(control.starts.length, 0, 'never started while fenced');
+  fencing.set(false);
+  await until(() => readies() === 1, 'started once unfenced');
+  fencing.set(true);
+  await until(() => control.exits.length === 1 && lifecycle.phase() === 'fenced', 'stopped and fenced');
+  assert.equal(lifecycle.isReady(), false);
+  assert.equal(control.starts.length, 1, 'kept down: no restart as after a crash');
+  fencing.set(false);
+  await until(() => readies() === 2, 'started again');
+  stop.abort();
+  assert.equal(await run, 'smart');
+});
+
+test('a stop while fenced ends the loop with postgres down', async () => {
+  const control = new FakeControl([{ serveMs: Infinity }]);
+  const fencing = new FenceSwitch();
+  fencing.set(true);
+  const { lifecycle } = setUp(control, { fencing });
+  const stop = new AbortController();
+  const run = lifecycle.run(stop.signal);
+  await until(() => lifecycle.phase() === 'fenced', 'fenced');
+  stop.abort();
+  assert.equal(await run, 'smart');
+  assert.equal(control.starts.length, 0);
 });
