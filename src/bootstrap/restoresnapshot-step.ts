@@ -2,7 +2,7 @@
 // pkg/management/postgres/restore.go RestoreSnapshot). The operator made this pod's PVCs from the
 // VolumeSnapshots of spec.bootstrap.recovery.volumeSnapshots: PGDATA (and the WAL and tablespace volumes) already
 // hold the snapshot's content, used in place. The step checks it is there, writes the online snapshot's
-// backup_label and tablespace_map, and ends as every recovery does (recovery-finish.ts): WAL from the source's
+// backup_label and tablespace_map when WAL comes from an archive, and ends as every recovery does (recovery-finish.ts): WAL from the source's
 // object store when recovery.source names one, the recovery target, postgres run until it promotes.
 // Everything that can be refused is checked before PGDATA is written; from the first write until the promotion
 // PGDATA carries the `snapshot` marker, so an interrupted run is never started as a cluster, only run again.
@@ -54,11 +54,16 @@ export async function runRestoreSnapshotStep(o: RestoreSnapshotOptions, signal: 
     if (!(await isDir(t.final))) throw new ManagerError('RECOVERY', `--tablespacemap names tablespace ${t.name} (oid ${t.oid}, at ${t.path} in the origin), but its volume ${t.final} is missing: restore volumeSnapshots.tablespaceStorage.${t.name} too`);
   }
   const restored = await snapshotWalSource(o, recovery.source, signal);
+  // Without an archive the label is not written (CNPG RestoreSnapshot returns before it): a CSI snapshot is taken
+  // before pg_backup_stop, so its WAL never reaches the backup's end, which a backup_label makes postgres wait
+  // for. It then recovers as after a crash, from pg_control's checkpoint, which a crash-consistent volume allows.
+  const label = restored.restoreCommand === undefined ? undefined : o.labels.backupLabel;
+  if (o.labels.backupLabel && !label) log.info('no recovery.source archive: backup_label and tablespace_map are not written; postgres recovers the snapshot as after a crash');
   log.info({ pgdata: o.pgData, online: o.labels.backupLabel !== undefined, tablespaces: map.map((t) => t.name), source: recovery.source, archive: restored.restoreCommand !== undefined }, 'recovering from the restored volume snapshots');
   await removeOriginRunFiles(o.pgData);
   await writeMarker(o.pgData, 'snapshot');
-  if (o.labels.backupLabel) await writeFileAtomic(join(o.pgData, 'backup_label'), o.labels.backupLabel, 0o600);
-  if (map.length > 0) await writeFileAtomic(join(o.pgData, 'tablespace_map'), map.map((t) => `${t.oid} ${t.final}\n`).join(''), 0o600);
+  if (label) await writeFileAtomic(join(o.pgData, 'backup_label'), label, 0o600);
+  if (label && map.length > 0) await writeFileAtomic(join(o.pgData, 'tablespace_map'), map.map((t) => `${t.oid} ${t.final}\n`).join(''), 0o600);
   // A CSI snapshot of pg_wal may lack archive_status (PostgreSQL recreates it only when it is missing at start).
   // eslint-disable-next-line security/detect-non-literal-fs-filename -- PGDATA/pg_wal/archive_status
   await mkdir(join(o.pgData, 'pg_wal', 'archive_status'), { recursive: true, mode: 0o700 });

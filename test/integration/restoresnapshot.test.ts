@@ -5,16 +5,17 @@
 // VolumeSnapshot's annotation hands it to the Job. With recovery.source naming the origin's object store (its
 // Secret read through the API), the WAL archived after the snapshot is replayed too, and `instance run` then
 // serves a primary on a new timeline with every row. Bad input first: a label that is not base64 exits 2 naming
-// the flag, PGDATA untouched.
+// the flag, PGDATA untouched. Without a source (embedded default this time) the label is not written and
+// postgres recovers the copy as after a crash, on the same timeline, as CNPG does.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PG_BIN, freePort, startManager } from '../helpers/manager.js';
+import { PG_BIN, freePort, manifest, startManager, tempDir } from '../helpers/manager.js';
 import { kubeFixture, runKubeManager, typeOf, type KubeFixture } from '../helpers/kube-api-server-fixture.js';
 import { cleanupDir, waitUntil } from '../helpers/lifecycle-procs.js';
-import { ownerQuery } from '../helpers/lifecycle-writer.js';
+import { ownerQuery, runManagerCommand } from '../helpers/lifecycle-writer.js';
 import { backupManifest } from '../helpers/backup-stack.js';
 import { holdOnlineBackup, operatorBackupRequest } from '../helpers/online-backup.js';
 import { readySocketDir, superSql } from '../helpers/wal-archive-env.js';
@@ -53,7 +54,7 @@ describe('instance restoresnapshot', () => {
     for (const d of dirs) await cleanupDir(d);
   });
 
-  test('an online snapshot recovers with its backup_label and the source\'s archive: a primary on a new timeline with every row', { timeout: 120_000 }, async (t) => {
+  test('an online snapshot recovers with its backup_label and the source\'s archive: a primary on a new timeline with every row; without source, as after a crash', { timeout: 120_000 }, async (t) => {
     const t0 = Date.now();
     const mark = (what: string): void => t.diagnostic(`${what}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     const storePort = await freePort();
@@ -71,12 +72,22 @@ describe('instance restoresnapshot', () => {
     dirs.push(f.dir);
     const pgData = join(f.dir, 'pgdata');
     mkdirSync(pgData, { mode: 0o700 });
+    // A second "PVC" for a recovery without source, in the embedded default (the command needs no API).
+    const local = tempDir('pgim-restoresnapshot-');
+    dirs.push(local);
+    const localPgData = join(local, 'state', 'pgdata');
+    mkdirSync(localPgData, { recursive: true, mode: 0o700 });
     const from = join(origin.stateDir, 'pgdata');
+    // A live PGDATA: files that vanish during the copy (statistics, recycled WAL) are no error for a snapshot.
+    const copy = (to: string, args: string[] = ['-a', ...readdirSync(from).map((e) => join(from, e)), to]): Promise<void> => new Promise<void>((resolve) => execFile('cp', args, () => resolve()));
     const req = await operatorBackupRequest(origin, 't1');
     const held = await holdOnlineBackup(req, 'snap', async () => {
-      // A live PGDATA: files that vanish during the copy (statistics, recycled WAL) are no error for a snapshot.
-      await new Promise<void>((resolve) => execFile('cp', ['-a', ...readdirSync(from).map((e) => join(from, e)), pgData], () => resolve()));
+      await copy(pgData);
+      await copy(localPgData);
     });
+    // A file copy is not atomic as a CSI snapshot is: the WAL copied again after pg_backup_stop makes the
+    // second copy crash-consistent (as the samples' snapshot stand-in does).
+    await copy(localPgData, ['-a', '-u', `${join(from, 'pg_wal')}/.`, join(localPgData, 'pg_wal')]);
     mark('snapshot taken');
     assert.match(held.labelFile.toString(), /^START WAL LOCATION: /);
     // Written after the snapshot: only the archive has them.
@@ -111,5 +122,18 @@ describe('instance restoresnapshot', () => {
     assert.equal(sql(f, restored.port, 'SELECT string_agg(id::text, \',\' ORDER BY id) FROM t'), Array.from({ length: 150 }, (_, i) => i + 1).join(','), 'rows from before the snapshot and from the archive after it');
     assert.equal(sql(f, restored.port, 'SELECT pg_is_in_recovery()'), 'f', 'a primary');
     assert.equal(sql(f, restored.port, 'SELECT timeline_id FROM pg_control_checkpoint()'), '2', 'on a new timeline');
+
+    // No source (CNPG's second example): the label is not written, postgres recovers the volume as after a crash.
+    writeFileSync(join(local, 'cluster.yaml'), manifest('t1', 'bootstrap:\n  recovery:\n    volumeSnapshots:\n      storage: { name: snap, kind: VolumeSnapshot, apiGroup: snapshot.storage.k8s.io }'));
+    execFileSync('chown', ['-R', 'postgres:postgres', join(local, 'state')]);
+    const plain = await runManagerCommand(['instance', 'restoresnapshot', `--backuplabel=${held.labelFile.toString('base64')}`], { dir: local, port: await freePort() }, 60_000);
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.ok(plain.lines.some((l) => /^no recovery.source archive: backup_label and tablespace_map are not written/.test(String(l.msg))));
+    assert.ok(plain.lines.some((l) => l.msg === 'recovery finished: postgres promoted'));
+    assert.ok(!existsSync(join(localPgData, 'backup_label')) && !existsSync(join(localPgData, 'backup_label.old')), 'no label was used');
+    const control = execFileSync(join(PG_BIN, 'pg_controldata'), [localPgData], { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } });
+    assert.match(control, /^Database cluster state: +shut down$/m);
+    assert.match(control, /^Latest checkpoint's TimeLineID: +1$/m, 'crash recovery: the same timeline');
+    mark('recovered without source');
   });
 });
