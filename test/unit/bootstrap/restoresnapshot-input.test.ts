@@ -7,6 +7,8 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgv } from '../../../src/config/flags.js';
+import { buildConfig } from '../../../src/config/config.js';
+import { instanceRestoreSnapshot } from '../../../src/commands/instance-restoresnapshot.js';
 import { ManagerError } from '../../../src/errors.js';
 import { decodeBase64Flag, decodeSnapshotFlags } from '../../../src/bootstrap/snapshot-label.js';
 import { checkRestoredPgData, runRestoreSnapshotStep, type RestoreSnapshotOptions } from '../../../src/bootstrap/restoresnapshot-step.js';
@@ -87,4 +89,16 @@ test('a tablespace whose volume is missing is refused with PGDATA untouched', as
   const o = { pgData, cluster, root: captureLogger().root, tablespacesDir: join(dir, 'tablespaces'), labels: decodeSnapshotFlags({ backuplabel: b64(LABEL), tablespacemap: b64('16385 /var/lib/postgresql/tablespaces/tbs_a/data\n') }) } as unknown as RestoreSnapshotOptions;
   await assert.rejects(runRestoreSnapshotStep(o, new AbortController().signal), (e) => e instanceof ManagerError && /^--tablespacemap names tablespace tbs_a \(oid 16385, at \/var\/lib\/postgresql\/tablespaces\/tbs_a\/data in the origin\), but its volume .*tablespaces\/tbs_a\/data is missing/.test(e.message));
   assert.deepEqual(readdirSync(pgData).sort(), before, 'nothing written, nothing removed');
+});
+
+test('--immediate (a replica from snapshots) is refused as not built, before anything is loaded', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pgim-rs-'));
+  try {
+    const config = buildConfig('instance restoresnapshot', { 'cluster-manifest': join(dir, 'absent.yaml'), 'state-dir': dir }, {}, dir);
+    await assert.rejects(instanceRestoreSnapshot(config, { immediate: true }, captureLogger().root), (e) => e instanceof ManagerError && e.code === 'NOT_IMPLEMENTED' && /--immediate \(a replica from volume snapshots\) is not built/.test(e.message));
+    await assert.rejects(instanceRestoreSnapshot(config, { backuplabel: '***' }, captureLogger().root), usage(/^--backuplabel: not base64/));
+    assert.deepEqual(readdirSync(dir), [], 'nothing written');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
