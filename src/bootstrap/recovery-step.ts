@@ -76,7 +76,9 @@ async function fromBackup(o: RecoveryStepOptions, recovery: RecoverySpec, log: L
 // From volume snapshots (snapshot-copy.ts): copies renamed into place; WAL from the source's store when one is named.
 async function fromSnapshots(o: RecoveryStepOptions, snapshots: VolumeSnapshotsSpec, source: string | undefined, log: Logger, signal: AbortSignal): Promise<Restored> {
   if (o.snapshotsDir === undefined) {
-    throw new ManagerError('NOT_IMPLEMENTED', 'spec.bootstrap.recovery.volumeSnapshots: in Kubernetes the operator restores the PVCs from the VolumeSnapshots and runs the `instance restoresnapshot` Job; `instance run` and `instance restore` recover from snapshots only in the embedded default (--volume-snapshots-dir)');
+    // Kubernetes: the PVCs are made from the VolumeSnapshots by the operator; the snapshot-recovery Job runs
+    // `instance restoresnapshot` on them (restoresnapshot-step.ts), never this copy of snapshot folders.
+    throw new ManagerError('USAGE', 'spec.bootstrap.recovery.volumeSnapshots in Kubernetes: run `instance restoresnapshot` (CNPG\'s snapshot-recovery Job) on the PVCs made from the VolumeSnapshots; `instance restore` and `instance run` copy snapshot folders only in the embedded default (--volume-snapshots-dir)');
   }
   const restored = await snapshotWalSource(o, source, signal);
   const temp = tempSibling(o.pgData, 'snapshot');
