@@ -4,7 +4,7 @@
 // currentPrimary; then the REDO WAL file of pg_controldata is archived as `<segment>.partial`
 // (src/replication/archive-partial-wal.ts). Errors carry CNPG's codes; the answer is `{"data": "<segment>"}`.
 import { describeError } from '../errors.js';
-import { child } from '../log/logger.js';
+import { child, type Logger } from '../log/logger.js';
 import { HttpError } from '../status/respond.js';
 import { parseControlData, readControlData } from '../supervisor/controldata.js';
 import type { FenceSwitch } from '../supervisor/fence-switch.js';
@@ -12,7 +12,7 @@ import type { Lifecycle } from '../supervisor/lifecycle.js';
 import type { ArchiverNeeds } from './archive-leftover-wal.js';
 
 export interface ArchivePartialNeeds extends ArchiverNeeds {
-  root: import('../log/logger.js').Logger;
+  root: Logger;
   fencing: FenceSwitch;
   lifecycle: Pick<Lifecycle, 'current'>;
 }

@@ -222,7 +222,7 @@ export class Lifecycle {
       this.#enter('running');
       const outcome = await whileRunning(pm, stop, this.#hold.asked(), () => (this.#lastTick = Date.now()), this.#o.fencing?.whenOn());
       if (outcome.kind === 'stop') return this.#stop(pm);
-      // Fenced: stopped (the budget is the fencing one, see fencingBudget); the next round waits for the unfence.
+      // Fenced: stopped (fast, then immediate: demotionBudget in role-wiring.ts); the next round waits for the unfence.
       if (outcome.kind === 'fence') {
         await this.#stop(pm);
         continue;
