@@ -57,6 +57,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       }
       case 'instance restore':
         return await (await import('./commands/instance-restore.js')).instanceRestore(config, root);
+      case 'instance restoresnapshot':
+        return await (await import('./commands/instance-restoresnapshot.js')).instanceRestoreSnapshot(config, parsed.flags, root);
       case 'instance pgbasebackup':
         return await (await import('./commands/instance-pgbasebackup.js')).instancePgBasebackup(config, root);
       case 'rbac':

@@ -6,6 +6,8 @@
 //   marker's removal remain: the next start finishes them (and never throws this PGDATA away).
 // - `recovery`: a restored backup whose recovery has not finished (recovery-step.ts): the next start
 //   throws it away and restores again; it never starts as a half-recovered cluster.
+// - `snapshot`: PGDATA is a PVC restored from a VolumeSnapshot whose recovery (`instance restoresnapshot`) has
+//   not finished: only that command goes on with it; nothing throws it away (it is the user's only copy here).
 // A marker without a phase was written by an earlier version, whose bootstrap may have served users: it is
 // finished like `bootstrapped`, after a new sync.
 import { readFile, rm } from 'node:fs/promises';
@@ -16,7 +18,7 @@ import { fsyncDir, writeFileAtomic } from '../files/write-file-atomic.js';
 /** Present in PGDATA from initdb until the application database, owner and passwords exist. */
 export const BOOTSTRAP_MARKER = 'pgim.bootstrap-pending';
 
-export type MarkerPhase = 'initdb' | 'bootstrapped' | 'recovery' | 'legacy';
+export type MarkerPhase = 'initdb' | 'bootstrapped' | 'recovery' | 'snapshot' | 'legacy';
 
 /** The phase recorded in `dir`'s marker, or undefined when there is none. */
 export async function readMarker(dir: string): Promise<MarkerPhase | undefined> {
@@ -28,12 +30,12 @@ export async function readMarker(dir: string): Promise<MarkerPhase | undefined> 
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
-  const phase = /^phase=(initdb|bootstrapped|recovery)$/m.exec(text)?.[1];
-  return phase === 'initdb' || phase === 'bootstrapped' || phase === 'recovery' ? phase : 'legacy';
+  const phase = /^phase=(initdb|bootstrapped|recovery|snapshot)$/m.exec(text)?.[1];
+  return phase === 'initdb' || phase === 'bootstrapped' || phase === 'recovery' || phase === 'snapshot' ? phase : 'legacy';
 }
 
 /** Records `phase` in `dir`'s marker, durably (writeFileAtomic syncs the file and its folder entry). */
-export async function writeMarker(dir: string, phase: 'initdb' | 'bootstrapped' | 'recovery'): Promise<void> {
+export async function writeMarker(dir: string, phase: 'initdb' | 'bootstrapped' | 'recovery' | 'snapshot'): Promise<void> {
   await writeFileAtomic(join(dir, BOOTSTRAP_MARKER), `phase=${phase}\nat=${isoTime()}\n`, 0o600);
 }
 

@@ -59,6 +59,7 @@ export async function runInitStep(o: InitStepOptions, signal: AbortSignal): Prom
   const log = child(o.root, 'bootstrap');
   let state = await inspectPgData(o.pgData);
   const phase = state === 'bootstrap-pending' ? await readMarker(o.pgData) : undefined;
+  if (phase === 'snapshot') throw new ManagerError('PGDATA', `PGDATA ${o.pgData} holds a recovery from a volume snapshot that did not finish: run \`instance restoresnapshot\` again`);
   if (phase === 'initdb' || phase === 'recovery') {
     log.warn({ pgdata: o.pgData }, 'the first start was interrupted before PGDATA was on disk and before anyone could log in: creating it again');
     await discard(o, log);

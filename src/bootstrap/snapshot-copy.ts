@@ -10,6 +10,7 @@ import { ManagerError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { writeFileAtomic } from '../files/write-file-atomic.js';
 import type { VolumeSnapshotsSpec } from '../spec/cluster.js';
+import { removeOriginRunFiles } from './origin-run-files.js';
 import { clearFinalPath, moveFolder, tablespaceLocation, tempSibling, type ExtraFolder } from './extra-folders.js';
 
 export interface SnapshotCopyOptions {
@@ -107,8 +108,6 @@ export async function copySnapshots(o: SnapshotCopyOptions): Promise<ExtraFolder
   await mkdir(join(walExtra?.temp ?? pgWalCopy, 'archive_status'), { recursive: true, mode: 0o700 });
   // eslint-disable-next-line security/detect-non-literal-fs-filename -- as above: 0700, as postgres makes pg_wal
   if (walExtra) await chmod(walExtra.temp, 0o700);
-  // The origin's run-time files: its postmaster.pid (a live pid on this machine), the manager's markers, and a
-  // replica's signal files (the recovery step writes its own).
-  for (const f of ['postmaster.pid', 'postmaster.opts', 'pgim.bootstrap-pending', '.check-empty-wal-archive', 'standby.signal', 'recovery.signal']) await rm(join(o.pgTemp, f), { force: true });
+  await removeOriginRunFiles(o.pgTemp);
   return extras;
 }

@@ -11,6 +11,7 @@ export async function needsRecovery(p: Prepared): Promise<boolean> {
   if (p.pgState === 'initialised' || !p.cluster.spec.bootstrap.recovery) return false;
   if (p.pgState === 'bootstrap-pending') {
     const phase = await readMarker(p.config.pgData);
+    if (phase === 'snapshot') throw new ManagerError('PGDATA', `PGDATA ${p.config.pgData} holds a recovery from a volume snapshot that did not finish: run \`instance restoresnapshot\` again (it goes on with this PGDATA)`);
     if (phase !== 'recovery') throw new ManagerError('PGDATA', `PGDATA ${p.config.pgData} holds an unfinished initdb bootstrap (phase ${String(phase)}), but spec.bootstrap asks for a recovery: move PGDATA away first`);
   }
   return true;

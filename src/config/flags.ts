@@ -41,13 +41,17 @@ export const FLAG_SPEC = {
   online: { type: 'string' },
   'immediate-checkpoint': { type: 'string' },
   'wait-for-archive': { type: 'string' },
+  // `instance restoresnapshot` (CNPG's snapshot-recovery Job): base64 backup_label / tablespace_map; --immediate.
+  backuplabel: { type: 'string' },
+  tablespacemap: { type: 'string' },
+  immediate: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
 export type FlagName = keyof typeof FLAG_SPEC;
 export type Flags = Partial<Record<FlagName, string | boolean>>;
 
-export const COMMANDS = ['instance init', 'instance join', 'instance pgbasebackup', 'instance restore', 'instance run', 'instance status', 'rbac', 'backup', 'backups', 'local-cluster up', 'local-cluster switchover', 'local-cluster status'] as const;
+export const COMMANDS = ['instance init', 'instance join', 'instance pgbasebackup', 'instance restore', 'instance restoresnapshot', 'instance run', 'instance status', 'rbac', 'backup', 'backups', 'local-cluster up', 'local-cluster switchover', 'local-cluster status'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export interface ParsedArgv {
@@ -126,6 +130,8 @@ export function usageText(): string {
     'pg-instance-manager backups [--state-dir DIR]       list the backups and the recoverability window',
     'pg-instance-manager instance restore     bootstrap PGDATA from spec.bootstrap.recovery, then exit',
     'pg-instance-manager instance pgbasebackup   clone spec.bootstrap.pg_basebackup.source into PGDATA, then exit',
+    'pg-instance-manager instance restoresnapshot [--backuplabel B64 --tablespacemap B64]   recover a PGDATA the',
+    '                            operator restored from VolumeSnapshots, then exit (docs/backups.md)',
     '',
     'pg-instance-manager local-cluster up|status|switchover INSTANCE --cluster-manifest FILE [--state-dir DIR]',
     '  one instance manager per instance (instances >= 2), instance N on --port/--status-port/--metrics-port + N-1;',

@@ -133,7 +133,7 @@ export interface KubeInstanceOptions {
 /** Runs `instance init`, `join`, `restore` or `run` with the Kubernetes source against the fixture (instance -1 unless `o` says). */
 export async function runKubeManager(
   f: KubeFixture,
-  command: 'init' | 'join' | 'run' | 'restore',
+  command: 'init' | 'join' | 'run' | 'restore' | 'restoresnapshot',
   extraArgs: string[] = [],
   port?: number,
   o: KubeInstanceOptions = {},
