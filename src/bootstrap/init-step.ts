@@ -52,6 +52,8 @@ export interface InitStepOptions {
   pgWal?: string;
   /** spec.postgresql.extensions is not empty: initdb's major must be 18 or later. */
   extensions?: boolean;
+  /** synchronizeLogicalDecoding is on: initdb's major must be 17 or later. */
+  logicalDecodingSync?: boolean;
 }
 
 /** Runs the step; resolves with the running, bootstrapped postmaster. On abort or failure postgres is stopped. */
@@ -68,7 +70,7 @@ export async function runInitStep(o: InitStepOptions, signal: AbortSignal): Prom
     log.warn({ pgdata: o.pgData, phase }, 'the first start was interrupted after the bootstrap SQL: finishing it');
   }
   const fresh = state === 'missing' || state === 'empty';
-  if (fresh) await Promise.all([runInitdb({ pgBin: o.pgBin, pgData: o.pgData, pgWal: o.pgWal, spec: o.spec, extensions: o.extensions, registry: o.registry, root: o.root, signal, onSpawned: o.whileInitdbRuns }), o.beside]);
+  if (fresh) await Promise.all([runInitdb({ pgBin: o.pgBin, pgData: o.pgData, pgWal: o.pgWal, spec: o.spec, extensions: o.extensions, logicalDecodingSync: o.logicalDecodingSync, registry: o.registry, root: o.root, signal, onSpawned: o.whileInitdbRuns }), o.beside]);
   else await o.beside;
   // A new PGDATA must archive into an empty archive: the first archive attempt checks while this file exists.
   // eslint-disable-next-line security/detect-non-literal-fs-filename -- PGDATA/.check-empty-wal-archive

@@ -63,6 +63,8 @@ export interface InitdbOptions {
   spec: InitdbSpec;
   /** spec.postgresql.extensions is not empty (needs PostgreSQL 18). */
   extensions?: boolean;
+  /** spec.replicationSlots.highAvailability.synchronizeLogicalDecoding (needs PostgreSQL 17). */
+  logicalDecodingSync?: boolean;
   registry: ChildRegistry;
   root: Logger;
   timeoutMs?: number;
@@ -79,7 +81,7 @@ export async function runInitdb(options: InitdbOptions): Promise<void> {
   const log = namedLogger(options.root, 'initdb');
   const temp = join(dirname(options.pgData), `${initdbTempPrefix(options.pgData)}${randomBytes(4).toString('hex')}`);
   const started = Date.now();
-  await assertInitdbSupports(join(options.pgBin, 'initdb'), options.spec, options.registry, options.extensions);
+  await assertInitdbSupports(join(options.pgBin, 'initdb'), options.spec, options.registry, options.extensions, options.logicalDecodingSync);
   const extras: ExtraFolder[] = options.pgWal ? [{ what: 'WAL folder', final: options.pgWal, temp: tempSibling(options.pgWal, 'new'), link: 'pg_wal' }] : [];
   for (const x of extras) await clearFinalPath(x.final, x.what, log);
   log.info({ pgdata: options.pgData, ...(options.pgWal ? { pgwal: options.pgWal } : {}) }, 'initdb started');

@@ -27,6 +27,7 @@ export function initStepOptions(p: Prepared, beside: Promise<void>, closeConnect
     externalDir: config.controller.external,
     extraEnv: extensionEnv(p.cluster.spec.postgresql.extensions ?? [], process.env),
     extensions: (p.cluster.spec.postgresql.extensions?.length ?? 0) > 0,
+    logicalDecodingSync: p.cluster.spec.replicationSlots.highAvailability.enabled && p.cluster.spec.replicationSlots.highAvailability.synchronizeLogicalDecoding,
     ...(p.cluster.spec.walStorage ? { pgWal: config.pgWal } : {}),
   };
 }

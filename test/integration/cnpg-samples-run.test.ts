@@ -23,7 +23,7 @@ const CANNOT_RUN_HERE: ReadonlyMap<string, RegExp> = new Map([
   // Image-volume extensions need extension_control_path: the sample names a PostgreSQL 18 image.
   ['postgis-example.yaml', /spec\.postgresql\.extensions: needs PostgreSQL 18 or later/],
   // Logical decoding slots synchronized to standbys: the sample names a PostgreSQL 17 image.
-  ['cluster-example-logical-source.yaml', /unrecognized configuration parameter \\*"sync_replication_slots/],
+  ['cluster-example-logical-source.yaml', /spec\.replicationSlots\.highAvailability\.synchronizeLogicalDecoding: needs PostgreSQL 17 or later/],
 ]);
 /**
  * Samples the loader accepts that do not run yet, and why: reported as "known", not failed; one that starts to

@@ -17,5 +17,7 @@ test('icuRules needs 16, builtin locales 17; older options pass', () => {
 test('image-volume extensions need 18', () => {
   assert.deepEqual(unsupportedInitdbField(base, 15, true), { field: 'postgresql.extensions', needs: 18 });
   assert.equal(unsupportedInitdbField(base, 18, true), undefined);
+  assert.deepEqual(unsupportedInitdbField(base, 15, false, true), { field: 'replicationSlots.highAvailability.synchronizeLogicalDecoding', needs: 17 });
+  assert.equal(unsupportedInitdbField(base, 17, false, true), undefined);
   assert.equal(unsupportedInitdbField(base, 15, false), undefined);
 });
