@@ -5,8 +5,6 @@ import { EXIT } from './config/constants.js';
 import { parseArgv, usageText } from './config/flags.js';
 import { ManagerError, PartFailedError, describeError } from './errors.js';
 import { createRootLogger, child, type Logger } from './log/logger.js';
-import { instanceInit } from './commands/instance-init.js';
-import { instanceRun } from './commands/instance-run.js';
 import { refuseInspectorSignal } from './supervisor/signals.js';
 
 const EXIT_BY_CODE: Partial<Record<ManagerError['code'], number>> = { USAGE: EXIT.usage, NO_WAL_SPACE: EXIT.noWalSpace };
@@ -37,9 +35,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.on('uncaughtException', fatal('uncaught exception'));
     switch (parsed.command) {
       case 'instance run':
-        return await instanceRun(config, root, emergency);
+        return await (await import('./commands/instance-run.js')).instanceRun(config, root, emergency);
       case 'instance init':
-        return await instanceInit(config, root, emergency);
+        return await (await import('./commands/instance-init.js')).instanceInit(config, root, emergency);
       case 'instance join':
         return await (await import('./commands/instance-join.js')).instanceJoin(config, root);
       case 'instance status':

@@ -1,10 +1,15 @@
 // pg_basebackup of the primary into a folder, through execa (run-to-completion.ts: timeout, cancelSignal,
-// forceKillAfterDelay). Its own progress report (`-P`, one line per second on a non-terminal stderr:
-// src/bin/pg_basebackup/pg_basebackup.c progress_report) is logged at most every 5 s and kept out of
-// the output buffer. `-c fast`: CNPG leaves the default spread checkpoint, which on a busy primary makes a
+// forceKillAfterDelay). Progress is logged every 5 s, from one of two sources:
+// - the copy's size on disk against a total the caller estimates (`progressFromDisk`: the join, which asks the
+//   primary). pg_basebackup runs without -P, as CNPG's join does: with -P the server first walks PGDATA for the
+//   total, and a 1 GB clone took 3-10% longer here (docs/performance.md);
+// - otherwise pg_basebackup's own report (`-P`, one line per second on a non-terminal stderr:
+//   src/bin/pg_basebackup/pg_basebackup.c progress_report), kept out of the output buffer.
+// `-c fast`: CNPG leaves the default spread checkpoint, which on a busy primary makes a
 // clone wait for up to checkpoint_completion_target x checkpoint_timeout before it copies a byte.
 import { join } from 'node:path';
 import { ManagerError } from '../errors.js';
+import { folderBytes } from '../files/folder-bytes.js';
 import { namedLogger, type Logger } from '../log/logger.js';
 import type { ChildRegistry } from '../supervisor/child-registry.js';
 import { failureReason, runToCompletion } from '../supervisor/run-to-completion.js';
@@ -24,6 +29,13 @@ export interface BasebackupOptions {
   progressEveryMs?: number;
   /** --waldir and --tablespace-mapping options (extra-folders.ts). */
   extraArgs?: readonly string[];
+  /** Progress from the size of `target` (without pg_wal) and `folders` against `total`, instead of -P. */
+  progressFromDisk?: { folders: readonly string[]; total: Promise<number | undefined> };
+}
+
+interface Progress {
+  doneBytes: number;
+  totalBytes?: number;
 }
 
 /** `12345/67890 kB (18%), 0/1 tablespace ...` -> done and total bytes. */
@@ -32,28 +44,34 @@ export function parseProgress(line: string): { doneBytes: number; totalBytes: nu
   return m ? { doneBytes: Number(m[1]) * 1024, totalBytes: Number(m[2]) * 1024 } : undefined;
 }
 
+const withPercent = (p: Progress): Progress & { percent?: number } =>
+  // An estimated total can fall short of the copy: the figure stays below 100 until the copy is complete.
+  p.totalBytes ? { ...p, percent: Math.min(99, Math.round((p.doneBytes * 100) / p.totalBytes)) } : p;
+
 /** Runs pg_basebackup; resolves when the copy is complete, rejects (naming the reason) otherwise. */
 export async function runBasebackup(o: BasebackupOptions): Promise<void> {
   const log = namedLogger(o.root, 'pg_basebackup');
   const every = o.progressEveryMs ?? 5000;
   const started = Date.now();
   let lastLogged = 0;
-  let last: { doneBytes: number; totalBytes: number } | undefined;
+  let last: Progress | undefined;
+  const report = (progress: Progress): void => {
+    last = progress;
+    lastLogged = Date.now();
+    log.info(withPercent(progress), 'clone progress');
+  };
   const onLine = (line: string): boolean => {
     const progress = parseProgress(line);
     if (progress === undefined) {
       if (line.trim() !== '') log.info(line.replace(/^pg_basebackup: /, ''));
       return true;
     }
-    last = progress;
-    const now = Date.now();
-    if (now - lastLogged >= every) {
-      lastLogged = now;
-      log.info({ ...progress, percent: progress.totalBytes > 0 ? Math.round((progress.doneBytes * 100) / progress.totalBytes) : 0 }, 'clone progress');
-    }
+    if (Date.now() - lastLogged >= every) report(progress);
     return false;
   };
-  const args = ['-D', o.target, '-v', '-w', '-P', '-c', 'fast', '-X', 'stream', ...(o.extraArgs ?? []), '-d', o.conninfo];
+  const disk = o.progressFromDisk;
+  const ticker = disk ? diskProgress(o.target, disk, every, report) : undefined;
+  const args = ['-D', o.target, '-v', '-w', ...(disk ? [] : ['-P']), '-c', 'fast', '-X', 'stream', ...(o.extraArgs ?? []), '-d', o.conninfo];
   const result = await runToCompletion(join(o.pgBin, 'pg_basebackup'), args, {
     registry: o.registry,
     timeoutMs: o.timeoutMs ?? 24 * 3600_000,
@@ -61,11 +79,40 @@ export async function runBasebackup(o: BasebackupOptions): Promise<void> {
     env: postgresEnv(),
     signal: o.signal,
     onStderrLine: onLine,
-  });
+  }).finally(() => ticker?.stop());
   if (result.exitCode !== 0) {
     if (result.canceled) throw new ManagerError('BOOTSTRAP', `pg_basebackup interrupted by a stop request (${String(o.signal.reason)}): the partial copy was removed`);
     const { why, lastLine } = failureReason(result);
     throw new ManagerError('BOOTSTRAP', `pg_basebackup failed (${why})${lastLine ? `: ${lastLine}` : ''}`, { retryable: true });
   }
   log.info({ durationMs: Date.now() - started, ...(last ?? {}) }, 'clone complete');
+}
+
+// Once the total is known, then every `every` ms: the bytes under the copy (pg_wal left out: streamed WAL is not
+// in the total) and the extra folders. One walk at a time; stop() waits for the one under way.
+function diskProgress(target: string, disk: NonNullable<BasebackupOptions['progressFromDisk']>, every: number, report: (p: Progress) => void): { stop: () => Promise<void> } {
+  let totalBytes: number | undefined;
+  let walk: Promise<void> | undefined;
+  let stopped = false;
+  const tick = (): void => {
+    walk ??= (async () => {
+      const sizes = await Promise.all([folderBytes(target, ['pg_wal']), ...disk.folders.map((f) => folderBytes(f))]);
+      if (!stopped) report({ doneBytes: sizes.reduce((a, b) => a + b, 0), ...(totalBytes ? { totalBytes } : {}) });
+    })().finally(() => (walk = undefined));
+  };
+  disk.total.then(
+    (t) => {
+      totalBytes = t;
+      if (!stopped) tick();
+    },
+    () => undefined,
+  );
+  const timer = setInterval(tick, every);
+  return {
+    stop: async () => {
+      stopped = true;
+      clearInterval(timer);
+      await walk;
+    },
+  };
 }

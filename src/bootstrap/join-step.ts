@@ -18,6 +18,8 @@ import { initdbTempPrefix } from './initdb-leftovers.js';
 import { waitForPrimary, type PrimaryFound } from './wait-for-primary.js';
 import { clearFinalPath, placeExtras, removeTemps, tablespaceLocation, tempSibling, type ExtraFolder } from './extra-folders.js';
 import { primaryTablespaces } from '../db/primary-tablespaces.js';
+import { primaryDataBytes } from '../db/primary-size.js';
+import type { ReplicationTarget } from '../db/replication-probe.js';
 
 export interface JoinStepOptions {
   pgBin: string;
@@ -77,7 +79,8 @@ export async function runJoinStep(o: JoinStepOptions, signal: AbortSignal): Prom
   const cloneName = `${o.podName}-join`;
   const found = await waitForPrimary({ load: o.load, primaryOf: o.primaryOf, addressOf: o.addressOf, applicationName: cloneName, certificatesDir: o.certificatesDir, log, signal });
   const temp = join(dirname(o.pgData), `${initdbTempPrefix(o.pgData)}join-${randomBytes(4).toString('hex')}`);
-  const extras = await cloneFolders(o, found, cloneName, log);
+  const target: ReplicationTarget = { host: found.host, port: found.port, applicationName: cloneName, certificatesDir: o.certificatesDir, timeoutMs: 5000 };
+  const extras = await cloneFolders(o, found, target, log);
   log.info({ primary: found.primary, host: found.host, port: found.port, pgdata: o.pgData, temp, extra: extras.map((x) => x.final) }, 'cloning the primary');
   try {
     await runBasebackup({
@@ -90,6 +93,8 @@ export async function runJoinStep(o: JoinStepOptions, signal: AbortSignal): Prom
       root: o.root,
       signal,
       progressEveryMs: o.progressEveryMs,
+      // The total is asked beside the copy, not before it: progress only, so a failure leaves it unknown.
+      progressFromDisk: { folders: extras.filter((x) => x.link !== 'pg_wal').map((x) => x.temp), total: primaryDataBytes(target).catch(() => undefined) },
     });
     signal.throwIfAborted();
     await writeFileAtomic(join(temp, PGDATA_FILES.override), await o.overrideConf(found.cluster), 0o600);
@@ -113,10 +118,9 @@ export async function runJoinStep(o: JoinStepOptions, signal: AbortSignal): Prom
 
 // pg_wal's own folder and one folder per tablespace of the primary, each cloned into a temporary sibling of its
 // final path. In CNPG every pod has the same paths, so no mapping is needed; locally two instances never share one.
-async function cloneFolders(o: JoinStepOptions, found: PrimaryFound, cloneName: string, log: Logger): Promise<(ExtraFolder & { source?: string })[]> {
+async function cloneFolders(o: JoinStepOptions, found: PrimaryFound, target: ReplicationTarget, log: Logger): Promise<(ExtraFolder & { source?: string })[]> {
   const extras: (ExtraFolder & { source?: string })[] = [];
   if (o.pgWal) extras.push({ what: 'WAL folder', final: o.pgWal, temp: tempSibling(o.pgWal, 'join'), link: 'pg_wal' });
-  const target = { host: found.host, port: found.port, applicationName: cloneName, certificatesDir: o.certificatesDir, timeoutMs: 5000 };
   // Tablespaces come from spec.tablespaces (CNPG creates no others): without any, no second connection to ask the
   // primary. One made by hand is cloned to the primary's own path, as in CNPG, where every pod has the same paths.
   const declared = (found.cluster.spec.tablespaces ?? []).length > 0;

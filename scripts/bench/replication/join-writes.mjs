@@ -67,6 +67,7 @@ try {
     const wall0 = Date.now();
     const log = execFileSync(process.execPath, [...V8_FLAGS, MAIN, 'instance', 'join', ...(await instanceArgs(state, 2))], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, PGDATA: '' }, timeout: 600_000 });
     joinMs.push(now() - t0);
+    writeFileSync(join(dir, `join-${i}.log`), log);
     // Where the command's time went, from its own log: until the clone starts (Node, certificates, the wait for
     // the primary), the clone (pg_basebackup), and after it (override.conf, rename, exit).
     const at = (msg) => Date.parse(log.split('\n').map((l) => { try { return JSON.parse(l); } catch { return {}; } }).find((j) => j.msg === msg)?.ts ?? '');
