@@ -1,7 +1,7 @@
 // Test harness: runs the compiled manager as a real child process against a temp state dir, collects its
 // JSON log lines, and waits on them with deadlines (never fixed sleeps).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, chmodSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,10 +42,26 @@ export async function freePort(): Promise<number> {
   throw new Error(`no free TCP port found in ${PORT_FIRST}-${PORT_FIRST + PORT_COUNT - 1}`);
 }
 
-/** A temp directory every user can traverse (the manager drops to `postgres` when started as root). */
+// Every folder tempDir made goes when the test file's process exits (PGIM_KEEP_TEST_DIRS=1 keeps them, to look
+// at after a failure): files that forgot theirs, or did not reach their `after`, left up to 145 MB each (an
+// object store's data) in /tmp, run after run, until a shared machine's disk was full.
+const made: string[] = [];
+process.once('exit', () => {
+  if (process.env.PGIM_KEEP_TEST_DIRS === '1') return;
+  for (const dir of made) {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // best effort: a folder still being written by a child that outlived the test
+    }
+  }
+});
+
+/** A temp directory every user can traverse (the manager drops to `postgres` when started as root); removed at exit. */
 export function tempDir(prefix = 'pgim-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   chmodSync(dir, 0o755);
+  made.push(dir);
   return dir;
 }
 
