@@ -76,7 +76,9 @@ describe('lifecycle: manager as PID 1', { skip: skipReason() }, () => {
     // A grandchild orphaned inside postgres: only PID 1 can reap it once it exits.
     const socketDir = join(dir, 'state', 'controller', 'run');
     // It lives 4.3 s: long enough to be found after psql returns on a loaded machine (1.3 s was not, once, in CI).
-    const copy = `COPY (SELECT 1) TO PROGRAM 'sh -c "(sleep 4.337 &) ; exit 0"'`;
+    // The program reads its input first: one that exits before postgres has written the row fails the COPY with
+    // "could not close pipe to external command: Broken pipe" (it did once, in CI).
+    const copy = `COPY (SELECT 1) TO PROGRAM 'sh -c "cat > /dev/null; (sleep 4.337 &) ; exit 0"'`;
     await run('runuser', ['-u', 'postgres', '--', join(PG_BIN, 'psql'), '-h', socketDir, '-p', String(h.port), '-U', 'postgres', '-d', 'postgres', '-Atc', copy], { timeout: 10_000 });
     const orphan = descendants(manager).find((p) => cmdline(p.pid) === 'sleep 4.337');
     assert.ok(orphan, 'the double-forked sleep is running');
